@@ -1,0 +1,47 @@
+import { currentTime } from "../clock.js";
+import { lookupGroupId } from "../io/accounts.js";
+import { loadSpecFile } from "../spec/load.js";
+import { materializeTree } from "../build/materialize.js";
+import { writeTree } from "../build/writeTree.js";
+import { planBuild, type BuildPlan } from "../plan/planBuild.js";
+import { readTree } from "../tree/read.js";
+import { treeLayout } from "../tree/layout.js";
+import type { Spec } from "../spec/types.js";
+
+export interface BuildOptions {
+  /** Path of pki.yaml; default ./pki.yaml. */
+  specFile?: string;
+  /** Time to issue at; default the clock (see clock.ts). */
+  now?: Date | string;
+  /** Plan only: read everything, write nothing. */
+  dryRun?: boolean;
+}
+
+export interface BuildResult {
+  spec: Spec;
+  plan: BuildPlan;
+  warnings: string[];
+  /** Files written (empty for a dry run or when nothing changed). */
+  written: string[];
+  confPath: string;
+}
+
+/** Converges the output tree to the spec: plans, issues what is missing or stale, writes. */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const now = currentTime(options.now);
+  const { spec, warnings } = await loadSpecFile(options.specFile);
+  const tree = await readTree(spec);
+  const plan = planBuild(spec, tree, now);
+  const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
+  const result = { spec, plan, warnings: messages, written: [] as string[], confPath: treeLayout(spec.out).mosquittoConf };
+  if (options.dryRun) return result;
+  const content = await materializeTree(spec, plan, tree, now, lookupGroupId);
+  for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
+  for (const server of spec.servers) {
+    if (lookupGroupId(server.user) === undefined) {
+      messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
+    }
+  }
+  result.written = await writeTree(spec.out, content);
+  return result;
+}

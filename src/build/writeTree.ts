@@ -1,0 +1,60 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { TreeError } from "../errors.js";
+import { ensureDir, exists, fsyncDir, writeFileAtomic } from "../io/files.js";
+import type { TreeContent } from "./materialize.js";
+
+/**
+ * Puts the tree on disk. A tree that does not exist yet is built in a hidden sibling folder
+ * and renamed into place, so a failed first build leaves nothing behind. An existing tree
+ * is updated file by file, each atomically, keys first. Returns the paths written.
+ */
+export async function writeTree(root: string, content: TreeContent): Promise<string[]> {
+  await refuseSymlinks(root, content);
+  if (!(await exists(root))) return writeFresh(root, content);
+  return writeInPlace(content);
+}
+
+async function writeFresh(root: string, content: TreeContent): Promise<string[]> {
+  await fs.mkdir(path.dirname(root), { recursive: true });
+  const staging = path.join(path.dirname(root), `.${path.basename(root)}.partial-${process.pid}-${randomBytes(3).toString("hex")}`);
+  const moved = (file: string) => path.join(staging, path.relative(root, file));
+  try {
+    await writeInPlace({
+      ...content,
+      dirs: content.dirs.map((dir) => ({ ...dir, path: moved(dir.path) })),
+      files: content.files.map((file) => ({ ...file, path: moved(file.path) })),
+    });
+    await fs.rename(staging, root);
+    await fsyncDir(path.dirname(root));
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return content.files.map((file) => file.path);
+}
+
+async function writeInPlace(content: TreeContent): Promise<string[]> {
+  for (const dir of content.dirs) await ensureDir(dir.path, dir.own);
+  const ordered = [...content.files.filter((file) => file.isKey), ...content.files.filter((file) => !file.isKey)];
+  const written: string[] = [];
+  for (const file of ordered) {
+    if (await writeFileAtomic(file.path, file.content, file.own)) written.push(file.path);
+  }
+  return written;
+}
+
+/** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
+async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
+  const paths = [root, ...content.dirs.map((dir) => dir.path), ...content.files.map((file) => file.path)];
+  for (const candidate of paths) {
+    const stat = await fs.lstat(candidate).catch(() => undefined);
+    if (stat?.isSymbolicLink()) {
+      throw new TreeError(`${candidate} is a symbolic link; mqtt-pki does not write through links`, {
+        hint: "replace the link with a real directory or file (or point `out:` at the real location) and build again",
+        path: candidate,
+      });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import path from "node:path";
+import type { CommandModule } from "yargs";
+import { build, type BuildResult } from "../api/build.js";
+import { treeLayout } from "../tree/layout.js";
+import type { CommonArgs, CommandContext } from "../cli/context.js";
+import type { EntityPlan } from "../plan/planBuild.js";
+
+const MARK = { create: "+ create ", reissue: "~ reissue", keep: "= keep   " } as const;
+
+function planLine(entry: EntityPlan): string {
+  const who = entry.role === "ca" ? "ca" : `${entry.role} ${entry.name}`;
+  const why = entry.reasons.length > 0 ? ` (${entry.reasons.join("; ")}${entry.newKey && entry.action !== "create" ? "; new key" : ""})` : "";
+  return `  ${MARK[entry.action]} ${who}${why}`;
+}
+
+export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandContext): void {
+  const { spec, plan } = result;
+  const rel = (file: string) => path.relative(process.cwd(), file) || ".";
+  ctx.output.out(`${dryRun ? "Plan (dry run, nothing written)" : "Plan"} for ${rel(spec.out)} from ${rel(spec.file)}:`);
+  for (const entry of [plan.ca, ...plan.servers, ...plan.clients]) ctx.output.out(planLine(entry));
+  for (const warning of result.warnings) ctx.output.out(`  ! ${warning}`);
+  if (dryRun) return;
+  ctx.output.out(result.written.length === 0 ? "Nothing to change: the tree already matches the spec." : `Wrote ${result.written.length} files.`);
+  const first = spec.clients[0];
+  ctx.output.out("");
+  ctx.output.out("Next:");
+  ctx.output.out(`  npx mqtt-pki verify -f ${rel(spec.file)}        # check everything against everything`);
+  ctx.output.out(`  mosquitto -c ${result.confPath}   # start a broker with the generated config`);
+  if (first) ctx.output.out(`  sh ${rel(treeLayout(spec.out).clientCommands(first.name))}   # round trip as ${first.name}`);
+}
+
+export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { "dry-run": boolean }> {
+  return {
+    command: "build",
+    describe: "Create or update the key/certificate tree, mosquitto.conf and client commands from the spec",
+    builder: (y) => y.option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" }),
+    handler: async (args) => {
+      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"] });
+      if (args.json) ctx.output.out(JSON.stringify({ ok: true, out: result.spec.out, plan: result.plan, warnings: result.warnings, written: result.written }, null, 2));
+      else printBuild(result, args["dry-run"], ctx);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { CommandModule } from "yargs";
+import { verify, type VerifyReport } from "../api/verify.js";
+import { EXIT_CHECK_FAILED, EXIT_OK } from "../errors.js";
+import type { CommonArgs, CommandContext } from "../cli/context.js";
+
+const ICON = { pass: "✓", warn: "!", fail: "✗" } as const;
+
+export function printReport(report: VerifyReport, ctx: CommandContext): void {
+  for (const check of report.checks) {
+    ctx.output.out(`${ICON[check.status]} ${check.subject}: ${check.message}`);
+    if (check.hint) ctx.output.out(`    → ${check.hint}`);
+  }
+  const { pass, warn, fail } = report.counts;
+  ctx.output.out("");
+  ctx.output.out(report.ok
+    ? `All ${pass + warn} checks hold${warn > 0 ? ` (${warn} warnings)` : ""}: the tree, mosquitto.conf and the client commands agree.`
+    : `${fail} of ${pass + warn + fail} checks failed; fix them as the arrows say, then run verify again.`);
+}
+
+export function verifyCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs> {
+  return {
+    command: "verify",
+    describe: "Check certificates, keys, mosquitto.conf and client commands against each other (exit 1 on any failure)",
+    handler: async (args) => {
+      const report = await verify({ specFile: args.file, now: args.now });
+      if (args.json) ctx.output.out(JSON.stringify(report, null, 2));
+      else printReport(report, ctx);
+      ctx.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { algorithmOf } from "./keys.js";
+import type { KeyAlgorithm } from "../spec/types.js";
+
+/**
+ * What a certificate on disk says, read with Node's own X.509 parser (not the library that
+ * wrote it, so verify is an independent check).
+ */
+export interface CertFacts {
+  x509: X509Certificate;
+  subject: Record<string, string>;
+  issuer: Record<string, string>;
+  cn: string;
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  isCa: boolean;
+  dns: string[];
+  ip: string[];
+  extendedKeyUsage: string[];
+  keyAlgorithm: KeyAlgorithm | "unknown";
+  fingerprint256: string;
+}
+
+export const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+export const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** Parses one PEM certificate; throws on garbage (callers turn that into a finding). */
+export function certFacts(pem: string | Buffer): CertFacts {
+  const x509 = new X509Certificate(pem);
+  const subject = parseDn(x509.subject);
+  const sans = parseSubjectAltName(x509.subjectAltName ?? "");
+  return {
+    x509,
+    subject,
+    issuer: parseDn(x509.issuer),
+    cn: subject.CN ?? "",
+    serial: x509.serialNumber.toLowerCase(),
+    notBefore: new Date(x509.validFrom),
+    notAfter: new Date(x509.validTo),
+    isCa: x509.ca,
+    dns: sans.dns,
+    ip: sans.ip,
+    extendedKeyUsage: x509.keyUsage ?? [],
+    keyAlgorithm: safeAlgorithm(x509.publicKey),
+    fingerprint256: x509.fingerprint256,
+  };
+}
+
+function safeAlgorithm(key: KeyObject): KeyAlgorithm | "unknown" {
+  try {
+    return algorithmOf(key);
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Node prints names one attribute per line ("C=DE\nCN=x"); our values never contain newlines. */
+function parseDn(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+function parseSubjectAltName(text: string): { dns: string[]; ip: string[] } {
+  const dns: string[] = [];
+  const ip: string[] = [];
+  for (const entry of text.split(", ")) {
+    if (entry.startsWith("DNS:")) dns.push(entry.slice(4));
+    else if (entry.startsWith("IP Address:")) ip.push(entry.slice(11));
+  }
+  return { dns, ip };
+}
+
+/** Whether the private key in `keyPem` is the one the certificate certifies. */
+export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer): boolean {
+  try {
+    const mine = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
+    return mine.equals(facts.x509.publicKey.export({ type: "spki", format: "der" }));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `issuer` signed `cert` (names chain and the signature verifies). */
+export function issuedBy(cert: CertFacts, issuer: CertFacts): boolean {
+  return cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.x509.publicKey);
+}

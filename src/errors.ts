@@ -1,0 +1,68 @@
+/**
+ * Errors are values: each carries what went wrong, where, and what to do next.
+ * One place (src/cli/report.ts) turns them into messages and exit codes.
+ */
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** One problem found in a spec, pinned to a place in the YAML. */
+export interface SpecProblem {
+  message: string;
+  hint?: string;
+  yamlPath: string;
+  position?: SourcePosition;
+}
+
+/** Base class for every error a user can cause and fix; never printed with a stack. */
+export class PkiError extends Error {
+  readonly exitCode: number;
+  readonly hint?: string;
+
+  constructor(message: string, options: { hint?: string; exitCode?: number } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? EXIT_BAD_INPUT;
+  }
+}
+
+/** The spec file is invalid; carries every problem found, not just the first. */
+export class SpecError extends PkiError {
+  readonly problems: SpecProblem[];
+
+  constructor(problems: SpecProblem[]) {
+    super(
+      problems.length === 1
+        ? problems[0].message
+        : `${problems.length} problems in the spec`,
+      { hint: problems.length === 1 ? problems[0].hint : undefined },
+    );
+    this.problems = problems;
+  }
+}
+
+/** The tree on disk is not what the command needs (missing CA, foreign files, ...). */
+export class TreeError extends PkiError {
+  readonly path?: string;
+
+  constructor(message: string, options: { hint?: string; path?: string } = {}) {
+    super(message, { hint: options.hint, exitCode: EXIT_BAD_INPUT });
+    this.path = options.path;
+  }
+}
+
+export function isPkiError(error: unknown): error is PkiError {
+  return error instanceof PkiError;
+}
+
+export function formatPosition(position: SourcePosition | undefined): string {
+  return position ? `${position.file}:${position.line}:${position.col}` : "";
+}

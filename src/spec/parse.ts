@@ -1,0 +1,265 @@
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { SpecError } from "../errors.js";
+import { SpecReader, type YamlPath } from "./reader.js";
+import { hasControlCharacters, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
+import {
+  KEY_ALGORITHMS,
+  LISTENER_PROTOCOLS,
+  TLS_VERSIONS,
+  type CaSpec,
+  type ClientSpec,
+  type KeyAlgorithm,
+  type ListenerSpec,
+  type ServerSpec,
+  type Spec,
+  type SpecWarning,
+  type SubjectFields,
+} from "./types.js";
+
+const TOP_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy"] as const;
+const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
+const DEFAULT_KEYS = ["key", "days"] as const;
+const CA_KEYS = [...SUBJECT_KEYS, "key", "days"] as const;
+const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
+  "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
+const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
+const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic"] as const;
+const DEPLOY_KEYS = ["dir"] as const;
+
+const DAYS = { min: 1, max: 36500, what: "a positive number of days" };
+const PORT = { min: 1, max: 65535, what: "a TCP port" };
+
+export interface ParsedSpec {
+  spec: Spec;
+  warnings: SpecWarning[];
+}
+
+/**
+ * Parses and validates pki.yaml text. Pure: `file` only labels positions and anchors relative paths.
+ * Throws SpecError listing every problem found.
+ */
+export function parseSpec(text: string, file: string): ParsedSpec {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const reader = new SpecReader(doc, lines, file);
+  for (const error of doc.errors) {
+    reader.problems.push({
+      message: `YAML syntax: ${error.message.split("\n")[0]}`,
+      hint: "fix the YAML syntax at this position (indentation, a missing colon, or an unclosed quote)",
+      yamlPath: "(syntax)",
+      position: reader.toPosition(error.pos[0]),
+    });
+  }
+  if (doc.errors.length > 0) throw new SpecError(reader.problems);
+  if (!reader.expectMap([], true, "version: 1\nca:\n  cn: My MQTT Root CA")) throw new SpecError(reader.problems);
+
+  const spec = readSpec(reader, file);
+  const warnings: SpecWarning[] = [];
+  checkCrossRules(reader, spec, warnings);
+  if (reader.problems.length > 0) throw new SpecError(reader.problems);
+  return { spec, warnings };
+}
+
+function readSpec(r: SpecReader, file: string): Spec {
+  r.checkKeys([], TOP_KEYS);
+  const version = r.get(["version"]);
+  if (version !== 1) r.fail(["version"], version === undefined ? "missing `version`" : `unsupported version ${JSON.stringify(version)}`, "write `version: 1` at the top of the file");
+
+  const specDir = path.dirname(path.resolve(file));
+  const out = path.resolve(specDir, r.string(["out"], "./pki") ?? "./pki");
+
+  r.expectMap(["defaults"], false, "defaults:\n  key: ec-p256\n  days: 397");
+  r.checkKeys(["defaults"], DEFAULT_KEYS);
+  const defaults = {
+    key: r.oneOf(["defaults", "key"], KEY_ALGORITHMS, "ec-p256"),
+    days: r.integer(["defaults", "days"], 397, DAYS),
+  };
+
+  let deployDir = out;
+  if (r.expectMap(["deploy"], false, "deploy:\n  dir: /etc/mosquitto/certs")) {
+    r.checkKeys(["deploy"], DEPLOY_KEYS);
+    const dir = r.string(["deploy", "dir"]);
+    if (dir !== undefined && !path.isAbsolute(dir)) r.fail(["deploy", "dir"], `\`deploy.dir\` must be an absolute path, got \`${dir}\``, "write the directory on the broker host, e.g. `dir: /etc/mosquitto/certs`");
+    else if (dir !== undefined) deployDir = path.posix.normalize(dir).replace(/\/$/, "") || "/";
+  }
+
+  const ca = readCa(r, defaults);
+  const servers = readList(r, ["servers"], "servers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883", (p) => readServer(r, p, defaults));
+  if (servers.length === 0 && r.problems.length === 0) r.fail(["servers"], "no `servers` defined", "add at least one broker:\nservers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883");
+  const clients = readList(r, ["clients"], "clients:\n  - name: sensor-001", (p) => readClient(r, p, defaults));
+
+  return { version: 1, file: path.resolve(file), out, deployDir, defaults, ca, servers, clients };
+}
+
+function readList<T>(r: SpecReader, p: YamlPath, example: string, readItem: (p: YamlPath) => T | undefined): T[] {
+  const count = r.sequenceLength(p, example);
+  const out: T[] = [];
+  for (let i = 0; i < count; i++) {
+    if (!r.expectMap([...p, i], true, example)) continue;
+    const item = readItem([...p, i]);
+    if (item !== undefined) out.push(item);
+  }
+  return out;
+}
+
+function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFields {
+  const fields: Partial<SubjectFields> = {};
+  for (const key of SUBJECT_KEYS) {
+    const value = r.string([...p, key], key === "cn" ? cnFallback : undefined);
+    if (value === undefined) continue;
+    if (value.trim() === "" || hasControlCharacters(value)) {
+      r.fail([...p, key], `\`${key}\` must be non-empty text without control characters`, `write a plain name, e.g. \`${key}: Example\``);
+    } else if (value.length > 64) {
+      r.fail([...p, key], `\`${key}\` is ${value.length} characters; X.509 allows at most 64`, "shorten it");
+    } else if (key === "c" && !/^[A-Z]{2}$/.test(value)) {
+      r.fail([...p, key], `\`c\` must be a two-letter country code, got \`${value}\``, "write e.g. `c: DE`");
+    }
+    fields[key] = value;
+  }
+  if (fields.cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${p.join(".") || "top level"}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
+  return { cn: fields.cn ?? "", ...fields } as SubjectFields;
+}
+
+function readCa(r: SpecReader, defaults: { key: KeyAlgorithm; days: number }): CaSpec {
+  r.expectMap(["ca"], true, "ca:\n  cn: Example MQTT Root CA");
+  r.checkKeys(["ca"], CA_KEYS);
+  return {
+    ...readSubject(r, ["ca"]),
+    key: r.oneOf(["ca", "key"], KEY_ALGORITHMS, defaults.key),
+    days: r.integer(["ca", "days"], 3650, DAYS),
+  };
+}
+
+function readName(r: SpecReader, p: YamlPath): string | undefined {
+  const name = r.string([...p, "name"]);
+  if (name === undefined) {
+    r.fail([...p, "name"], "missing `name`", "add a file-safe id, e.g. `name: sensor-001` (lowercase letters, digits, . _ -)");
+    return undefined;
+  }
+  if (!isSafeName(name)) {
+    r.fail([...p, "name"], `\`${name}\` is not a file-safe name`, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)");
+    return undefined;
+  }
+  return name;
+}
+
+function readServer(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ServerSpec | undefined {
+  r.checkKeys(p, SERVER_KEYS);
+  const name = readName(r, p);
+  const dns = r.stringList([...p, "dns"], "dns: [mqtt.example.com, localhost]");
+  dns.forEach((entry, i) => {
+    if (!isValidDnsName(entry)) r.fail([...p, "dns", i], `\`${entry}\` is not a valid DNS name`, "write a host name such as `mqtt.example.com` (IP addresses go under `ip`)");
+  });
+  const ip = r.stringList([...p, "ip"], "ip: [127.0.0.1]");
+  ip.forEach((entry, i) => {
+    const problem = ipProblem(entry);
+    if (problem) r.fail([...p, "ip", i], problem, "write an IPv4 or IPv6 address such as `192.0.2.10` or `\"::1\"` (host names go under `dns`)");
+  });
+  if (dns.length === 0 && ip.length === 0) r.fail(p, `server \`${name ?? "?"}\` has neither \`dns\` nor \`ip\``, "list the names and addresses clients dial, e.g. `dns: [mqtt.example.com]`");
+
+  const host = r.string([...p, "host"], dns[0] ?? ip[0]) ?? "";
+  const listeners = readList(r, [...p, "listeners"], "listeners:\n  - port: 8883", (lp) => readListener(r, lp));
+  if (listeners.length === 0) r.fail([...p, "listeners"], `server \`${name ?? "?"}\` has no listeners`, "add one, e.g.\nlisteners:\n  - port: 8883");
+  const subject = readSubject(r, p, dns[0] ?? name);
+  if (name === undefined) return undefined;
+  return {
+    ...subject,
+    name,
+    dns,
+    ip,
+    host,
+    listeners,
+    requireCertificate: r.boolean([...p, "requireCertificate"], true),
+    identityAsUsername: r.boolean([...p, "identityAsUsername"], true),
+    tlsVersion: r.oneOf([...p, "tlsVersion"], TLS_VERSIONS),
+    key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
+    days: r.integer([...p, "days"], defaults.days, DAYS),
+    user: r.string([...p, "user"], "mosquitto") ?? "mosquitto",
+  };
+}
+
+function readListener(r: SpecReader, p: YamlPath): ListenerSpec | undefined {
+  r.checkKeys(p, LISTENER_KEYS);
+  if (!r.has([...p, "port"])) {
+    r.fail([...p, "port"], "missing `port`", "add e.g. `port: 8883` (MQTT over TLS) or `port: 8884` with `protocol: websockets`");
+    return undefined;
+  }
+  const port = r.integer([...p, "port"], 0, PORT);
+  const protocol = r.oneOf([...p, "protocol"], LISTENER_PROTOCOLS, "mqtt");
+  const bind = r.string([...p, "bind"]);
+  if (bind !== undefined && ipProblem(bind)) r.fail([...p, "bind"], `\`bind\` must be an IP address, got \`${bind}\``, "write e.g. `bind: 127.0.0.1`, or leave it out to listen on every interface");
+  const wsPath = r.string([...p, "path"], "/mqtt") ?? "/mqtt";
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(wsPath)) r.fail([...p, "path"], `\`path\` must be a URL path such as /mqtt, got \`${wsPath}\``, "write e.g. `path: /mqtt`");
+  else if (protocol !== "websockets" && r.has([...p, "path"])) r.fail([...p, "path"], "`path` only applies to websockets listeners", "remove it, or add `protocol: websockets`", true);
+  return port === 0 ? undefined : { port, protocol, bind, path: wsPath };
+}
+
+function readClient(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ClientSpec | undefined {
+  r.checkKeys(p, CLIENT_KEYS);
+  const name = readName(r, p);
+  const subject = readSubject(r, p, name);
+  const topic = r.string([...p, "topic"], `mqtt-pki/${name ?? "client"}/hello`) ?? "";
+  const problem = topicProblem(topic);
+  if (problem) r.fail([...p, "topic"], problem, "write a concrete topic such as `devices/sensor-001/telemetry`");
+  if (name === undefined) return undefined;
+  return {
+    ...subject,
+    name,
+    key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
+    days: r.integer([...p, "days"], defaults.days, DAYS),
+    topic,
+  };
+}
+
+/** Rules that relate several entries: uniqueness, coverage, listener sets, lifetimes. */
+function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): void {
+  checkUnique(r, spec.servers.map((s, i) => ({ value: s.name, path: ["servers", i, "name"] })), "server name");
+  checkUnique(r, spec.clients.map((c, i) => ({ value: c.name, path: ["clients", i, "name"] })), "client name");
+
+  const cns = [
+    { value: spec.ca.cn, path: ["ca", "cn"] as YamlPath, role: "the CA" },
+    ...spec.servers.map((s, i) => ({ value: s.cn, path: ["servers", i, "cn"] as YamlPath, role: `server \`${s.name}\`` })),
+    ...spec.clients.map((c, i) => ({ value: c.cn, path: ["clients", i, "cn"] as YamlPath, role: `client \`${c.name}\`` })),
+  ];
+  const seenCn = new Map<string, string>();
+  for (const entry of cns) {
+    if (!entry.value) continue;
+    const key = entry.value.toLowerCase();
+    const first = seenCn.get(key);
+    if (first !== undefined) {
+      const caClash = first === "the CA" || entry.role === "the CA";
+      r.fail(entry.path, `CN \`${entry.value}\` of ${entry.role} is already used by ${first}`,
+        caClash ? "give the CA its own CN (e.g. `cn: Example MQTT Root CA`): OpenSSL treats a leaf whose CN equals its CA's as self-signed and refuses the chain"
+          : "every certificate needs its own CN; set `cn:` to something unique", r.has(entry.path) ? false : true);
+    } else seenCn.set(key, entry.role);
+  }
+
+  const ports = new Map<string, string>();
+  spec.servers.forEach((server, si) => {
+    if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
+      r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${/^[\d.:]+$/.test(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
+    }
+    if (server.listeners.length > 0 && server.listeners.every((l) => l.protocol === "websockets")) {
+      r.fail(["servers", si, "listeners"], `server \`${server.name}\` has only websockets listeners`, "add an MQTT-over-TLS listener (e.g. `- port: 8883`): mosquitto 2.0.11 exits with \"Unable to start any listening sockets\" when every listener is websockets");
+    }
+    server.listeners.forEach((listener, li) => {
+      const key = `${listener.bind ?? "*"}:${listener.port}`;
+      const clash = ports.get(key) ?? ports.get(`*:${listener.port}`) ?? (listener.bind === undefined ? [...ports].find(([k]) => k.endsWith(`:${listener.port}`))?.[1] : undefined);
+      if (clash) r.fail(["servers", si, "listeners", li, "port"], `port ${listener.port} is already used by ${clash}`, "mosquitto.conf holds every listener of every server: give each its own port");
+      ports.set(key, `server \`${server.name}\` listener ${li + 1}`);
+    });
+    if (server.days > spec.ca.days) warnings.push({ message: `server \`${server.name}\` asks for ${server.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `servers[${si}].days` });
+  });
+  spec.clients.forEach((client, ci) => {
+    if (client.days > spec.ca.days) warnings.push({ message: `client \`${client.name}\` asks for ${client.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `clients[${ci}].days` });
+  });
+}
+
+function checkUnique(r: SpecReader, entries: { value: string; path: YamlPath }[], what: string): void {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(entry.value)) r.fail(entry.path, `duplicate ${what} \`${entry.value}\``, `each ${what} must be unique; rename one of them`);
+    seen.add(entry.value);
+  }
+}

@@ -1,0 +1,162 @@
+import { Document, isMap, isPair, isScalar, LineCounter, YAMLMap } from "yaml";
+import { closest, distance } from "fastest-levenshtein";
+import type { SourcePosition, SpecProblem } from "../errors.js";
+
+export type YamlPath = (string | number)[];
+
+/** Renders ['servers', 0, 'dns'] as `servers[0].dns`, the form users see in messages. */
+export function formatYamlPath(path: YamlPath): string {
+  return path.reduce<string>((out, part) => {
+    if (typeof part === "number") return `${out}[${part}]`;
+    return out ? `${out}.${part}` : part;
+  }, "") || "(top level)";
+}
+
+/**
+ * Reads values out of a parsed YAML document while remembering where each came from,
+ * so that every problem can be reported as file:line:col plus the YAML path.
+ */
+export class SpecReader {
+  readonly problems: SpecProblem[] = [];
+
+  constructor(
+    readonly doc: Document,
+    private readonly lines: LineCounter,
+    private readonly file: string,
+  ) {}
+
+  /** Position of the value at `path` (or of its key with `atKey`), falling back to the nearest parent. */
+  positionOf(path: YamlPath, atKey = false): SourcePosition | undefined {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const parentPath = path.slice(0, depth - 1);
+      const last = path[depth - 1];
+      if (atKey && depth === path.length && typeof last === "string") {
+        const parent = this.doc.getIn(parentPath, true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === last);
+          if (pair && isScalar(pair.key) && pair.key.range) return this.toPosition(pair.key.range[0]);
+        }
+      }
+      const node = depth === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, depth), true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return this.toPosition(range[0]);
+    }
+    return undefined;
+  }
+
+  toPosition(offset: number): SourcePosition {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  fail(path: YamlPath, message: string, hint?: string, atKey = false): void {
+    this.problems.push({ message, hint, yamlPath: formatYamlPath(path), position: this.positionOf(path, atKey) });
+  }
+
+  get(path: YamlPath): unknown {
+    const node = this.doc.getIn(path, true);
+    if (node === undefined || node === null) return undefined;
+    if (isScalar(node)) return node.value;
+    return node;
+  }
+
+  has(path: YamlPath): boolean {
+    return this.get(path) !== undefined && this.get(path) !== null;
+  }
+
+  /** Reports keys of the map at `path` that are not in `allowed`, suggesting the nearest allowed one. */
+  checkKeys(path: YamlPath, allowed: readonly string[]): void {
+    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    if (!isMap(node)) return;
+    for (const item of (node as YAMLMap).items) {
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (allowed.includes(key)) continue;
+      const guess = closest(key, [...allowed]);
+      const near = guess && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
+      this.fail(
+        [...path, key],
+        `unknown key \`${key}\``,
+        near ? `did you mean \`${guess}\`?` : `allowed here: ${allowed.join(", ")}`,
+        true,
+      );
+    }
+  }
+
+  /** True when `path` holds a map (reporting otherwise); absent is fine unless required. */
+  expectMap(path: YamlPath, required: boolean, example: string): boolean {
+    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
+    if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
+      if (required) this.fail(path, `missing \`${formatYamlPath(path)}\``, `add it, e.g.\n${example}`);
+      return false;
+    }
+    if (!isMap(node)) {
+      this.fail(path, `\`${formatYamlPath(path)}\` must be a mapping`, `write it as\n${example}`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Number of items when `path` holds a sequence, else reports and returns 0. */
+  sequenceLength(path: YamlPath, example: string): number {
+    const node = this.doc.getIn(path, true) as { items?: unknown[] } | undefined;
+    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return 0;
+    if (isMap(node) || isScalar(node) || !Array.isArray(node.items)) {
+      this.fail(path, `\`${formatYamlPath(path)}\` must be a list`, `write it as\n${example}`);
+      return 0;
+    }
+    return node.items.length;
+  }
+
+  string(path: YamlPath, fallback?: string): string | undefined {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    this.fail(path, `\`${formatYamlPath(path)}\` must be a string`, "write a plain value, e.g. `name: sensor-001`");
+    return fallback;
+  }
+
+  integer(path: YamlPath, fallback: number, range: { min: number; max: number; what: string }): number {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
+      this.fail(path, `\`${formatYamlPath(path)}\` is ${JSON.stringify(value)}, not ${range.what}`, `write a whole number from ${range.min} to ${range.max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(path: YamlPath, fallback: boolean): boolean {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "boolean") {
+      this.fail(path, `\`${formatYamlPath(path)}\` must be true or false`, "write `true` or `false` without quotes");
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(path: YamlPath, choices: readonly T[], fallback: T): T;
+  oneOf<T extends string>(path: YamlPath, choices: readonly T[], fallback?: T): T | undefined;
+  oneOf<T extends string>(path: YamlPath, choices: readonly T[], fallback?: T): T | undefined {
+    const value = this.string(path);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    const guess = closest(value, [...choices]);
+    this.fail(path, `\`${formatYamlPath(path)}\` is \`${value}\`, which is not one of ${choices.join(" | ")}`, `did you mean \`${guess}\`?`);
+    return fallback;
+  }
+
+  stringList(path: YamlPath, example: string): string[] {
+    const value = this.get(path);
+    if (value === undefined || value === null) return [];
+    if (typeof value === "string") return [value];
+    const count = this.sequenceLength(path, example);
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const item = this.string([...path, i]);
+      if (item !== undefined) out.push(item);
+    }
+    return out;
+  }
+}

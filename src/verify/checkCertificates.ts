@@ -1,0 +1,79 @@
+import { certFacts, certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
+import { sanCovers } from "../spec/rules.js";
+import { treeLayout } from "../tree/layout.js";
+import type { Checklist } from "./result.js";
+import type { TreeSnapshot } from "./snapshot.js";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const EXPIRY_WARNING_DAYS = 30;
+const REBUILD = "run `mqtt-pki build` to reissue it";
+
+/** Parses the certificate at `file` from the snapshot, reporting a missing or broken one. */
+export function loadCert(snapshot: TreeSnapshot, list: Checklist, subject: string, file: string): CertFacts | undefined {
+  const content = snapshot.files.get(file)?.content;
+  if (!content) {
+    list.fail(subject, `certificate ${file} is missing`, "run `mqtt-pki build` to create it");
+    return undefined;
+  }
+  try {
+    return certFacts(content);
+  } catch {
+    list.fail(subject, `${file} is not a PEM certificate`, "restore it from backup or delete it and run `mqtt-pki build`");
+    return undefined;
+  }
+}
+
+export function checkValidity(list: Checklist, subject: string, facts: CertFacts, now: Date): void {
+  const left = Math.floor((facts.notAfter.getTime() - now.getTime()) / DAY_MS);
+  if (facts.notBefore.getTime() > now.getTime()) list.fail(subject, `not valid until ${facts.notBefore.toISOString()}`, "check this machine's clock, or wait");
+  else if (left < 0) list.fail(subject, `expired on ${facts.notAfter.toISOString()}`, REBUILD);
+  else if (left < EXPIRY_WARNING_DAYS) list.warn(subject, `expires in ${left} days (${facts.notAfter.toISOString().slice(0, 10)})`, REBUILD);
+  else list.pass(subject, `valid until ${facts.notAfter.toISOString().slice(0, 10)} (${left} days)`);
+}
+
+function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, facts: CertFacts, keyFile: string): void {
+  const key = snapshot.files.get(keyFile);
+  if (!key?.content) {
+    list.fail(subject, `key ${keyFile} is missing`, "restore it from backup, or delete the certificate and run `mqtt-pki build` for a new pair");
+    return;
+  }
+  list.check(certMatchesKey(facts, key.content), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
+  list.check((key.mode & 0o007) === 0, subject, "key not readable by others", `key ${keyFile} has mode ${key.mode.toString(8)}, readable by every user`, `run \`chmod 600 ${keyFile}\``);
+}
+
+/** The CA and every leaf: chain, key pair, validity, role, names. Returns the CA for later checks. */
+export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: Date): CertFacts | undefined {
+  const { spec } = snapshot;
+  const layout = treeLayout(spec.out);
+  const ca = loadCert(snapshot, list, "CA", layout.caCert);
+  if (ca) {
+    list.check(ca.isCa && issuedBy(ca, ca), "CA", `self-signed CA "${ca.cn}"`, "ca.crt is not a self-signed CA certificate", "restore the CA from backup");
+    checkKeyPair(snapshot, list, "CA", ca, layout.caKey);
+    checkValidity(list, "CA", ca, now);
+  }
+  const cns = new Map<string, string>(ca ? [[ca.cn.toLowerCase(), "the CA"]] : []);
+  const leaf = (role: "server" | "client", name: string, certFile: string, keyFile: string, expectedCn: string) => {
+    const subject = `${role} ${name}`;
+    const facts = loadCert(snapshot, list, subject, certFile);
+    if (!facts) return undefined;
+    if (ca) list.check(issuedBy(facts, ca), subject, "signed by the CA", `certificate was not issued by the CA in ca/ca.crt (issuer "${facts.issuer.CN ?? "?"}")`, "a certificate from another CA was put here: run `mqtt-pki build` to reissue it from this CA");
+    checkKeyPair(snapshot, list, subject, facts, keyFile);
+    checkValidity(list, subject, facts, now);
+    const usage = role === "server" ? SERVER_AUTH : CLIENT_AUTH;
+    list.check(!facts.isCa && facts.extendedKeyUsage.includes(usage), subject, `${role} profile (CA:FALSE, ${role === "server" ? "serverAuth" : "clientAuth"})`, `certificate lacks the ${role} profile`, REBUILD);
+    list.check(facts.cn === expectedCn, subject, `CN "${facts.cn}"`, `CN is "${facts.cn}", the spec says "${expectedCn}"`, REBUILD);
+    const clash = cns.get(facts.cn.toLowerCase());
+    if (clash) list.fail(subject, `CN "${facts.cn}" is also the CN of ${clash}`, clash === "the CA" ? "OpenSSL rejects a chain whose server and CA share a CN: give the CA its own CN" : "give each certificate its own CN and rebuild");
+    cns.set(facts.cn.toLowerCase(), subject);
+    return facts;
+  };
+  for (const server of spec.servers) {
+    const facts = leaf("server", server.name, layout.serverCert(server.name), layout.serverKey(server.name), server.cn);
+    if (!facts) continue;
+    list.check(sanCovers(server.host, facts.dns, facts.ip), `server ${server.name}`, `SAN covers host ${server.host}`,
+      `SAN (${[...facts.dns, ...facts.ip].join(", ") || "empty"}) does not cover host ${server.host}; clients dialing it fail hostname verification`,
+      `add ${server.host} to the server's dns or ip and run \`mqtt-pki build\``);
+  }
+  for (const client of spec.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn);
+  return ca;
+}

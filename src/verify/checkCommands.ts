@@ -1,0 +1,80 @@
+import { certFacts, certMatchesKey, type CertFacts } from "../crypto/facts.js";
+import { treeLayout } from "../tree/layout.js";
+import type { Checklist } from "./result.js";
+import type { ClientInvocation } from "./parseCommands.js";
+import type { TreeSnapshot } from "./snapshot.js";
+import type { ClientSpec, ListenerSpec, ServerSpec } from "../spec/types.js";
+
+const REBUILD = "run `mqtt-pki build` to regenerate commands.sh";
+
+function fingerprintAt(snapshot: TreeSnapshot, file: string | undefined): CertFacts | undefined {
+  const content = file ? snapshot.files.get(file)?.content : undefined;
+  if (!content) return undefined;
+  try {
+    return certFacts(content);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every line of every commands.sh against the listeners, the CA and the client's own files. */
+export function checkCommands(snapshot: TreeSnapshot, list: Checklist, ca: CertFacts | undefined): void {
+  const layout = treeLayout(snapshot.spec.out);
+  for (const client of snapshot.spec.clients) {
+    const invocations = snapshot.commands.get(client.name);
+    if (!invocations) {
+      list.fail(`client ${client.name}`, `${layout.clientCommands(client.name)} is missing`, REBUILD);
+      continue;
+    }
+    const clientCert = fingerprintAt(snapshot, layout.clientCert(client.name));
+    const covered = new Set<number>();
+    let good = true;
+    for (const call of invocations) {
+      const problem = invocationProblem(snapshot, client, call, ca, clientCert, covered);
+      if (problem) {
+        good = false;
+        list.fail(`client ${client.name} (commands.sh:${call.line})`, problem.message, problem.hint);
+      }
+    }
+    const missing = snapshot.spec.servers.flatMap((s) => s.listeners.map((l) => ({ s, l }))).filter(({ l }) => !covered.has(l.port));
+    if (missing.length > 0) list.warn(`client ${client.name}`, `commands.sh has no line for ${missing.map(({ s, l }) => `${s.name}:${l.port}`).join(", ")}`, REBUILD);
+    if (good) list.pass(`client ${client.name}`, `commands.sh: ${invocations.length} lines match the listeners and files`);
+  }
+}
+
+function findListener(snapshot: TreeSnapshot, call: ClientInvocation): { server?: ServerSpec; listener?: ListenerSpec } {
+  const servers = snapshot.spec.servers.filter((server) => server.host === call.host);
+  for (const server of servers) {
+    const listener = server.listeners.find((l) => l.port === call.port);
+    if (listener) return { server, listener };
+  }
+  return { server: servers[0] };
+}
+
+function invocationProblem(snapshot: TreeSnapshot, client: ClientSpec, call: ClientInvocation, ca: CertFacts | undefined, clientCert: CertFacts | undefined, covered: Set<number>): { message: string; hint: string } | undefined {
+  const { server, listener } = findListener(snapshot, call);
+  if (!server) return { message: `${call.tool} dials ${call.host ?? "no host"}, which is no server's host`, hint: REBUILD };
+  if (!listener) return { message: `${call.tool} uses port ${call.port ?? "(none)"}, but server ${server.name} listens on ${server.listeners.map((l) => l.port).join(", ")}`, hint: REBUILD };
+  covered.add(listener.port);
+  const wanted = listener.protocol === "websockets" ? "wss" : "mqtts";
+  if (call.tool !== "mqttx" && listener.protocol === "websockets") return { message: `${call.tool} cannot speak websockets, but port ${listener.port} is a websockets listener`, hint: "use the mqttx line with `-l wss` for this port" };
+  if (call.protocol !== wanted) {
+    return {
+      message: `mqttx uses -l ${call.protocol ?? "(none, so plain mqtt)"} against port ${listener.port}, a ${listener.protocol === "websockets" ? "websockets" : "MQTT-over-TLS"} listener`,
+      hint: `write \`-l ${wanted}\`: ${wanted === "wss" ? "plain TLS sent to a websockets port is reset by the broker (the old MQTTX CLI wss→mqtts bug)" : "this port speaks MQTT over TLS, not websockets"}`,
+    };
+  }
+  if (!call.caFile) return { message: `${call.tool} has no ${call.tool === "mqttx" ? "--ca" : "--cafile"}`, hint: "add the CA file: without it mosquitto clients report the misleading \"Connection Refused: bad user name or password\"" };
+  const callCa = fingerprintAt(snapshot, call.caFile);
+  if (!callCa || (ca && callCa.fingerprint256 !== ca.fingerprint256)) return { message: `CA file ${call.caFile} is not the CA in ca/ca.crt`, hint: REBUILD };
+  if (!call.certFile || !call.keyFile) return { message: `${call.tool} lacks --cert or --key, but the broker requires a client certificate`, hint: REBUILD };
+  const cert = fingerprintAt(snapshot, call.certFile);
+  if (!cert || (clientCert && cert.fingerprint256 !== clientCert.fingerprint256)) return { message: `--cert ${call.certFile} is not client ${client.name}'s certificate`, hint: REBUILD };
+  const key = snapshot.files.get(call.keyFile)?.content;
+  if (!key || !certMatchesKey(cert, key)) return { message: `--key ${call.keyFile} does not match --cert`, hint: REBUILD };
+  if (call.tool !== "mqttx" && call.tlsVersion !== server.tlsVersion) {
+    return { message: `--tls-version is ${call.tlsVersion ?? "unset"}, the listener's tls_version is ${server.tlsVersion ?? "unset"}`, hint: REBUILD };
+  }
+  if (listener.protocol === "websockets" && call.path !== listener.path) return { message: `--path is ${call.path ?? "unset"}, the spec says ${listener.path}`, hint: REBUILD };
+  return undefined;
+}

@@ -1,0 +1,54 @@
+import { parse } from "shell-quote";
+
+/** One client invocation found in commands.sh, with its flags read the way the client reads them. */
+export interface ClientInvocation {
+  line: number;
+  tool: "mosquitto_sub" | "mosquitto_pub" | "mqttx";
+  argv: string[];
+  host?: string;
+  port?: number;
+  /** mqttx `-l`; mosquitto clients always speak plain MQTT over TLS here. */
+  protocol?: string;
+  path?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  tlsVersion?: string;
+  topic?: string;
+}
+
+const TOOLS = new Set(["mosquitto_sub", "mosquitto_pub", "mqttx"]);
+
+/** Finds every mosquitto_sub/pub and mqttx line in a shell script. */
+export function parseClientCommands(script: string): ClientInvocation[] {
+  const found: ClientInvocation[] = [];
+  script.split("\n").forEach((raw, index) => {
+    const words = parse(raw.trim()).filter((word): word is string => typeof word === "string");
+    if (words.length === 0 || !TOOLS.has(words[0])) return;
+    found.push(readInvocation(words, index + 1));
+  });
+  return found;
+}
+
+function readInvocation(argv: string[], line: number): ClientInvocation {
+  const tool = argv[0] as ClientInvocation["tool"];
+  const flag = (...names: string[]) => {
+    const at = argv.findIndex((word) => names.includes(word));
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const port = flag("-p", "--port");
+  return {
+    line,
+    tool,
+    argv,
+    host: flag("-h", "--host", "--hostname"),
+    port: port === undefined ? undefined : Number(port),
+    protocol: tool === "mqttx" ? flag("-l", "--protocol") : "mqtts",
+    path: flag("--path"),
+    caFile: tool === "mqttx" ? flag("--ca") : flag("--cafile"),
+    certFile: flag("--cert"),
+    keyFile: flag("--key"),
+    tlsVersion: flag("--tls-version"),
+    topic: flag("-t", "--topic"),
+  };
+}

@@ -1,0 +1,49 @@
+/** A mosquitto.conf read as data: global options and one entry per `listener` block. */
+export interface ConfOption {
+  name: string;
+  value: string;
+  line: number;
+}
+
+export interface ConfListener {
+  port: number;
+  bind?: string;
+  line: number;
+  options: Map<string, ConfOption>;
+}
+
+export interface ParsedConf {
+  file: string;
+  global: Map<string, ConfOption>;
+  listeners: ConfListener[];
+}
+
+/**
+ * Parses the way mosquitto does: one option per line, `#` starts a comment line, a
+ * `listener` line opens a block that the following listener options belong to.
+ */
+export function parseMosquittoConf(text: string, file: string): ParsedConf {
+  const conf: ParsedConf = { file, global: new Map(), listeners: [] };
+  let current: ConfListener | undefined;
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const space = line.search(/\s/);
+    const name = space < 0 ? line : line.slice(0, space);
+    const value = space < 0 ? "" : line.slice(space).trim();
+    if (name === "listener") {
+      const [port, bind] = value.split(/\s+/);
+      current = { port: Number(port), bind, line: index + 1, options: new Map() };
+      conf.listeners.push(current);
+      return;
+    }
+    const option = { name, value, line: index + 1 };
+    (current ? current.options : conf.global).set(name, option);
+  });
+  return conf;
+}
+
+/** A listener's effective value for an option (listener block first, then the global section). */
+export function listenerOption(conf: ParsedConf, listener: ConfListener, name: string): ConfOption | undefined {
+  return listener.options.get(name) ?? conf.global.get(name);
+}

@@ -1,0 +1,100 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { lookupAccount, type Account } from "../io/accounts.js";
+import { treeLayout } from "../tree/layout.js";
+import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
+import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
+import type { Spec } from "../spec/types.js";
+
+export interface FileInfo {
+  content?: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+  isDirectory: boolean;
+}
+
+/** Everything verify looks at, read once from disk so that the checks themselves are pure. */
+export interface TreeSnapshot {
+  spec: Spec;
+  files: Map<string, FileInfo>;
+  conf?: ParsedConf;
+  commands: Map<string, ClientInvocation[]>;
+  /** The broker accounts that exist on this machine, by name. */
+  accounts: Map<string, Account>;
+}
+
+/** Maps a path as written in mosquitto.conf (deploy dir) back to the local tree. */
+export function localPath(spec: Spec, confPath: string): string {
+  if (spec.deployDir === spec.out) return confPath;
+  const relative = path.posix.relative(spec.deployDir, confPath);
+  return relative.startsWith("..") ? confPath : path.join(spec.out, relative);
+}
+
+async function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
+  try {
+    const stat = await fs.stat(file);
+    const content = withContent && stat.isFile() ? await fs.readFile(file) : undefined;
+    return { content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every directory from the root down to `file`, for checking that the broker can traverse them. */
+export function ancestors(file: string): string[] {
+  const out: string[] = [];
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    out.unshift(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) return out;
+    dir = parent;
+  }
+}
+
+export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
+  const layout = treeLayout(spec.out);
+  const files = new Map<string, FileInfo>();
+  const wanted = new Set<string>([layout.caCert, layout.caKey, layout.mosquittoConf]);
+  for (const server of spec.servers) [layout.serverCert(server.name), layout.serverKey(server.name)].forEach((f) => wanted.add(f));
+  for (const client of spec.clients) [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name)].forEach((f) => wanted.add(f));
+
+  const load = async (list: Iterable<string>) => {
+    const todo = [...list].filter((file) => !files.has(file));
+    const infos = await Promise.all(todo.map((file) => readInfo(file, true)));
+    todo.forEach((file, i) => { if (infos[i]) files.set(file, infos[i]!); });
+  };
+  await load(wanted);
+
+  const confText = files.get(layout.mosquittoConf)?.content?.toString();
+  const conf = confText === undefined ? undefined : parseMosquittoConf(confText, layout.mosquittoConf);
+  const commands = new Map<string, ClientInvocation[]>();
+  for (const client of spec.clients) {
+    const text = files.get(layout.clientCommands(client.name))?.content?.toString();
+    if (text !== undefined) commands.set(client.name, parseClientCommands(text));
+  }
+
+  // Second pass: whatever the conf and the commands point at, plus the folders on the way.
+  const referenced = new Set<string>();
+  for (const listener of conf?.listeners ?? []) {
+    for (const name of ["cafile", "certfile", "keyfile", "crlfile"]) {
+      const option = listener.options.get(name);
+      if (option) referenced.add(localPath(spec, option.value));
+    }
+  }
+  for (const invocations of commands.values()) {
+    for (const call of invocations) [call.caFile, call.certFile, call.keyFile].forEach((f) => f && referenced.add(f));
+  }
+  await load(referenced);
+  const dirs = new Set([...referenced].flatMap(ancestors));
+  const dirInfos = await Promise.all([...dirs].map((dir) => readInfo(dir, false)));
+  [...dirs].forEach((dir, i) => { if (dirInfos[i]) files.set(dir, dirInfos[i]!); });
+
+  const accounts = new Map<string, Account>();
+  for (const server of spec.servers) {
+    const account = lookupAccount(server.user);
+    if (account) accounts.set(server.user, account);
+  }
+  return { spec, files, conf, commands, accounts };
+}
