@@ -5,6 +5,9 @@ import type { CommandContext } from "./cli/context.js";
 import { buildCommand } from "./commands/build.js";
 import { initCommand } from "./commands/init.js";
 import { verifyCommand } from "./commands/verify.js";
+import { rotateCommand } from "./commands/rotate.js";
+import { revokeCommand } from "./commands/revoke.js";
+import { statusCommand } from "./commands/status.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -21,7 +24,10 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(initCommand(ctx))
       .command(buildCommand(ctx))
       .command(verifyCommand(ctx))
-      .demandCommand(1, "Name a command: init, build or verify (see --help).")
+      .command(statusCommand(ctx))
+      .command(rotateCommand(ctx))
+      .command(revokeCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, rotate or revoke (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

@@ -3,8 +3,8 @@ import { lookupGroupId } from "../io/accounts.js";
 import { loadSpecFile } from "../spec/load.js";
 import { materializeTree } from "../build/materialize.js";
 import { writeTree } from "../build/writeTree.js";
-import { planBuild, type BuildPlan } from "../plan/planBuild.js";
-import { readTree } from "../tree/read.js";
+import { planBuild, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
+import { readTree, type TreeState } from "../tree/read.js";
 import { treeLayout } from "../tree/layout.js";
 import type { Spec } from "../spec/types.js";
 
@@ -15,23 +15,34 @@ export interface BuildOptions {
   now?: Date | string;
   /** Plan only: read everything, write nothing. */
   dryRun?: boolean;
+  /** Revoke and archive clients the spec no longer names. */
+  prune?: boolean;
 }
 
 export interface BuildResult {
   spec: Spec;
   plan: BuildPlan;
   warnings: string[];
-  /** Files written (empty for a dry run or when nothing changed). */
+  /** Files written or removed (empty for a dry run or when nothing changed). */
   written: string[];
   confPath: string;
 }
 
 /** Converges the output tree to the spec: plans, issues what is missing or stale, writes. */
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+export function build(options: BuildOptions = {}): Promise<BuildResult> {
+  return converge(options, { prune: options.prune });
+}
+
+/**
+ * The engine behind build, rotate and revoke: read the spec and the tree, plan with the
+ * command's intents, make what the plan needs, write it. `check` may refuse a plan.
+ */
+export async function converge(options: BuildOptions, intents: BuildIntents | ((spec: Spec, tree: TreeState, now: Date) => BuildIntents)): Promise<BuildResult> {
   const now = currentTime(options.now);
   const { spec, warnings } = await loadSpecFile(options.specFile);
   const tree = await readTree(spec);
-  const plan = planBuild(spec, tree, now);
+  const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
+  const plan = planBuild(spec, tree, now, wanted);
   const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
   const result = { spec, plan, warnings: messages, written: [] as string[], confPath: treeLayout(spec.out).mosquittoConf };
   if (options.dryRun) return result;

@@ -20,9 +20,9 @@ export interface VerifyReport {
 /** Pure part: every check over a snapshot already read from disk. */
 export function verifySnapshot(snapshot: TreeSnapshot, now: Date): VerifyReport {
   const list = new Checklist();
-  const ca = checkCertificates(snapshot, list, now);
-  checkConf(snapshot, list, ca);
-  checkCommands(snapshot, list, ca);
+  const trusted = checkCertificates(snapshot, list, now);
+  checkConf(snapshot, list, trusted);
+  checkCommands(snapshot, list, trusted);
   const counts = { pass: 0, warn: 0, fail: 0 };
   for (const result of list.results) counts[result.status]++;
   return { ok: list.ok, checks: list.results, counts };

@@ -1,15 +1,20 @@
-import { issueCaCert, issueClientCert, issueServerCert, type IssuingCa } from "../crypto/issue.js";
+import path from "node:path";
+import { certFacts, type CertFacts } from "../crypto/facts.js";
+import { issueCrl } from "../crypto/crl.js";
+import { issueCaCert, issueClientCert, issueServerCert, type IssuedCertificate, type IssuingCa } from "../crypto/issue.js";
 import { generateKey, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
-import { treeLayout } from "../tree/layout.js";
+import { recordIssued, recordOf, recordRevoked, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
+import { ledgerFromTree, pemBlocks } from "../state/rebuild.js";
+import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
-import type { StoredPair, TreeState } from "../tree/read.js";
-import type { Spec } from "../spec/types.js";
+import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
+import type { ClientSpec, KeyAlgorithm, ServerSpec, Spec } from "../spec/types.js";
 
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
@@ -28,83 +33,189 @@ export interface PlannedDir {
 export interface TreeContent {
   dirs: PlannedDir[];
   files: PlannedFile[];
+  /** Files and folders to delete once everything else is written (after being archived). */
+  removals: string[];
   /** Leaves whose lifetime was cut to end with the CA. */
   clamped: string[];
+  ledger: Ledger;
 }
 
 /** Resolves a broker account to the group its key file is shared with (undefined: no such account here). */
 export type GroupLookup = (user: string) => number | undefined;
 
-async function keyFor(plan: EntityPlan, stored: StoredPair, algorithm: Spec["ca"]["key"]): Promise<KeyMaterial> {
+/** A CA ready to sign, with what it looks like on disk. */
+interface LoadedCa extends IssuingCa {
+  pem: string;
+  keyPem: string;
+  facts: CertFacts;
+}
+
+const perms = treePermissions(undefined);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+async function loadCa(certPem: string, keyPem: string): Promise<LoadedCa> {
+  const key = loadPrivateKey(keyPem);
+  const signer = await softwareSigner(keyPem, key.algorithm);
+  return { signer, certificate: new x509.X509Certificate(certPem), keyAlgorithm: key.algorithm, pem: certPem, keyPem, facts: certFacts(certPem) };
+}
+
+async function keyFor(plan: EntityPlan, stored: StoredPair, algorithm: KeyAlgorithm): Promise<KeyMaterial> {
   return plan.newKey || stored.keyPem === undefined ? generateKey(algorithm) : loadPrivateKey(stored.keyPem);
 }
 
+/** Collects planned files and folders; one place that knows the tree's modes. */
+class TreeWriter {
+  readonly files: PlannedFile[] = [];
+  readonly dirs: PlannedDir[] = [];
+  readonly removals: string[] = [];
+
+  constructor(readonly layout: TreeLayout) {}
+
+  file(file: string, content: string, own: Ownership, isKey = false): void {
+    this.files.push({ path: file, content, own, isKey });
+  }
+
+  dir(dir: string, own: Ownership): void {
+    this.dirs.push({ path: dir, own });
+  }
+
+  /** Copies a certificate (and key) into archive/<group>/<serial>/ before they are replaced or removed. */
+  archive(group: string, facts: CertFacts | undefined, certPem: string | undefined, keyPem: string | undefined, baseName: string): void {
+    const folder = path.join(this.layout.archiveDir, group, facts?.serial ?? "unreadable");
+    this.dir(this.layout.archiveDir, perms.privateDir);
+    for (let at = path.dirname(folder); at !== this.layout.archiveDir; at = path.dirname(at)) this.dir(at, perms.privateDir);
+    this.dir(folder, perms.privateDir);
+    if (certPem !== undefined) this.file(path.join(folder, `${baseName}.crt`), certPem, perms.publicFile);
+    if (keyPem !== undefined) this.file(path.join(folder, `${baseName}.key`), keyPem, perms.privateKey, true);
+  }
+}
+
 /**
- * Makes the keys and certificates the plan asks for and renders every text file.
+ * Makes the keys, certificates and CRLs the plan asks for and renders every text file.
  * The only step with cryptography; it writes nothing.
  */
 export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup): Promise<TreeContent> {
-  const layout = treeLayout(spec.out);
-  const perms = treePermissions(undefined);
-  const files: PlannedFile[] = [];
+  const out = new TreeWriter(treeLayout(spec.out));
+  const { layout } = out;
+  let ledger = tree.ledger ?? ledgerFromTree(tree);
   const clamped: string[] = [];
-  const add = (path: string, content: string, own: Ownership, isKey = false) => files.push({ path, content, own, isKey });
 
-  const caKey = await keyFor(plan.ca, tree.ca, spec.ca.key);
-  const signer = await softwareSigner(caKey.privateKeyPem, caKey.algorithm);
-  let caPem = tree.ca.certPem ?? "";
-  let caCert = plan.ca.action === "keep" ? new x509.X509Certificate(caPem) : undefined;
-  if (!caCert) {
-    const issued = await issueCaCert(signer, spec.ca, caKey.spkiDer, now);
-    caCert = issued.certificate;
-    caPem = issued.pem;
+  const { current, previous } = await prepareCas(spec, plan, tree, now, out);
+  if (plan.ca.action !== "keep") ledger = recordIssued(ledger, recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
+  for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
+    out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
-  const ca: IssuingCa = { signer, certificate: caCert, keyAlgorithm: caKey.algorithm };
-  add(layout.caKey, caKey.privateKeyPem, perms.caKey, true);
-  add(layout.caCert, caPem, perms.publicFile);
 
-  const dirs: PlannedDir[] = [
-    { path: layout.root, own: perms.root },
-    { path: layout.caDir, own: perms.caDir },
-    { path: layout.serversDir, own: perms.publicDir },
-    { path: layout.clientsDir, own: perms.privateDir },
-    { path: layout.mosquittoDir, own: perms.publicDir },
-    { path: layout.confDDir, own: perms.publicDir },
-  ];
+  const issueLeaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedCertificate>) => {
+    const key = await keyFor(entry, stored, holder.key);
+    if (entry.action !== "create" && entry.action !== "reissue") return { key, pem: stored.certPem ?? "" };
+    if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
+    const ca = entry.issuer === "previous" && previous ? previous : current;
+    const issued = await issue(ca, key.spkiDer);
+    if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
+    ledger = recordIssued(ledger, recordOf(entry.role, entry.name, certFacts(issued.pem), ca.facts.fingerprint256));
+    return { key, pem: issued.pem };
+  };
 
   for (const [index, server] of spec.servers.entries()) {
     const serverPerms = treePermissions(brokerGroup(server.user));
-    const entry = plan.servers[index];
-    const stored = tree.servers.get(server.name) ?? {};
-    const key = await keyFor(entry, stored, server.key);
-    let pem = stored.certPem ?? "";
-    if (entry.action !== "keep") {
-      const issued = await issueServerCert(ca, server, key.spkiDer, now);
-      pem = issued.pem;
-      if (issued.clamped) clamped.push(`server ${server.name}`);
-    }
-    dirs.push({ path: layout.serverDir(server.name), own: serverPerms.serverDir });
-    add(layout.serverKey(server.name), key.privateKeyPem, serverPerms.serverKey, true);
-    add(layout.serverCert(server.name), pem, perms.publicFile);
-    add(layout.serverConfD(server.name), renderConfD(spec, server), perms.publicFile);
+    const { key, pem } = await issueLeaf(plan.servers[index], server, tree.servers.get(server.name) ?? {}, (ca, spki) => issueServerCert(ca, server, spki, now));
+    out.dir(layout.serverDir(server.name), serverPerms.serverDir);
+    out.file(layout.serverKey(server.name), key.privateKeyPem, serverPerms.serverKey, true);
+    out.file(layout.serverCert(server.name), pem, perms.publicFile);
   }
-
   for (const [index, client] of spec.clients.entries()) {
-    const entry = plan.clients[index];
-    const stored = tree.clients.get(client.name) ?? {};
-    const key = await keyFor(entry, stored, client.key);
-    let pem = stored.certPem ?? "";
-    if (entry.action !== "keep") {
-      const issued = await issueClientCert(ca, client, key.spkiDer, now);
-      pem = issued.pem;
-      if (issued.clamped) clamped.push(`client ${client.name}`);
-    }
-    dirs.push({ path: layout.clientDir(client.name), own: perms.privateDir });
-    add(layout.clientKey(client.name), key.privateKeyPem, perms.privateKey, true);
-    add(layout.clientCert(client.name), pem, perms.publicFile);
-    add(layout.clientCommands(client.name), renderClientCommands(spec, client), perms.script);
+    const { key, pem } = await issueLeaf(plan.clients[index], client, tree.clients.get(client.name) ?? {}, (ca, spki) => issueClientCert(ca, client, spki, now));
+    out.dir(layout.clientDir(client.name), perms.privateDir);
+    out.file(layout.clientKey(client.name), key.privateKeyPem, perms.privateKey, true);
+    out.file(layout.clientCert(client.name), pem, perms.publicFile);
   }
 
-  add(layout.mosquittoConf, renderMosquittoConf(spec), perms.publicFile);
-  return { dirs, files, clamped };
+  for (const revocation of plan.revocations) {
+    ledger = recordRevoked(ledger, revocation.role, revocation.name, revocation.reason, now).ledger;
+    if (revocation.removeFolder) {
+      const stored = tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name);
+      out.archive(`clients/${revocation.name}`, stored.facts, stored.certPem, stored.keyPem, "client");
+      out.removals.push(layout.clientDir(revocation.name));
+    }
+  }
+
+  const trusted = previous ? [previous, current] : [current];
+  const crl = await renderCrls(spec, trusted, ledger, tree.crlPem, now);
+  if (crl) {
+    ledger = crl.ledger;
+    out.file(layout.crl, crl.pem, perms.publicFile);
+  } else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
+
+  const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
+  for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
+  for (const client of spec.clients) out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating), perms.script);
+  out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
+  out.file(layout.state, serializeLedger(ledger), perms.publicFile);
+  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger };
+}
+
+function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {
+  return readPair(layout.clientCert(name), layout.clientKey(name));
+}
+
+/** The signing CA and, during a rotation, the retiring one; writes the CA files and the trust bundle. */
+async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, out: TreeWriter): Promise<{ current: LoadedCa; previous?: LoadedCa }> {
+  const { layout } = out;
+  let current: LoadedCa;
+  if (plan.ca.action === "keep") current = await loadCa(tree.ca.certPem!, tree.ca.keyPem!);
+  else {
+    const key = plan.ca.newKey ? await generateKey(spec.ca.key) : loadPrivateKey(tree.ca.keyPem!);
+    const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
+    const issued = await issueCaCert(signer, spec.ca, key.spkiDer, now);
+    current = { signer, certificate: issued.certificate, keyAlgorithm: key.algorithm, pem: issued.pem, keyPem: key.privateKeyPem, facts: certFacts(issued.pem) };
+  }
+
+  let previous: LoadedCa | undefined;
+  if (plan.caRotation === "start") previous = await loadCa(tree.ca.certPem!, tree.ca.keyPem!);
+  else if (plan.rotating) previous = await loadCa(tree.previousCa.certPem!, tree.previousCa.keyPem!);
+
+  out.dir(layout.caDir, perms.caDir);
+  if (previous) {
+    // The old CA's key is written to its new place before ca.key is replaced (keys go first, in order).
+    out.dir(path.dirname(layout.previousCaCert), perms.caDir);
+    out.file(layout.previousCaKey, previous.keyPem, perms.caKey, true);
+    out.file(layout.previousCaCert, previous.pem, perms.publicFile);
+    out.file(layout.caBundle, previous.pem + current.pem, perms.publicFile);
+  }
+  if (plan.caRotation === "finish") {
+    out.archive("ca", tree.previousCa.facts, tree.previousCa.certPem, tree.previousCa.keyPem, "ca");
+    out.removals.push(layout.previousCaKey, layout.previousCaCert, path.dirname(layout.previousCaCert), layout.caBundle);
+  }
+  out.file(layout.caKey, current.keyPem, perms.caKey, true);
+  out.file(layout.caCert, current.pem, perms.publicFile);
+  return { current, previous };
+}
+
+/**
+ * One CRL per trusted CA, concatenated, when anything they signed is revoked. Kept byte for
+ * byte while it still lists the right serials and has more than a third of its life left.
+ */
+async function renderCrls(spec: Spec, trusted: LoadedCa[], ledger: Ledger, existing: string | undefined, now: Date): Promise<{ pem: string; ledger: Ledger } | undefined> {
+  const wanted = trusted.map((ca) => ({ ca, revoked: revokedBy(ledger, ca.facts.fingerprint256) }));
+  if (wanted.every((entry) => entry.revoked.length === 0)) return undefined;
+  if (existing !== undefined && crlsStillGood(existing, wanted, spec.ca.crlDays, now)) return { pem: existing, ledger };
+  let crlNumber = ledger.crlNumber;
+  const blocks: string[] = [];
+  for (const entry of wanted) {
+    crlNumber += 1;
+    blocks.push(await issueCrl(entry.ca, entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), crlNumber, now, spec.ca.crlDays));
+  }
+  return { pem: blocks.join(""), ledger: { ...ledger, crlNumber } };
+}
+
+function crlsStillGood(existing: string, wanted: { ca: LoadedCa; revoked: { serial: string }[] }[], crlDays: number, now: Date): boolean {
+  const crls = pemBlocks(existing, "X509 CRL").map((block) => new x509.X509Crl(block));
+  if (crls.length !== wanted.length) return false;
+  return wanted.every((entry, i) => {
+    const crl = crls[i];
+    const serials = new Set(crl.entries.map((e) => e.serialNumber.toLowerCase()));
+    const fresh = crl.nextUpdate !== undefined && crl.nextUpdate.getTime() - now.getTime() > (crlDays * DAY_MS) / 3;
+    return fresh && crl.issuer === entry.ca.certificate.subject && serials.size === entry.revoked.length && entry.revoked.every((r) => serials.has(r.serial));
+  });
 }

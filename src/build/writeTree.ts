@@ -42,6 +42,13 @@ async function writeInPlace(content: TreeContent): Promise<string[]> {
   for (const file of ordered) {
     if (await writeFileAtomic(file.path, file.content, file.own)) written.push(file.path);
   }
+  // Only after every archive copy is on disk does anything go away.
+  for (const gone of content.removals) {
+    if (await exists(gone)) {
+      await fs.rm(gone, { recursive: true, force: true });
+      written.push(gone);
+    }
+  }
   return written;
 }
 

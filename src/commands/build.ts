@@ -5,7 +5,7 @@ import { treeLayout } from "../tree/layout.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 
-const MARK = { create: "+ create ", reissue: "~ reissue", keep: "= keep   " } as const;
+const MARK = { create: "+ create ", reissue: "~ reissue", keep: "= keep   ", revoke: "! revoke " } as const;
 
 function planLine(entry: EntityPlan): string {
   const who = entry.role === "ca" ? "ca" : `${entry.role} ${entry.name}`;
@@ -18,6 +18,7 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
   const rel = (file: string) => path.relative(process.cwd(), file) || ".";
   ctx.output.out(`${dryRun ? "Plan (dry run, nothing written)" : "Plan"} for ${rel(spec.out)} from ${rel(spec.file)}:`);
   for (const entry of [plan.ca, ...plan.servers, ...plan.clients]) ctx.output.out(planLine(entry));
+  for (const revocation of plan.revocations.filter((r) => r.removeFolder)) ctx.output.out(`  ! revoke   client ${revocation.name} (not in the spec; files moved to archive/)`);
   for (const warning of result.warnings) ctx.output.out(`  ! ${warning}`);
   if (dryRun) return;
   ctx.output.out(result.written.length === 0 ? "Nothing to change: the tree already matches the spec." : `Wrote ${result.written.length} files.`);
@@ -29,14 +30,20 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
   if (first) ctx.output.out(`  sh ${rel(treeLayout(spec.out).clientCommands(first.name))}   # round trip as ${first.name}`);
 }
 
-export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { "dry-run": boolean }> {
+export function buildJson(result: BuildResult): string {
+  return JSON.stringify({ ok: true, out: result.spec.out, plan: result.plan, warnings: result.warnings, written: result.written }, null, 2);
+}
+
+export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { "dry-run": boolean; prune: boolean }> {
   return {
     command: "build",
     describe: "Create or update the key/certificate tree, mosquitto.conf and client commands from the spec",
-    builder: (y) => y.option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" }),
+    builder: (y) => y
+      .option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" })
+      .option("prune", { type: "boolean", default: false, describe: "revoke and archive clients no longer in the spec" }),
     handler: async (args) => {
-      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"] });
-      if (args.json) ctx.output.out(JSON.stringify({ ok: true, out: result.spec.out, plan: result.plan, warnings: result.warnings, written: result.written }, null, 2));
+      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"], prune: args.prune });
+      if (args.json) ctx.output.out(buildJson(result));
       else printBuild(result, args["dry-run"], ctx);
     },
   };

@@ -2,11 +2,16 @@ import { TreeError } from "../errors.js";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
 import { loadPrivateKey } from "../crypto/keys.js";
 import { sanCovers } from "../spec/rules.js";
+import { isRevoked, type Ledger } from "../state/ledger.js";
+import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
 import type { ClientSpec, KeyAlgorithm, ServerSpec, Spec, SubjectFields } from "../spec/types.js";
 
-export type PlanAction = "create" | "reissue" | "keep";
+export type PlanAction = "create" | "reissue" | "keep" | "revoke";
+
+/** Which CA signs a leaf: the current one, or (during a CA rotation, for servers) the retiring one. */
+export type IssuerChoice = "current" | "previous";
 
 /** What the build will do for one certificate holder, and why. */
 export interface EntityPlan {
@@ -16,34 +21,88 @@ export interface EntityPlan {
   /** Whether a new key is made (otherwise the one on disk is reused). */
   newKey: boolean;
   reasons: string[];
+  issuer: IssuerChoice;
+  /** Move the old certificate and key to the archive before replacing them. */
+  archive: boolean;
+}
+
+export interface Revocation {
+  role: "server" | "client";
+  name: string;
+  reason: RevocationReason;
+  /** Move the holder's folder to the archive (pruned from the spec). */
+  removeFolder: boolean;
+}
+
+/** What a command asks for beyond "match the spec". */
+export interface BuildIntents {
+  /** Leaves to renew now, by "role:name"; keepKey reuses the key. */
+  rotate?: Map<string, { keepKey: boolean }>;
+  revoke?: { role: "server" | "client"; name: string; reason: RevocationReason }[];
+  /** Revoke and archive clients that are in the tree but not in the spec. */
+  prune?: boolean;
+  /** Start a CA rotation (new CA, trust bundle) or finish one (drop the old CA). */
+  caRotation?: "start" | "finish";
 }
 
 export interface BuildPlan {
   ca: EntityPlan;
   servers: EntityPlan[];
   clients: EntityPlan[];
+  revocations: Revocation[];
+  caRotation?: "start" | "finish";
+  /** Whether a CA rotation is under way once this build is done. */
+  rotating: boolean;
   /** Things the build leaves alone but the user should hear about. */
   notes: string[];
 }
 
+export const rotateKey = (role: Role, name: string) => `${role}:${name}`;
+
 /**
- * Decides what to create, keep or reissue so the tree matches the spec. Pure over the
- * spec and what is on disk; never plans to replace an existing CA key.
+ * Decides what to create, keep, reissue or revoke so the tree matches the spec and the
+ * intents. Pure over the spec and what is on disk; never plans to replace an existing CA key
+ * except through an explicit CA rotation, which keeps the old one.
  */
-export function planBuild(spec: Spec, tree: TreeState, now: Date): BuildPlan {
+export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: BuildIntents = {}): BuildPlan {
   const notes: string[] = [];
-  const ca = planCa(spec, tree.ca, notes);
-  const caFacts = ca.action === "keep" ? tree.ca.facts : undefined;
-  const caChanged = ca.action !== "keep";
-  const servers = spec.servers.map((server) => planLeaf("server", server, tree.servers.get(server.name) ?? {}, caFacts, caChanged, now));
-  const clients = spec.clients.map((client) => planLeaf("client", client, tree.clients.get(client.name) ?? {}, caFacts, caChanged, now));
-  for (const name of tree.strayClients) notes.push(`clients/${name} is in the tree but not in the spec; left untouched (its key is kept)`);
+  const wasRotating = tree.previousCa.certPem !== undefined;
+  checkCaRotationIntent(intents.caRotation, wasRotating, tree);
+  const rotating = intents.caRotation === "start" || (wasRotating && intents.caRotation !== "finish");
+  const ca = planCa(spec, tree.ca, notes, intents.caRotation);
+
+  // The CAs whose certificates stay acceptable after this build.
+  const current = ca.action === "keep" ? tree.ca.facts : undefined;
+  const previous = intents.caRotation === "start" ? tree.ca.facts : rotating ? tree.previousCa.facts : undefined;
+  const context: LeafContext = { current, previous, now, rotating, ledger: tree.ledger, rotate: intents.rotate ?? new Map() };
+
+  const servers = spec.servers.map((server) => planLeaf("server", server, tree.servers.get(server.name) ?? {}, context));
+  const clients = spec.clients.map((client) => planLeaf("client", client, tree.clients.get(client.name) ?? {}, context));
+  const revocations: Revocation[] = (intents.revoke ?? []).map((r) => ({ ...r, removeFolder: false }));
+  for (const name of tree.strayClients) {
+    if (intents.prune) revocations.push({ role: "client", name, reason: "cessationOfOperation", removeFolder: true });
+    else notes.push(`clients/${name} is in the tree but not in the spec; left untouched (run \`mqtt-pki build --prune\` to revoke and archive it)`);
+  }
   for (const name of tree.strayServers) notes.push(`servers/${name} is in the tree but not in the spec; left untouched (its key is kept)`);
-  return { ca, servers, clients, notes };
+  for (const revocation of revocations) {
+    const entry = [...servers, ...clients].find((e) => e.role === revocation.role && e.name === revocation.name);
+    if (entry) Object.assign(entry, { action: "revoke", newKey: false, reasons: [`revoked (${revocation.reason})`], archive: false });
+  }
+  return { ca, servers, clients, revocations, caRotation: intents.caRotation, rotating, notes };
 }
 
-function planCa(spec: Spec, stored: StoredPair, notes: string[]): EntityPlan {
-  const base = { role: "ca" as const, name: "ca" };
+function checkCaRotationIntent(intent: BuildIntents["caRotation"], wasRotating: boolean, tree: TreeState): void {
+  if (intent === "start" && wasRotating) {
+    throw new TreeError("a CA rotation is already under way", { hint: "finish it first with `mqtt-pki rotate ca --finish` once every device has its new certificate" });
+  }
+  if (intent === "finish" && !wasRotating) {
+    throw new TreeError("no CA rotation is under way", { hint: "start one with `mqtt-pki rotate ca`" });
+  }
+  if (intent === "start" && !tree.ca.facts) throw new TreeError("there is no CA to rotate yet", { hint: "run `mqtt-pki build` first" });
+}
+
+function planCa(spec: Spec, stored: StoredPair, notes: string[], intent: BuildIntents["caRotation"]): EntityPlan {
+  const base = { role: "ca" as const, name: "ca", issuer: "current" as const, archive: false };
   if (stored.keyPem === undefined && stored.certPem === undefined) return { ...base, action: "create", newKey: true, reasons: ["no CA yet"] };
   if (stored.keyPem === undefined) {
     throw new TreeError("the CA certificate exists but its key ca/ca.key is missing", {
@@ -56,32 +115,52 @@ function planCa(spec: Spec, stored: StoredPair, notes: string[]): EntityPlan {
       hint: "put back the matching pair from your backup; mqtt-pki will not guess which of the two is right",
     });
   }
-  if (stored.facts.cn !== spec.ca.cn) notes.push(`the CA on disk has CN "${stored.facts.cn}", the spec says "${spec.ca.cn}"; the CA is kept (replacing it would cut off every device)`);
+  if (intent === "start") return { ...base, action: "create", newKey: true, reasons: ["CA rotation: new CA; the old one stays trusted until `rotate ca --finish`"] };
+  if (stored.facts.cn !== spec.ca.cn) notes.push(`the CA on disk has CN "${stored.facts.cn}", the spec says "${spec.ca.cn}"; the CA is kept (replacing it would cut off every device; see \`mqtt-pki rotate ca\`)`);
   return { ...base, action: "keep", newKey: false, reasons: [] };
 }
 
-function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, stored: StoredPair, ca: CertFacts | undefined, caChanged: boolean, now: Date): EntityPlan {
-  const base = { role, name: entry.name };
+interface LeafContext {
+  current?: CertFacts;
+  previous?: CertFacts;
+  now: Date;
+  rotating: boolean;
+  ledger?: Ledger;
+  rotate: Map<string, { keepKey: boolean }>;
+}
+
+function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, stored: StoredPair, context: LeafContext): EntityPlan {
+  // Servers keep a certificate from the retiring CA during a rotation, so devices that only know that CA still trust them.
+  const issuer: IssuerChoice = role === "server" && context.rotating ? "previous" : "current";
+  const base = { role, name: entry.name, issuer, archive: false };
   const keyAlgorithm = stored.keyPem !== undefined ? keyAlgorithmOf(stored.keyPem) : undefined;
-  const keyUsable = keyAlgorithm === entry.key;
-  const newKey = !keyUsable;
+  const requested = context.rotate.get(rotateKey(role, entry.name));
+  const newKey = keyAlgorithm !== entry.key || (requested !== undefined && !requested.keepKey);
   const keyReason = stored.keyPem === undefined ? "no key yet" : keyAlgorithm === undefined ? "key file unreadable" : `key type changes from ${keyAlgorithm} to ${entry.key}`;
   if (!stored.facts) {
-    return { ...base, action: stored.keyPem === undefined && stored.certPem === undefined ? "create" : "reissue", newKey, reasons: [stored.certPem === undefined ? "no certificate yet" : "certificate unreadable", ...(newKey && stored.keyPem !== undefined ? [keyReason] : [])] };
+    return { ...base, action: stored.keyPem === undefined && stored.certPem === undefined ? "create" : "reissue", newKey, reasons: [stored.certPem === undefined ? "no certificate yet" : "certificate unreadable", ...(keyAlgorithm !== entry.key && stored.keyPem !== undefined ? [keyReason] : [])] };
   }
-  const reasons = leafDrift(role, entry, stored.facts, ca, caChanged, now);
-  if (newKey) reasons.unshift(keyReason);
+  if (requested) return { ...base, action: "reissue", newKey, archive: true, reasons: [requested.keepKey ? "rotation requested (same key)" : "rotation requested (new key)"] };
+  if (context.ledger && isRevoked(context.ledger, stored.facts.serial)) {
+    return { ...base, action: "keep", newKey: false, reasons: [`revoked; remove it from the spec, or run \`mqtt-pki rotate ${entry.name}\` for a fresh certificate`] };
+  }
+  const reasons = leafDrift(role, entry, stored.facts, issuer, context);
+  if (keyAlgorithm !== entry.key) reasons.unshift(keyReason);
   else if (!certMatchesKey(stored.facts, stored.keyPem!)) reasons.push("certificate does not match the key");
-  return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey, reasons };
+  return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey, archive: reasons.length > 0, reasons };
 }
 
 /** Every way an existing leaf certificate differs from what the spec asks for. */
-function leafDrift(role: "server" | "client", entry: ServerSpec | ClientSpec, facts: CertFacts, ca: CertFacts | undefined, caChanged: boolean, now: Date): string[] {
+function leafDrift(role: "server" | "client", entry: ServerSpec | ClientSpec, facts: CertFacts, issuer: IssuerChoice, context: LeafContext): string[] {
   const reasons: string[] = [];
-  if (caChanged || !ca) reasons.push("the CA is new");
-  else if (!issuedBy(facts, ca)) reasons.push("issued by another CA");
+  const signer = issuer === "previous" ? context.previous : context.current;
+  const accepted = (role === "server" ? [signer] : [context.current, context.previous]).filter((ca): ca is CertFacts => ca !== undefined);
+  if (accepted.length === 0) reasons.push("the CA is new");
+  else if (!accepted.some((ca) => issuedBy(facts, ca))) {
+    reasons.push(context.previous && issuedBy(facts, context.previous) ? "issued by the retiring CA" : "issued by another CA");
+  }
   if (!sameSubject(facts.subject, entry)) reasons.push(`subject changes from "${facts.cn}" to "${entry.cn}"`);
-  if (facts.notAfter.getTime() <= now.getTime()) reasons.push("expired");
+  if (facts.notAfter.getTime() <= context.now.getTime()) reasons.push("expired");
   const usage = role === "server" ? SERVER_AUTH : CLIENT_AUTH;
   if (!facts.extendedKeyUsage.includes(usage)) reasons.push(`lacks the ${role} usage`);
   if (role === "server") {

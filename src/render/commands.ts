@@ -11,9 +11,10 @@ export interface ClientFiles {
   keyFile: string;
 }
 
-export function clientFiles(spec: Spec, client: ClientSpec): ClientFiles {
+/** `bundle`: during a CA rotation clients trust the old + new bundle. */
+export function clientFiles(spec: Spec, client: ClientSpec, bundle = false): ClientFiles {
   const local = treeLayout(spec.out);
-  return { caFile: local.caCert, certFile: local.clientCert(client.name), keyFile: local.clientKey(client.name) };
+  return { caFile: bundle ? local.caBundle : local.caCert, certFile: local.clientCert(client.name), keyFile: local.clientKey(client.name) };
 }
 
 function message(client: ClientSpec): string {
@@ -43,8 +44,8 @@ export function mqttxArgs(kind: "sub" | "pub", server: ServerSpec, listener: Lis
 }
 
 /** commands.sh for one client: a round trip on every listener of every server. */
-export function renderClientCommands(spec: Spec, client: ClientSpec): string {
-  const files = clientFiles(spec, client);
+export function renderClientCommands(spec: Spec, client: ClientSpec, bundle = false): string {
+  const files = clientFiles(spec, client, bundle);
   const targets = spec.servers.flatMap((server) => server.listeners.map((listener) => ({
     server: server.name,
     description: describeListener(listener),

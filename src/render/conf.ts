@@ -10,6 +10,8 @@ export function describeListener(listener: ListenerSpec): string {
 /** Extra files a listener points at that only exist in some trees (the CRL once something is revoked). */
 export interface ConfOptions {
   crlFile?: boolean;
+  /** During a CA rotation the broker trusts the old + new bundle instead of ca.crt. */
+  bundle?: boolean;
 }
 
 /** One `listener` block; paths are where the files will live on the broker host. */
@@ -24,10 +26,10 @@ export function renderListenerBlock(spec: Spec, server: ServerSpec, listener: Li
     protocol: listener.protocol,
     socketDomain: loopbackWs ? (listener.bind!.includes(":") ? "ipv6" : "ipv4") : undefined,
     wsBindNote: loopbackWs,
-    cafile: deployed.caCert,
+    cafile: options.bundle ? deployed.caBundle : deployed.caCert,
     certfile: deployed.serverCert(server.name),
     keyfile: deployed.serverKey(server.name),
-    crlfile: options.crlFile ? path.posix.join(spec.deployDir, "ca", "crl.pem") : undefined,
+    crlfile: options.crlFile ? deployed.crl : undefined,
     requireCertificate: server.requireCertificate,
     identityAsUsername: server.identityAsUsername,
     tlsVersion: server.tlsVersion,

@@ -19,8 +19,8 @@ import {
 
 const TOP_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy"] as const;
 const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
-const DEFAULT_KEYS = ["key", "days"] as const;
-const CA_KEYS = [...SUBJECT_KEYS, "key", "days"] as const;
+const DEFAULT_KEYS = ["key", "days", "renewBeforeDays"] as const;
+const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays"] as const;
 const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
   "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
 const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
@@ -74,6 +74,7 @@ function readSpec(r: SpecReader, file: string): Spec {
   const defaults = {
     key: r.oneOf(["defaults", "key"], KEY_ALGORITHMS, "ec-p256"),
     days: r.integer(["defaults", "days"], 397, DAYS),
+    renewBeforeDays: r.integer(["defaults", "renewBeforeDays"], 30, { min: 0, max: 36500, what: "a number of days" }),
   };
 
   let deployDir = out;
@@ -121,13 +122,14 @@ function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFi
   return { cn: fields.cn ?? "", ...fields } as SubjectFields;
 }
 
-function readCa(r: SpecReader, defaults: { key: KeyAlgorithm; days: number }): CaSpec {
+function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
   r.expectMap(["ca"], true, "ca:\n  cn: Example MQTT Root CA");
   r.checkKeys(["ca"], CA_KEYS);
   return {
     ...readSubject(r, ["ca"]),
     key: r.oneOf(["ca", "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer(["ca", "days"], 3650, DAYS),
+    crlDays: r.integer(["ca", "crlDays"], 30, { min: 1, max: 3650, what: "a positive number of days" }),
   };
 }
 
@@ -239,6 +241,10 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
   spec.servers.forEach((server, si) => {
     if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
       r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${/^[\d.:]+$/.test(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
+    }
+    if (!server.identityAsUsername) {
+      r.fail(["servers", si, "identityAsUsername"], "`identityAsUsername: false` leaves certificate clients without a username, and with `allow_anonymous false` mosquitto refuses them all (\"not authorised\")",
+        "keep `identityAsUsername: true` (the certificate's CN becomes the username); a username/password layer is not generated yet");
     }
     if (server.listeners.length > 0 && server.listeners.every((l) => l.protocol === "websockets")) {
       r.fail(["servers", si, "listeners"], `server \`${server.name}\` has only websockets listeners`, "add an MQTT-over-TLS listener (e.g. `- port: 8883`): mosquitto 2.0.11 exits with \"Unable to start any listening sockets\" when every listener is websockets");

@@ -22,6 +22,8 @@ export interface SubjectFields {
 export interface CaSpec extends SubjectFields {
   key: KeyAlgorithm;
   days: number;
+  /** Lifetime of each CRL; builds renew it when a third of it is left. */
+  crlDays: number;
 }
 
 export interface ListenerSpec {
@@ -65,7 +67,7 @@ export interface Spec {
   out: string;
   /** Directory the files will live in on the broker host; paths in mosquitto.conf use it. */
   deployDir: string;
-  defaults: { key: KeyAlgorithm; days: number };
+  defaults: { key: KeyAlgorithm; days: number; renewBeforeDays: number };
   ca: CaSpec;
   servers: ServerSpec[];
   clients: ClientSpec[];

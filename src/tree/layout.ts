@@ -9,6 +9,17 @@ export interface TreeLayout {
   caDir: string;
   caCert: string;
   caKey: string;
+  /** During a CA rotation: the CA being retired, still trusted until `rotate ca --finish`. */
+  previousCaCert: string;
+  previousCaKey: string;
+  /** During a CA rotation: previous + current CA, the broker's and clients' trust file. */
+  caBundle: string;
+  /** Revocation lists of every trusted CA; exists once something was revoked. */
+  crl: string;
+  /** Human-readable ledger of every certificate issued (serials, fingerprints, revocations). */
+  state: string;
+  /** Old certificates and keys after rotation, revocation or pruning; nothing is deleted. */
+  archiveDir: string;
   serversDir: string;
   serverDir(name: string): string;
   serverCert(name: string): string;
@@ -32,6 +43,12 @@ export function treeLayout(root: string): TreeLayout {
     caDir: at("ca"),
     caCert: at("ca", "ca.crt"),
     caKey: at("ca", "ca.key"),
+    previousCaCert: at("ca", "previous", "ca.crt"),
+    previousCaKey: at("ca", "previous", "ca.key"),
+    caBundle: at("ca", "bundle.crt"),
+    crl: at("ca", "crl.pem"),
+    state: at("state.json"),
+    archiveDir: at("archive"),
     serversDir: at("servers"),
     serverDir: (name) => at("servers", name),
     serverCert: (name) => at("servers", name, "server.crt"),

@@ -2,6 +2,8 @@ import { promises as fs } from "node:fs";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { exists, readIfExists } from "../io/files.js";
 import { treeLayout } from "./layout.js";
+import { readLedger } from "../state/stateFile.js";
+import type { Ledger } from "../state/ledger.js";
 import type { Spec } from "../spec/types.js";
 
 /** A certificate and key as found on disk; any of them may be missing or unreadable. */
@@ -16,6 +18,11 @@ export interface StoredPair {
 export interface TreeState {
   exists: boolean;
   ca: StoredPair;
+  /** The CA being retired while a CA rotation is under way (absent otherwise). */
+  previousCa: StoredPair;
+  /** state.json, or undefined when there is none yet (or it was lost). */
+  ledger?: Ledger;
+  crlPem?: string;
   servers: Map<string, StoredPair>;
   clients: Map<string, StoredPair>;
   /** Folders in the tree with no entry in the spec. */
@@ -47,8 +54,11 @@ async function listDir(dir: string): Promise<string[]> {
 /** Reads every certificate and key the spec mentions from the output tree. */
 export async function readTree(spec: Spec): Promise<TreeState> {
   const layout = treeLayout(spec.out);
-  const [ca, servers, clients, serverDirs, clientDirs] = await Promise.all([
+  const [ca, previousCa, ledger, crl, servers, clients, serverDirs, clientDirs] = await Promise.all([
     readPair(layout.caCert, layout.caKey),
+    readPair(layout.previousCaCert, layout.previousCaKey),
+    readLedger(layout.state),
+    readIfExists(layout.crl),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name))] as const)),
     Promise.all(spec.clients.map(async (client) => [client.name, await readPair(layout.clientCert(client.name), layout.clientKey(client.name))] as const)),
     listDir(layout.serversDir),
@@ -59,6 +69,9 @@ export async function readTree(spec: Spec): Promise<TreeState> {
   return {
     exists: await exists(spec.out),
     ca,
+    previousCa,
+    ledger,
+    crlPem: crl?.toString(),
     servers: new Map(servers),
     clients: new Map(clients),
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),

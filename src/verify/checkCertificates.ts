@@ -1,4 +1,5 @@
 import { certFacts, certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
+import { pemBlocks } from "../state/rebuild.js";
 import { sanCovers } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
 import type { Checklist } from "./result.js";
@@ -41,22 +42,46 @@ function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, 
   list.check((key.mode & 0o007) === 0, subject, "key not readable by others", `key ${keyFile} has mode ${key.mode.toString(8)}, readable by every user`, `run \`chmod 600 ${keyFile}\``);
 }
 
-/** The CA and every leaf: chain, key pair, validity, role, names. Returns the CA for later checks. */
-export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: Date): CertFacts | undefined {
+/** Every certificate in a PEM file (a trust bundle holds several); unparsable blocks are skipped. */
+export function certsInFile(content: Buffer | undefined): CertFacts[] {
+  return pemBlocks(content?.toString() ?? "", "CERTIFICATE").flatMap((block) => {
+    try {
+      return [certFacts(block)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The CAs the tree trusts: the current one, and the retiring one during a CA rotation. */
+export interface TrustedCas {
+  current?: CertFacts;
+  previous?: CertFacts;
+  all: CertFacts[];
+}
+
+function checkCa(snapshot: TreeSnapshot, list: Checklist, subject: string, certFile: string, keyFile: string, now: Date): CertFacts | undefined {
+  const ca = loadCert(snapshot, list, subject, certFile);
+  if (!ca) return undefined;
+  list.check(ca.isCa && issuedBy(ca, ca), subject, `self-signed CA "${ca.cn}"`, `${certFile} is not a self-signed CA certificate`, "restore the CA from backup");
+  checkKeyPair(snapshot, list, subject, ca, keyFile);
+  checkValidity(list, subject, ca, now);
+  return ca;
+}
+
+/** The CA(s) and every leaf: chain, key pair, validity, role, names. Returns the trusted CAs for later checks. */
+export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: Date): TrustedCas {
   const { spec } = snapshot;
   const layout = treeLayout(spec.out);
-  const ca = loadCert(snapshot, list, "CA", layout.caCert);
-  if (ca) {
-    list.check(ca.isCa && issuedBy(ca, ca), "CA", `self-signed CA "${ca.cn}"`, "ca.crt is not a self-signed CA certificate", "restore the CA from backup");
-    checkKeyPair(snapshot, list, "CA", ca, layout.caKey);
-    checkValidity(list, "CA", ca, now);
-  }
-  const cns = new Map<string, string>(ca ? [[ca.cn.toLowerCase(), "the CA"]] : []);
+  const ca = checkCa(snapshot, list, "CA", layout.caCert, layout.caKey, now);
+  const previous = snapshot.files.has(layout.previousCaCert) ? checkCa(snapshot, list, "CA (retiring)", layout.previousCaCert, layout.previousCaKey, now) : undefined;
+  const trusted = { current: ca, previous, all: [ca, previous].filter((c): c is CertFacts => c !== undefined) };
+  const cns = new Map<string, string>(trusted.all.map((c) => [c.cn.toLowerCase(), "the CA"]));
   const leaf = (role: "server" | "client", name: string, certFile: string, keyFile: string, expectedCn: string) => {
     const subject = `${role} ${name}`;
     const facts = loadCert(snapshot, list, subject, certFile);
     if (!facts) return undefined;
-    if (ca) list.check(issuedBy(facts, ca), subject, "signed by the CA", `certificate was not issued by the CA in ca/ca.crt (issuer "${facts.issuer.CN ?? "?"}")`, "a certificate from another CA was put here: run `mqtt-pki build` to reissue it from this CA");
+    if (ca) list.check(trusted.all.some((c) => issuedBy(facts, c)), subject, "signed by the CA", `certificate was not issued by the CA in ca/ca.crt (issuer "${facts.issuer.CN ?? "?"}")`, "a certificate from another CA was put here: run `mqtt-pki build` to reissue it from this CA");
     checkKeyPair(snapshot, list, subject, facts, keyFile);
     checkValidity(list, subject, facts, now);
     const usage = role === "server" ? SERVER_AUTH : CLIENT_AUTH;
@@ -75,5 +100,5 @@ export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: 
       `add ${server.host} to the server's dns or ip and run \`mqtt-pki build\``);
   }
   for (const client of spec.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn);
-  return ca;
+  return trusted;
 }

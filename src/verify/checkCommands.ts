@@ -1,6 +1,8 @@
 import { certFacts, certMatchesKey, type CertFacts } from "../crypto/facts.js";
 import { treeLayout } from "../tree/layout.js";
 import type { Checklist } from "./result.js";
+import { sameTrust } from "./checkConf.js";
+import type { TrustedCas } from "./checkCertificates.js";
 import type { ClientInvocation } from "./parseCommands.js";
 import type { TreeSnapshot } from "./snapshot.js";
 import type { ClientSpec, ListenerSpec, ServerSpec } from "../spec/types.js";
@@ -18,7 +20,7 @@ function fingerprintAt(snapshot: TreeSnapshot, file: string | undefined): CertFa
 }
 
 /** Every line of every commands.sh against the listeners, the CA and the client's own files. */
-export function checkCommands(snapshot: TreeSnapshot, list: Checklist, ca: CertFacts | undefined): void {
+export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
   const layout = treeLayout(snapshot.spec.out);
   for (const client of snapshot.spec.clients) {
     const invocations = snapshot.commands.get(client.name);
@@ -30,7 +32,7 @@ export function checkCommands(snapshot: TreeSnapshot, list: Checklist, ca: CertF
     const covered = new Set<number>();
     let good = true;
     for (const call of invocations) {
-      const problem = invocationProblem(snapshot, client, call, ca, clientCert, covered);
+      const problem = invocationProblem(snapshot, client, call, trusted, clientCert, covered);
       if (problem) {
         good = false;
         list.fail(`client ${client.name} (commands.sh:${call.line})`, problem.message, problem.hint);
@@ -51,7 +53,7 @@ function findListener(snapshot: TreeSnapshot, call: ClientInvocation): { server?
   return { server: servers[0] };
 }
 
-function invocationProblem(snapshot: TreeSnapshot, client: ClientSpec, call: ClientInvocation, ca: CertFacts | undefined, clientCert: CertFacts | undefined, covered: Set<number>): { message: string; hint: string } | undefined {
+function invocationProblem(snapshot: TreeSnapshot, client: ClientSpec, call: ClientInvocation, trusted: TrustedCas, clientCert: CertFacts | undefined, covered: Set<number>): { message: string; hint: string } | undefined {
   const { server, listener } = findListener(snapshot, call);
   if (!server) return { message: `${call.tool} dials ${call.host ?? "no host"}, which is no server's host`, hint: REBUILD };
   if (!listener) return { message: `${call.tool} uses port ${call.port ?? "(none)"}, but server ${server.name} listens on ${server.listeners.map((l) => l.port).join(", ")}`, hint: REBUILD };
@@ -64,9 +66,8 @@ function invocationProblem(snapshot: TreeSnapshot, client: ClientSpec, call: Cli
       hint: `write \`-l ${wanted}\`: ${wanted === "wss" ? "plain TLS sent to a websockets port is reset by the broker (the old MQTTX CLI wss→mqtts bug)" : "this port speaks MQTT over TLS, not websockets"}`,
     };
   }
-  if (!call.caFile) return { message: `${call.tool} has no ${call.tool === "mqttx" ? "--ca" : "--cafile"}`, hint: "add the CA file: without it mosquitto clients report the misleading \"Connection Refused: bad user name or password\"" };
-  const callCa = fingerprintAt(snapshot, call.caFile);
-  if (!callCa || (ca && callCa.fingerprint256 !== ca.fingerprint256)) return { message: `CA file ${call.caFile} is not the CA in ca/ca.crt`, hint: REBUILD };
+  if (!call.caFile) return { message: `${call.tool} has no ${call.tool === "mqttx" ? "--ca" : "--cafile"}`, hint: "add the CA file: without it mosquitto clients do not start TLS at all and report \"The connection was lost\" (or, from a plain listener, the misleading \"bad user name or password\")" };
+  if (trusted.current && !sameTrust(snapshot.files.get(call.caFile)?.content, trusted)) return { message: `CA file ${call.caFile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}`, hint: REBUILD };
   if (!call.certFile || !call.keyFile) return { message: `${call.tool} lacks --cert or --key, but the broker requires a client certificate`, hint: REBUILD };
   const cert = fingerprintAt(snapshot, call.certFile);
   if (!cert || (clientCert && cert.fingerprint256 !== clientCert.fingerprint256)) return { message: `--cert ${call.certFile} is not client ${client.name}'s certificate`, hint: REBUILD };

@@ -1,4 +1,7 @@
 import { certFacts, certMatchesKey, issuedBy, type CertFacts } from "../crypto/facts.js";
+import { certsInFile, type TrustedCas } from "./checkCertificates.js";
+import { revokedSerials } from "../state/rebuild.js";
+import { revokedBy, type Ledger } from "../state/ledger.js";
 import { treeLayout } from "../tree/layout.js";
 import { readObstacle } from "./access.js";
 import { listenerOption, type ConfListener, type ParsedConf } from "./parseConf.js";
@@ -19,7 +22,14 @@ function factsAt(snapshot: TreeSnapshot, file: string): CertFacts | undefined {
 }
 
 /** mosquitto.conf against the spec and the tree: listeners, files, flags, broker access. */
-export function checkConf(snapshot: TreeSnapshot, list: Checklist, ca: CertFacts | undefined): void {
+/** Whether a trust file holds exactly the CAs the tree trusts (old + new during a rotation). */
+export function sameTrust(content: Buffer | undefined, trusted: TrustedCas): boolean {
+  const found = certsInFile(content).map((c) => c.fingerprint256).sort();
+  const wanted = trusted.all.map((c) => c.fingerprint256).sort();
+  return found.length === wanted.length && found.every((f, i) => f === wanted[i]);
+}
+
+export function checkConf(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
   const { spec, conf } = snapshot;
   const confFile = treeLayout(spec.out).mosquittoConf;
   if (!conf) {
@@ -44,11 +54,11 @@ export function checkConf(snapshot: TreeSnapshot, list: Checklist, ca: CertFacts
       list.fail(subject, `mosquitto.conf has no listener on port ${listener.port}`, REBUILD);
       continue;
     }
-    checkListener(snapshot, list, conf, found, server, listener, ca, `${subject} (${where(found.line)})`);
+    checkListener(snapshot, list, conf, found, server, listener, trusted, `${subject} (${where(found.line)})`);
   }
 }
 
-function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf, found: ConfListener, server: ServerSpec, listener: ListenerSpec, ca: CertFacts | undefined, subject: string): void {
+function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf, found: ConfListener, server: ServerSpec, listener: ListenerSpec, trusted: TrustedCas, subject: string): void {
   const { spec } = snapshot;
   const option = (name: string) => listenerOption(conf, found, name)?.value;
   const protocol = option("protocol") ?? "mqtt";
@@ -75,16 +85,38 @@ function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf
     else if (info.isDirectory) list.fail(subject, `${name} ${value} is a directory`, name === "cafile" ? "cafile takes the CA certificate file; a directory of hashed CA files goes in capath" : "point it at the file itself");
     else files[name] = local;
   }
-  const cafile = files.cafile ? factsAt(snapshot, files.cafile) : undefined;
+  const cafile = files.cafile ? certsInFile(snapshot.files.get(files.cafile)?.content) : [];
   const certfile = files.certfile ? factsAt(snapshot, files.certfile) : undefined;
-  if (files.cafile && ca) list.check(cafile?.fingerprint256 === ca.fingerprint256, subject, "cafile is the CA that issued the clients", `cafile ${files.cafile} is not the CA in ca/ca.crt, so the broker rejects every client ("unknown ca")`, "point cafile at ca/ca.crt, or rebuild");
-  if (files.certfile && cafile && certfile) list.check(issuedBy(certfile, cafile), subject, "certfile issued by cafile's CA", `certfile ${files.certfile} was not issued by the cafile's CA; clients will see "unknown ca"`, "rebuild, or restore the server certificate");
+  if (files.cafile && trusted.current) list.check(sameTrust(snapshot.files.get(files.cafile)?.content, trusted), subject, trusted.previous ? "cafile is the old + new CA bundle" : "cafile is the CA that issued the clients", `cafile ${files.cafile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}, so the broker rejects clients ("unknown ca")`, "rebuild, or point cafile at the tree's CA file");
+  if (files.certfile && cafile.length > 0 && certfile) list.check(cafile.some((c) => issuedBy(certfile, c)), subject, "certfile issued by cafile's CA", `certfile ${files.certfile} was not issued by the cafile's CA; clients will see "unknown ca"`, "rebuild, or restore the server certificate");
   if (certfile) list.check(certfile.cn === server.cn, subject, `certfile is server ${server.name}'s`, `certfile has CN "${certfile.cn}", server ${server.name} has "${server.cn}"`, REBUILD);
   if (files.keyfile && certfile) {
     const key = snapshot.files.get(files.keyfile)?.content;
     list.check(key !== undefined && certMatchesKey(certfile, key), subject, "keyfile matches certfile", `keyfile ${files.keyfile} does not match certfile ${files.certfile}`, "the broker will refuse to start: restore the matching pair or rebuild");
   }
+  checkRevocation(snapshot, list, subject, option("crlfile"), trusted);
   checkBrokerAccess(snapshot, list, subject, server, files);
+}
+
+/** Every revoked certificate of a trusted CA must be in the crlfile the listener reads. */
+function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: string, crlfile: string | undefined, trusted: TrustedCas): void {
+  const stateContent = snapshot.files.get(treeLayout(snapshot.spec.out).state)?.content;
+  if (!stateContent) return;
+  let ledger: Ledger;
+  try {
+    ledger = JSON.parse(stateContent.toString()) as Ledger;
+  } catch {
+    return;
+  }
+  const revoked = trusted.all.flatMap((ca) => revokedBy(ledger, ca.fingerprint256));
+  if (revoked.length === 0) return;
+  if (!crlfile) {
+    list.fail(subject, `${revoked.length} revoked certificate(s) but no crlfile: revoked devices can still connect`, "run `mqtt-pki build` to add crlfile");
+    return;
+  }
+  const listed = revokedSerials(snapshot.files.get(localPath(snapshot.spec, crlfile))?.content?.toString());
+  const missing = revoked.filter((r) => !listed.has(r.serial));
+  list.check(missing.length === 0, subject, `crlfile lists all ${revoked.length} revoked certificate(s)`, `crlfile lacks ${missing.map((r) => r.name).join(", ")}`, "run `mqtt-pki build` to regenerate ca/crl.pem");
 }
 
 function checkBrokerAccess(snapshot: TreeSnapshot, list: Checklist, subject: string, server: ServerSpec, files: Record<string, string | undefined>): void {

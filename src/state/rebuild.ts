@@ -1,0 +1,41 @@
+import { x509 } from "../crypto/provider.js";
+import { issuedBy, type CertFacts } from "../crypto/facts.js";
+import { emptyLedger, recordIssued, recordOf, type Ledger } from "./ledger.js";
+import type { TreeState } from "../tree/read.js";
+
+/** Splits a PEM file holding several certificates or CRLs into its blocks. */
+export function pemBlocks(text: string, label: string): string[] {
+  const pattern = new RegExp(`-----BEGIN ${label}-----[\\s\\S]*?-----END ${label}-----`, "g");
+  return text.match(pattern) ?? [];
+}
+
+/** Serial numbers (lower-case hex) listed in every CRL of a crl.pem. */
+export function revokedSerials(crlPem: string | undefined): Set<string> {
+  const serials = new Set<string>();
+  for (const block of pemBlocks(crlPem ?? "", "X509 CRL")) {
+    for (const entry of new x509.X509Crl(block).entries) serials.add(entry.serialNumber.toLowerCase());
+  }
+  return serials;
+}
+
+/**
+ * Rebuilds a lost state.json from what the tree still shows: the CA(s), every leaf on disk,
+ * and the serials listed in crl.pem.
+ */
+export function ledgerFromTree(tree: TreeState): Ledger {
+  let ledger = emptyLedger();
+  const cas = [tree.previousCa.facts, tree.ca.facts].filter((facts): facts is CertFacts => facts !== undefined);
+  for (const ca of cas) ledger = recordIssued(ledger, { ...recordOf("ca", "ca", ca, ca.fingerprint256) });
+  const leaves = [
+    ...[...tree.servers].map(([name, pair]) => ({ role: "server" as const, name, facts: pair.facts })),
+    ...[...tree.clients].map(([name, pair]) => ({ role: "client" as const, name, facts: pair.facts })),
+  ];
+  const revoked = revokedSerials(tree.crlPem);
+  for (const leaf of leaves) {
+    if (!leaf.facts) continue;
+    const issuer = cas.find((ca) => issuedBy(leaf.facts!, ca));
+    const record = recordOf(leaf.role, leaf.name, leaf.facts, issuer?.fingerprint256 ?? "unknown");
+    ledger = recordIssued(ledger, revoked.has(record.serial) ? { ...record, status: "revoked", reason: "unspecified" } : record);
+  }
+  return ledger;
+}

@@ -1,0 +1,146 @@
+/**
+ * The CLI as a user meets it, through main(argv, output) with a capturing Output:
+ * exit codes, error positions and hints, and that failed or dry runs write nothing.
+ */
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { main } from "../../src/index.js";
+import { makeWorkDir, removeWorkDir, requireMosquitto } from "./helpers/index.js";
+import { captureOutput, specYaml, writeSpec, type WrittenSpec } from "./helpers/specs.js";
+
+const EXAMPLE = path.resolve("pki.example.yaml");
+const dirs: string[] = [];
+
+async function workDir(): Promise<string> {
+  const dir = await makeWorkDir("mqtt-pki-e2e-cli-");
+  dirs.push(dir);
+  return dir;
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const output = captureOutput();
+  const code = await main(argv, output);
+  return { code, out: output.stdout(), err: output.stderr() };
+}
+
+beforeAll(() => {
+  requireMosquitto();
+});
+
+afterAll(async () => {
+  for (const dir of dirs) await removeWorkDir(dir);
+});
+
+describe("a bad spec", () => {
+  test("`dnss:` typo: exit 2, file:line:col, did-you-mean, and no output dir", async () => {
+    const dir = await workDir();
+    const lines = specYaml({ mqttPort: 18883, wsPort: 18884 }).split("\n");
+    const at = lines.findIndex((l) => l === "    dns: [localhost]");
+    expect(at).toBeGreaterThan(0);
+    lines[at] = "    dnss: [localhost]";
+    const specFile = path.join(dir, "pki.yaml");
+    await writeFile(specFile, lines.join("\n"));
+
+    const r = await cli("build", "-f", specFile);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`pki.yaml:${at + 1}:5`);
+    expect(r.err).toContain("did you mean `dns`");
+    expect(r.err).not.toMatch(/internal error|\n\s+at /);
+    expect(await readdir(dir)).toEqual(["pki.yaml"]);
+  });
+
+  test("verify reports the same spec problem with exit 2", async () => {
+    const dir = await workDir();
+    const text = specYaml({ mqttPort: 18883, wsPort: 18884 }).replace("    dns: [localhost]", "    dnss: [localhost]");
+    await writeFile(path.join(dir, "pki.yaml"), text);
+    const r = await cli("verify", "-f", path.join(dir, "pki.yaml"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("did you mean `dns`");
+    expect(await readdir(dir)).toEqual(["pki.yaml"]);
+  });
+
+  test("a missing spec file: exit 2 with a hint to run `mqtt-pki init`", async () => {
+    const dir = await workDir();
+    for (const command of ["build", "verify"]) {
+      const r = await cli(command, "-f", path.join(dir, "nope.yaml"));
+      expect({ command, code: r.code }).toEqual({ command, code: 2 });
+      expect(r.err).toContain("nope.yaml");
+      expect(r.err).toContain("mqtt-pki init");
+    }
+    expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("init", () => {
+  test("writes the starter pki.yaml, then refuses to overwrite it without --force", async () => {
+    const dir = await workDir();
+    const file = path.join(dir, "pki.yaml");
+    const first = await cli("init", "-f", file);
+    expect(first).toMatchObject({ code: 0, err: "" });
+    expect(await readFile(file, "utf8")).toBe(await readFile(EXAMPLE, "utf8"));
+
+    await writeFile(file, "# my own edits\n");
+    const second = await cli("init", "-f", file);
+    expect(second.code).toBe(2);
+    expect(second.err).toContain("already exists");
+    expect(second.err).toContain("--force");
+    expect(await readFile(file, "utf8")).toBe("# my own edits\n");
+
+    const forced = await cli("init", "--force", "-f", file);
+    expect(forced.code).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(await readFile(EXAMPLE, "utf8"));
+  });
+});
+
+describe("build and verify", () => {
+  let spec: WrittenSpec;
+
+  beforeAll(async () => {
+    spec = await writeSpec(await workDir(), { clients: ["alice"] });
+  });
+
+  test("build --dry-run prints the plan and writes nothing", async () => {
+    const r = await cli("build", "--dry-run", "-f", spec.specFile);
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toMatch(/dry run/);
+    expect(r.out).toMatch(/\+ create\s+ca/);
+    expect(r.out).toMatch(/\+ create\s+client alice/);
+    expect(await readdir(spec.dir)).toEqual(["pki.yaml"]);
+  });
+
+  test("build, then verify --json prints parseable JSON with ok true (exit 0)", async () => {
+    const built = await cli("build", "-f", spec.specFile);
+    expect(built).toMatchObject({ code: 0, err: "" });
+    expect((await stat(spec.layout.mosquittoConf)).isFile()).toBe(true);
+
+    const r = await cli("verify", "--json", "-f", spec.specFile);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { ok: boolean; checks: { status: string }[]; counts: { fail: number; pass: number } };
+    expect(report.ok).toBe(true);
+    expect(report.counts.fail).toBe(0);
+    expect(report.counts.pass).toBeGreaterThan(10);
+    expect(report.checks.every((c) => c.status !== "fail")).toBe(true);
+  });
+
+  test("build --dry-run on a built tree keeps everything and writes nothing", async () => {
+    const before = (await stat(spec.layout.clientCommands("alice"))).mtimeMs;
+    const r = await cli("build", "--dry-run", "-f", spec.specFile);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/= keep\s+ca/);
+    expect((await stat(spec.layout.clientCommands("alice"))).mtimeMs).toBe(before);
+  });
+
+  test("verify exits 1 (and --json says ok false) once a key is readable by others", async () => {
+    await chmod(spec.layout.clientKey("alice"), 0o644);
+    try {
+      const r = await cli("verify", "--json", "-f", spec.specFile);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out)).toMatchObject({ ok: false });
+      const text = await cli("verify", "-f", spec.specFile);
+      expect(text.code).toBe(1);
+      expect(text.out).toMatch(/readable by every user/);
+    } finally {
+      await chmod(spec.layout.clientKey("alice"), 0o600);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+/** Hand-built resolved specs for unit tests (what parseSpec would return, without going through YAML). */
+import type { CaSpec, ClientSpec, ListenerSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
+
+export function caSpec(overrides: Partial<CaSpec> = {}): CaSpec {
+  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, ...overrides };
+}
+
+export function listener(overrides: Partial<ListenerSpec> = {}): ListenerSpec {
+  return { port: 8883, protocol: "mqtt", path: "/mqtt", ...overrides };
+}
+
+export function serverSpec(overrides: Partial<ServerSpec> = {}): ServerSpec {
+  return {
+    name: "broker",
+    cn: "mqtt.example.com",
+    dns: ["mqtt.example.com", "localhost"],
+    ip: ["127.0.0.1", "::1"],
+    host: "localhost",
+    listeners: [listener(), listener({ port: 8884, protocol: "websockets" })],
+    requireCertificate: true,
+    identityAsUsername: true,
+    key: "ec-p256",
+    days: 397,
+    user: "mosquitto",
+    ...overrides,
+  };
+}
+
+export function clientSpec(overrides: Partial<ClientSpec> = {}): ClientSpec {
+  const name = overrides.name ?? "sensor-001";
+  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, ...overrides };
+}
+
+export function fullSpec(overrides: Partial<Spec> = {}): Spec {
+  const out = overrides.out ?? "/tmp/mqtt-pki-test/pki";
+  return {
+    version: 1,
+    file: "/tmp/mqtt-pki-test/pki.yaml",
+    out,
+    deployDir: out,
+    defaults: { key: "ec-p256", days: 397 },
+    ca: caSpec(),
+    servers: [serverSpec()],
+    clients: [clientSpec(), clientSpec({ name: "sensor-002", cn: "sensor-002.plant-a" })],
+    ...overrides,
+  };
+}
