@@ -8,6 +8,8 @@ import { verifyCommand } from "./commands/verify.js";
 import { rotateCommand } from "./commands/rotate.js";
 import { revokeCommand } from "./commands/revoke.js";
 import { statusCommand } from "./commands/status.js";
+import { issueCommand } from "./commands/issue.js";
+import { signCommand } from "./commands/sign.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -27,7 +29,9 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(statusCommand(ctx))
       .command(rotateCommand(ctx))
       .command(revokeCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, rotate or revoke (see --help).")
+      .command(issueCommand(ctx))
+      .command(signCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate or revoke (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

@@ -3,6 +3,7 @@ import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { issueCrl } from "../crypto/crl.js";
 import { issueCaCert, issueClientCert, issueServerCert, type IssuedCertificate, type IssuingCa } from "../crypto/issue.js";
 import { generateKey, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
+import { parseCsr } from "../crypto/csr.js";
 import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
@@ -59,7 +60,13 @@ async function loadCa(certPem: string, keyPem: string): Promise<LoadedCa> {
   return { signer, certificate: new x509.X509Certificate(certPem), keyAlgorithm: key.algorithm, pem: certPem, keyPem, facts: certFacts(certPem) };
 }
 
-async function keyFor(plan: EntityPlan, stored: StoredPair, algorithm: KeyAlgorithm): Promise<KeyMaterial> {
+async function keyFor(plan: EntityPlan, stored: StoredPair, holder: ServerSpec | ClientSpec): Promise<KeyMaterial> {
+  const algorithm = holder.key;
+  // A device-held key: only its public half, from the CSR, ever reaches the tree.
+  if ("deviceKey" in holder && holder.deviceKey && stored.csrPem !== undefined) {
+    const csr = parseCsr(stored.csrPem);
+    return { algorithm: csr.keyAlgorithm, privateKeyPem: "", spkiDer: csr.spkiDer };
+  }
   return plan.newKey || stored.keyPem === undefined ? generateKey(algorithm) : loadPrivateKey(stored.keyPem);
 }
 
@@ -107,7 +114,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   }
 
   const issueLeaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedCertificate>) => {
-    const key = await keyFor(entry, stored, holder.key);
+    const key = await keyFor(entry, stored, holder);
     if (entry.action !== "create" && entry.action !== "reissue") return { key, pem: stored.certPem ?? "" };
     if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
     const ca = entry.issuer === "previous" && previous ? previous : current;
@@ -125,9 +132,11 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     out.file(layout.serverCert(server.name), pem, perms.publicFile);
   }
   for (const [index, client] of spec.clients.entries()) {
-    const { key, pem } = await issueLeaf(plan.clients[index], client, tree.clients.get(client.name) ?? {}, (ca, spki) => issueClientCert(ca, client, spki, now));
+    const stored = tree.clients.get(client.name) ?? {};
+    const { key, pem } = await issueLeaf(plan.clients[index], client, stored, (ca, spki) => issueClientCert(ca, client, spki, now));
     out.dir(layout.clientDir(client.name), perms.privateDir);
-    out.file(layout.clientKey(client.name), key.privateKeyPem, perms.privateKey, true);
+    if (client.deviceKey) out.file(layout.clientCsr(client.name), stored.csrPem!, perms.publicFile);
+    else out.file(layout.clientKey(client.name), key.privateKeyPem, perms.privateKey, true);
     out.file(layout.clientCert(client.name), pem, perms.publicFile);
   }
 

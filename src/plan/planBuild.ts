@@ -1,6 +1,7 @@
 import { TreeError } from "../errors.js";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
 import { loadPrivateKey } from "../crypto/keys.js";
+import { parseCsr } from "../crypto/csr.js";
 import { sanCovers } from "../spec/rules.js";
 import { isRevoked, type Ledger } from "../state/ledger.js";
 import type { RevocationReason } from "../crypto/crl.js";
@@ -133,6 +134,7 @@ function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, sto
   // Servers keep a certificate from the retiring CA during a rotation, so devices that only know that CA still trust them.
   const issuer: IssuerChoice = role === "server" && context.rotating ? "previous" : "current";
   const base = { role, name: entry.name, issuer, archive: false };
+  if (role === "client" && (entry as ClientSpec).deviceKey) return planDeviceKeyClient(entry as ClientSpec, stored, context, { ...base, role: "client" });
   const keyAlgorithm = stored.keyPem !== undefined ? keyAlgorithmOf(stored.keyPem) : undefined;
   const requested = context.rotate.get(rotateKey(role, entry.name));
   const newKey = keyAlgorithm !== entry.key || (requested !== undefined && !requested.keepKey);
@@ -148,6 +150,22 @@ function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, sto
   if (keyAlgorithm !== entry.key) reasons.unshift(keyReason);
   else if (!certMatchesKey(stored.facts, stored.keyPem!)) reasons.push("certificate does not match the key");
   return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey, archive: reasons.length > 0, reasons };
+}
+
+/** A client whose key stays on the device: its certificate follows the CSR in the tree, never a key of ours. */
+function planDeviceKeyClient(client: ClientSpec, stored: StoredPair, context: LeafContext, base: { role: "client"; name: string; issuer: IssuerChoice; archive: boolean }): EntityPlan {
+  if (stored.csrPem === undefined) {
+    throw new TreeError(`client \`${client.name}\` has \`deviceKey: true\` but the tree has no clients/${client.name}/client.csr`, {
+      hint: `sign the device's request with \`mqtt-pki sign --csr FILE --name ${client.name}\`, or remove \`deviceKey\` to let mqtt-pki make the key`,
+    });
+  }
+  const csr = parseCsr(stored.csrPem);
+  if (!stored.facts) return { ...base, action: "create", newKey: false, reasons: ["signing the device's CSR"] };
+  if (context.rotate.has(rotateKey("client", client.name))) return { ...base, action: "reissue", newKey: false, archive: true, reasons: ["rotation requested (the device keeps its key)"] };
+  if (context.ledger && isRevoked(context.ledger, stored.facts.serial)) return { ...base, action: "keep", newKey: false, reasons: ["revoked"] };
+  const reasons = leafDrift("client", client, stored.facts, "current", context);
+  if (!stored.facts.x509.publicKey.export({ type: "spki", format: "der" }).equals(csr.spkiDer)) reasons.push("the device sent a new CSR");
+  return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey: false, archive: reasons.length > 0, reasons };
 }
 
 /** Every way an existing leaf certificate differs from what the spec asks for. */

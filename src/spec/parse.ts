@@ -1,7 +1,8 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { SpecError } from "../errors.js";
-import { SpecReader, type YamlPath } from "./reader.js";
+import { formatYamlPath, SpecReader, type YamlPath } from "./reader.js";
 import { hasControlCharacters, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
 import {
   KEY_ALGORITHMS,
@@ -24,7 +25,7 @@ const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays"] as const;
 const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
   "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
 const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
-const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic"] as const;
+const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic", "deviceKey"] as const;
 const DEPLOY_KEYS = ["dir"] as const;
 
 const DAYS = { min: 1, max: 36500, what: "a positive number of days" };
@@ -93,13 +94,20 @@ function readSpec(r: SpecReader, file: string): Spec {
   return { version: 1, file: path.resolve(file), out, deployDir, defaults, ca, servers, clients };
 }
 
-function readList<T>(r: SpecReader, p: YamlPath, example: string, readItem: (p: YamlPath) => T | undefined): T[] {
+/** Where each entry stood in its YAML list, so cross-entry errors point at the right item after invalid ones were dropped. */
+const yamlIndex = new WeakMap<object, number>();
+const indexOf = (item: object, fallback: number) => yamlIndex.get(item) ?? fallback;
+
+function readList<T extends object>(r: SpecReader, p: YamlPath, example: string, readItem: (p: YamlPath) => T | undefined): T[] {
   const count = r.sequenceLength(p, example);
   const out: T[] = [];
   for (let i = 0; i < count; i++) {
     if (!r.expectMap([...p, i], true, example)) continue;
     const item = readItem([...p, i]);
-    if (item !== undefined) out.push(item);
+    if (item !== undefined) {
+      yamlIndex.set(item, i);
+      out.push(item);
+    }
   }
   return out;
 }
@@ -118,7 +126,7 @@ function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFi
     }
     fields[key] = value;
   }
-  if (fields.cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${p.join(".") || "top level"}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
+  if (fields.cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${formatYamlPath(p)}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
   return { cn: fields.cn ?? "", ...fields } as SubjectFields;
 }
 
@@ -200,7 +208,8 @@ function readListener(r: SpecReader, p: YamlPath): ListenerSpec | undefined {
 function readClient(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ClientSpec | undefined {
   r.checkKeys(p, CLIENT_KEYS);
   const name = readName(r, p);
-  const subject = readSubject(r, p, name);
+  // An invalid name is reported once; it still stands in for the CN so no second "missing cn" follows.
+  const subject = readSubject(r, p, name ?? r.string([...p, "name"]) ?? "");
   const topic = r.string([...p, "topic"], `mqtt-pki/${name ?? "client"}/hello`) ?? "";
   const problem = topicProblem(topic);
   if (problem) r.fail([...p, "topic"], problem, "write a concrete topic such as `devices/sensor-001/telemetry`");
@@ -211,18 +220,19 @@ function readClient(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; d
     key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer([...p, "days"], defaults.days, DAYS),
     topic,
+    deviceKey: r.boolean([...p, "deviceKey"], false),
   };
 }
 
 /** Rules that relate several entries: uniqueness, coverage, listener sets, lifetimes. */
 function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): void {
-  checkUnique(r, spec.servers.map((s, i) => ({ value: s.name, path: ["servers", i, "name"] })), "server name");
-  checkUnique(r, spec.clients.map((c, i) => ({ value: c.name, path: ["clients", i, "name"] })), "client name");
+  checkUnique(r, spec.servers.map((s, i) => ({ value: s.name, path: ["servers", indexOf(s, i), "name"] })), "server name");
+  checkUnique(r, spec.clients.map((c, i) => ({ value: c.name, path: ["clients", indexOf(c, i), "name"] })), "client name");
 
   const cns = [
     { value: spec.ca.cn, path: ["ca", "cn"] as YamlPath, role: "the CA" },
-    ...spec.servers.map((s, i) => ({ value: s.cn, path: ["servers", i, "cn"] as YamlPath, role: `server \`${s.name}\`` })),
-    ...spec.clients.map((c, i) => ({ value: c.cn, path: ["clients", i, "cn"] as YamlPath, role: `client \`${c.name}\`` })),
+    ...spec.servers.map((s, i) => ({ value: s.cn, path: ["servers", indexOf(s, i), "cn"] as YamlPath, role: `server \`${s.name}\`` })),
+    ...spec.clients.map((c, i) => ({ value: c.cn, path: ["clients", indexOf(c, i), "cn"] as YamlPath, role: `client \`${c.name}\`` })),
   ];
   const seenCn = new Map<string, string>();
   for (const entry of cns) {
@@ -238,9 +248,10 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
   }
 
   const ports = new Map<string, string>();
-  spec.servers.forEach((server, si) => {
+  spec.servers.forEach((server, position) => {
+    const si = indexOf(server, position);
     if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
-      r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${/^[\d.:]+$/.test(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
+      r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${isIP(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
     }
     if (!server.identityAsUsername) {
       r.fail(["servers", si, "identityAsUsername"], "`identityAsUsername: false` leaves certificate clients without a username, and with `allow_anonymous false` mosquitto refuses them all (\"not authorised\")",
@@ -249,7 +260,8 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
     if (server.listeners.length > 0 && server.listeners.every((l) => l.protocol === "websockets")) {
       r.fail(["servers", si, "listeners"], `server \`${server.name}\` has only websockets listeners`, "add an MQTT-over-TLS listener (e.g. `- port: 8883`): mosquitto 2.0.11 exits with \"Unable to start any listening sockets\" when every listener is websockets");
     }
-    server.listeners.forEach((listener, li) => {
+    server.listeners.forEach((listener, position) => {
+      const li = indexOf(listener, position);
       const key = `${listener.bind ?? "*"}:${listener.port}`;
       const clash = ports.get(key) ?? ports.get(`*:${listener.port}`) ?? (listener.bind === undefined ? [...ports].find(([k]) => k.endsWith(`:${listener.port}`))?.[1] : undefined);
       if (clash) r.fail(["servers", si, "listeners", li, "port"], `port ${listener.port} is already used by ${clash}`, "mosquitto.conf holds every listener of every server: give each its own port");
@@ -257,7 +269,8 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
     });
     if (server.days > spec.ca.days) warnings.push({ message: `server \`${server.name}\` asks for ${server.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `servers[${si}].days` });
   });
-  spec.clients.forEach((client, ci) => {
+  spec.clients.forEach((client, position) => {
+    const ci = indexOf(client, position);
     if (client.days > spec.ca.days) warnings.push({ message: `client \`${client.name}\` asks for ${client.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `clients[${ci}].days` });
   });
 }

@@ -21,6 +21,10 @@ export function isValidDnsName(name: string): boolean {
 export function ipProblem(ip: string): string | undefined {
   if (isIP(ip) === 0) return `\`${ip}\` is not an IP address`;
   if (/^::ffff:/i.test(ip) && ip.includes(".")) return `\`${ip}\` is an IPv4-mapped IPv6 address`;
+  // The certificate library mis-encodes an IPv6 with an embedded dotted IPv4 part, and a
+  // zone id (%eth0) cannot be written into a certificate at all.
+  if (isIP(ip) === 6 && ip.includes(".")) return `\`${ip}\` mixes IPv6 and dotted IPv4 notation`;
+  if (ip.includes("%")) return `\`${ip}\` has a zone id, which a certificate cannot hold`;
   return undefined;
 }
 

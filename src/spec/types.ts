@@ -57,6 +57,8 @@ export interface ClientSpec extends SubjectFields {
   days: number;
   /** Topic used by the generated sub/pub round trip. */
   topic: string;
+  /** The key lives only on the device; the tree holds its CSR (client.csr), not client.key. */
+  deviceKey: boolean;
 }
 
 export interface Spec {

@@ -28,6 +28,8 @@ export interface TreeLayout {
   clientDir(name: string): string;
   clientCert(name: string): string;
   clientKey(name: string): string;
+  /** The device's CSR, for clients whose key never leaves the device. */
+  clientCsr(name: string): string;
   clientCommands(name: string): string;
   mosquittoDir: string;
   mosquittoConf: string;
@@ -57,6 +59,7 @@ export function treeLayout(root: string): TreeLayout {
     clientDir: (name) => at("clients", name),
     clientCert: (name) => at("clients", name, "client.crt"),
     clientKey: (name) => at("clients", name, "client.key"),
+    clientCsr: (name) => at("clients", name, "client.csr"),
     clientCommands: (name) => at("clients", name, "commands.sh"),
     mosquittoDir: at("mosquitto"),
     mosquittoConf: at("mosquitto", "mosquitto.conf"),

@@ -10,6 +10,8 @@ import type { Spec } from "../spec/types.js";
 export interface StoredPair {
   certPem?: string;
   keyPem?: string;
+  /** A device's CSR (clients with deviceKey). */
+  csrPem?: string;
   facts?: CertFacts;
   /** Why the certificate on disk could not be parsed. */
   certError?: string;
@@ -43,6 +45,11 @@ export async function readPair(certFile: string, keyFile: string): Promise<Store
   return pair;
 }
 
+async function readClient(certFile: string, keyFile: string, csrFile: string): Promise<StoredPair> {
+  const [pair, csr] = await Promise.all([readPair(certFile, keyFile), readIfExists(csrFile)]);
+  return { ...pair, csrPem: csr?.toString() };
+}
+
 async function listDir(dir: string): Promise<string[]> {
   try {
     return (await fs.readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
@@ -60,7 +67,7 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     readLedger(layout.state),
     readIfExists(layout.crl),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name))] as const)),
-    Promise.all(spec.clients.map(async (client) => [client.name, await readPair(layout.clientCert(client.name), layout.clientKey(client.name))] as const)),
+    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCsr(client.name))] as const)),
     listDir(layout.serversDir),
     listDir(layout.clientsDir),
   ]);

@@ -32,8 +32,12 @@ export function checkValidity(list: Checklist, subject: string, facts: CertFacts
   else list.pass(subject, `valid until ${facts.notAfter.toISOString().slice(0, 10)} (${left} days)`);
 }
 
-function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, facts: CertFacts, keyFile: string): void {
+function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, facts: CertFacts, keyFile: string, deviceKey = false): void {
   const key = snapshot.files.get(keyFile);
+  if (deviceKey && !key) {
+    list.pass(subject, "key held by the device (not in the tree)");
+    return;
+  }
   if (!key?.content) {
     list.fail(subject, `key ${keyFile} is missing`, "restore it from backup, or delete the certificate and run `mqtt-pki build` for a new pair");
     return;
@@ -77,12 +81,12 @@ export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: 
   const previous = snapshot.files.has(layout.previousCaCert) ? checkCa(snapshot, list, "CA (retiring)", layout.previousCaCert, layout.previousCaKey, now) : undefined;
   const trusted = { current: ca, previous, all: [ca, previous].filter((c): c is CertFacts => c !== undefined) };
   const cns = new Map<string, string>(trusted.all.map((c) => [c.cn.toLowerCase(), "the CA"]));
-  const leaf = (role: "server" | "client", name: string, certFile: string, keyFile: string, expectedCn: string) => {
+  const leaf = (role: "server" | "client", name: string, certFile: string, keyFile: string, expectedCn: string, deviceKey = false) => {
     const subject = `${role} ${name}`;
     const facts = loadCert(snapshot, list, subject, certFile);
     if (!facts) return undefined;
     if (ca) list.check(trusted.all.some((c) => issuedBy(facts, c)), subject, "signed by the CA", `certificate was not issued by the CA in ca/ca.crt (issuer "${facts.issuer.CN ?? "?"}")`, "a certificate from another CA was put here: run `mqtt-pki build` to reissue it from this CA");
-    checkKeyPair(snapshot, list, subject, facts, keyFile);
+    checkKeyPair(snapshot, list, subject, facts, keyFile, deviceKey);
     checkValidity(list, subject, facts, now);
     const usage = role === "server" ? SERVER_AUTH : CLIENT_AUTH;
     list.check(!facts.isCa && facts.extendedKeyUsage.includes(usage), subject, `${role} profile (CA:FALSE, ${role === "server" ? "serverAuth" : "clientAuth"})`, `certificate lacks the ${role} profile`, REBUILD);
@@ -99,6 +103,6 @@ export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: 
       `SAN (${[...facts.dns, ...facts.ip].join(", ") || "empty"}) does not cover host ${server.host}; clients dialing it fail hostname verification`,
       `add ${server.host} to the server's dns or ip and run \`mqtt-pki build\``);
   }
-  for (const client of spec.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn);
+  for (const client of spec.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn, client.deviceKey);
   return trusted;
 }

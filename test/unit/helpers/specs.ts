@@ -2,7 +2,7 @@
 import type { CaSpec, ClientSpec, ListenerSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
 
 export function caSpec(overrides: Partial<CaSpec> = {}): CaSpec {
-  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, ...overrides };
+  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, crlDays: 30, ...overrides };
 }
 
 export function listener(overrides: Partial<ListenerSpec> = {}): ListenerSpec {
@@ -28,7 +28,8 @@ export function serverSpec(overrides: Partial<ServerSpec> = {}): ServerSpec {
 
 export function clientSpec(overrides: Partial<ClientSpec> = {}): ClientSpec {
   const name = overrides.name ?? "sensor-001";
-  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, ...overrides };
+  // deviceKey: the key lives on the device (src is adding it); false = mqtt-pki makes the key.
+  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, deviceKey: false, ...overrides } as ClientSpec;
 }
 
 export function fullSpec(overrides: Partial<Spec> = {}): Spec {
@@ -38,7 +39,7 @@ export function fullSpec(overrides: Partial<Spec> = {}): Spec {
     file: "/tmp/mqtt-pki-test/pki.yaml",
     out,
     deployDir: out,
-    defaults: { key: "ec-p256", days: 397 },
+    defaults: { key: "ec-p256", days: 397, renewBeforeDays: 30 },
     ca: caSpec(),
     servers: [serverSpec()],
     clients: [clientSpec(), clientSpec({ name: "sensor-002", cn: "sensor-002.plant-a" })],

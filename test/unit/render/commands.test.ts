@@ -99,6 +99,13 @@ describe("renderClientCommands", () => {
     expect(script).toContain("# edge: MQTT over secure websockets (wss), edge.example.com port 9443");
   });
 
+  test("during a CA rotation (bundle) every line trusts the bundle in out", () => {
+    const rotated = parseClientCommands(renderClientCommands(spec, client, true));
+    expect(rotated.length).toBe(invocations.length);
+    for (const invocation of rotated) expect(invocation.caFile).toBe("/tmp/mqtt-pki-test/pki/ca/bundle.crt");
+    expect(clientFiles(spec, client, true).certFile).toBe("/tmp/mqtt-pki-test/pki/clients/sensor-001/client.crt");
+  });
+
   test("a CN with a newline cannot break out of the header comment", () => {
     const text = renderClientCommands(spec, clientSpec({ cn: "evil\nrm -rf /" }));
     expect(text.split("\n").some((line) => line.startsWith("rm "))).toBe(false);

@@ -81,6 +81,18 @@ describe("renderListenerBlock", () => {
     expect(directives(block)).toContain("crlfile /etc/mosquitto/certs/ca/crl.pem");
   });
 
+  test("during a CA rotation (bundle) cafile is the bundle under deploy.dir", () => {
+    const deployed = fullSpec({ deployDir: "/etc/mosquitto/certs" });
+    const block = renderListenerBlock(deployed, deployed.servers[0], listener(), { bundle: true });
+    expect(directives(block)).toContain("cafile /etc/mosquitto/certs/ca/bundle.crt");
+    expect(block).not.toContain("ca/ca.crt");
+    const conf = parseMosquittoConf(renderMosquittoConf(deployed, { bundle: true, crlFile: true }), "x");
+    for (const l of conf.listeners) {
+      expect(l.options.get("cafile")?.value).toBe("/etc/mosquitto/certs/ca/bundle.crt");
+      expect(l.options.get("crlfile")?.value).toBe("/etc/mosquitto/certs/ca/crl.pem");
+    }
+  });
+
   test("describeListener", () => {
     expect(describeListener(listener())).toBe("MQTT over TLS (mqtts)");
     expect(describeListener(listener({ protocol: "websockets" }))).toBe("MQTT over secure websockets (wss)");

@@ -67,8 +67,8 @@ describe("parseSpec: the example spec", () => {
   });
 
   test("CA fields come from the file", () => {
-    expect(parsed.ca).toEqual({ cn: "Example MQTT Root CA", o: "Example Org", key: "ec-p384", days: 3650 });
-    expect(parsed.defaults).toEqual({ key: "ec-p256", days: 397 });
+    expect(parsed.ca).toEqual({ cn: "Example MQTT Root CA", o: "Example Org", key: "ec-p384", days: 3650, crlDays: 30 });
+    expect(parsed.defaults).toEqual({ key: "ec-p256", days: 397, renewBeforeDays: 30 });
   });
 
   test("server defaults: key from defaults.key, days from defaults.days, user mosquitto", () => {
@@ -157,14 +157,21 @@ describe("parseSpec: defaults and resolution", () => {
 
   test("listener options: bind, websockets path, tlsVersion, user, booleans", () => {
     const text = BASE.replace("      - port: 8883\n", "      - port: 8883\n        bind: 127.0.0.1\n      - port: 9001\n        protocol: websockets\n        path: /ws\n")
-      .replace("    listeners:", "    tlsVersion: tlsv1.3\n    user: broker\n    requireCertificate: false\n    identityAsUsername: false\n    listeners:");
+      .replace("    listeners:", "    tlsVersion: tlsv1.3\n    user: broker\n    requireCertificate: false\n    listeners:");
     const { spec: s } = parseSpec(text, FILE);
     const server = s.servers[0];
     expect(server.listeners).toEqual([
       { port: 8883, protocol: "mqtt", bind: "127.0.0.1", path: "/mqtt" },
       { port: 9001, protocol: "websockets", bind: undefined, path: "/ws" },
     ]);
-    expect(server).toMatchObject({ tlsVersion: "tlsv1.3", user: "broker", requireCertificate: false, identityAsUsername: false });
+    expect(server).toMatchObject({ tlsVersion: "tlsv1.3", user: "broker", requireCertificate: false, identityAsUsername: true });
+  });
+
+  test("renewBeforeDays and crlDays are read; 0 is a valid renewal window", () => {
+    const text = `defaults:\n  renewBeforeDays: 0\n${BASE.replace("  cn: Test Root CA", "  cn: Test Root CA\n  crlDays: 7")}`;
+    const { spec: s } = parseSpec(text, FILE);
+    expect(s.defaults.renewBeforeDays).toBe(0);
+    expect(s.ca.crlDays).toBe(7);
   });
 });
 
@@ -392,6 +399,22 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   test("a quoted version \"1\" is not version 1", () => {
     const problem = onlyProblem(BASE.replace("version: 1", "version: \"1\""));
     expect(problem.message).toBe('unsupported version "1"');
+  });
+
+  test("identityAsUsername: false is rejected with the mosquitto symptom", () => {
+    const text = BASE.replace("    listeners:", "    identityAsUsername: false\n    listeners:");
+    const problem = onlyProblem(text);
+    expect(problem.yamlPath).toBe("servers[0].identityAsUsername");
+    expect(problem.position).toEqual({ file: FILE, ...locate(text, "false") });
+    expect(problem.message).toMatch(/not authorised/);
+    expect(problem.hint).toMatch(/identityAsUsername: true/);
+  });
+
+  test.each([["ca", "crlDays: 0"], ["defaults", "renewBeforeDays: -1"]])("%s.%s is rejected", (section, line) => {
+    const text = section === "ca" ? BASE.replace("  cn: Test Root CA", `  cn: Test Root CA\n  ${line}`) : `defaults:\n  ${line}\n${BASE}`;
+    const problem = onlyProblem(text);
+    expect(problem.yamlPath).toBe(`${section}.${line.split(":")[0]}`);
+    expect(problem.hint).toMatch(/whole number/);
   });
 
   test("c: Germany is not a country code", () => {
