@@ -2,6 +2,13 @@
 export { build, type BuildOptions, type BuildResult } from "./api/build.js";
 export { verify, verifySnapshot, type VerifyOptions, type VerifyReport } from "./api/verify.js";
 export { init, type InitOptions } from "./api/init.js";
+export { rotate, type RotateOptions } from "./api/rotate.js";
+export { revoke, type RevokeOptions } from "./api/revoke.js";
+export { status, type StatusOptions, type StatusReport, type StatusRow, type HolderState } from "./api/status.js";
+export { issue, type IssueOptions } from "./api/issue.js";
+export { sign, type SignOptions, type SignResult } from "./api/sign.js";
+export { converge } from "./api/build.js";
+export { currentTime, NOW_ENV } from "./clock.js";
 export { parseSpec, type ParsedSpec } from "./spec/parse.js";
 export { loadSpecFile } from "./spec/load.js";
 export type * from "./spec/types.js";

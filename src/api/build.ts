@@ -1,12 +1,13 @@
 import { currentTime } from "../clock.js";
 import { lookupGroupId } from "../io/accounts.js";
+import { acquireTreeLock } from "../io/lock.js";
 import { loadSpecFile } from "../spec/load.js";
 import { materializeTree } from "../build/materialize.js";
 import { writeTree } from "../build/writeTree.js";
 import { planBuild, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
 import { readTree, type TreeState } from "../tree/read.js";
 import { treeLayout } from "../tree/layout.js";
-import type { Spec } from "../spec/types.js";
+import type { Spec, SpecWarning } from "../spec/types.js";
 
 export interface BuildOptions {
   /** Path of pki.yaml; default ./pki.yaml. */
@@ -37,16 +38,33 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
  * The engine behind build, rotate and revoke: read the spec and the tree, plan with the
  * command's intents, make what the plan needs, write it. `check` may refuse a plan.
  */
-export async function converge(options: BuildOptions, intents: BuildIntents | ((spec: Spec, tree: TreeState, now: Date) => BuildIntents)): Promise<BuildResult> {
+type Intents = BuildIntents | ((spec: Spec, tree: TreeState, now: Date) => BuildIntents);
+
+export async function converge(options: BuildOptions, intents: Intents): Promise<BuildResult> {
   const now = currentTime(options.now);
   const { spec, warnings } = await loadSpecFile(options.specFile);
+  if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
+  const release = await acquireTreeLock(spec.out);
+  try {
+    return await apply(spec, warnings, intents, now);
+  } finally {
+    await release();
+  }
+}
+
+async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<{ result: BuildResult; tree: TreeState }> {
   const tree = await readTree(spec);
   const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
-  const result = { spec, plan, warnings: messages, written: [] as string[], confPath: treeLayout(spec.out).mosquittoConf };
-  if (options.dryRun) return result;
-  const content = await materializeTree(spec, plan, tree, now, lookupGroupId);
+  return { result: { spec, plan, warnings: messages, written: [], confPath: treeLayout(spec.out).mosquittoConf }, tree };
+}
+
+async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<BuildResult> {
+  // Read and plan under the lock: another run may have changed the tree until now.
+  const { result, tree } = await plan(spec, warnings, intents, now);
+  const messages = result.warnings;
+  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId);
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
   for (const server of spec.servers) {
     if (lookupGroupId(server.user) === undefined) {

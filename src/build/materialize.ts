@@ -1,5 +1,6 @@
 import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
+import { PkiError } from "../errors.js";
 import { issueCrl } from "../crypto/crl.js";
 import { issueCaCert, issueClientCert, issueServerCert, type IssuedCertificate, type IssuingCa } from "../crypto/issue.js";
 import { generateKey, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
@@ -8,7 +9,7 @@ import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
-import { recordIssued, recordOf, recordRevoked, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
+import { reconcile, recordIssued, recordOf, recordRevoked, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
 import { ledgerFromTree, pemBlocks } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
@@ -24,6 +25,8 @@ export interface PlannedFile {
   own: Ownership;
   /** Keys are written before anything that depends on them. */
   isKey: boolean;
+  /** An existing file here must never be replaced (the CA key outside an explicit CA rotation). */
+  mustNotReplace?: boolean;
 }
 
 export interface PlannedDir {
@@ -104,7 +107,7 @@ class TreeWriter {
 export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup): Promise<TreeContent> {
   const out = new TreeWriter(treeLayout(spec.out));
   const { layout } = out;
-  let ledger = tree.ledger ?? ledgerFromTree(tree);
+  let ledger = tree.ledger ? reconcile(tree.ledger, ledgerFromTree(tree)) : ledgerFromTree(tree);
   const clamped: string[] = [];
 
   const { current, previous } = await prepareCas(spec, plan, tree, now, out);
@@ -197,8 +200,18 @@ async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Dat
     out.removals.push(layout.previousCaKey, layout.previousCaCert, path.dirname(layout.previousCaCert), layout.caBundle);
   }
   out.file(layout.caKey, current.keyPem, perms.caKey, true);
+  if (plan.caRotation !== "start") out.files[out.files.length - 1].mustNotReplace = true;
   out.file(layout.caCert, current.pem, perms.publicFile);
+  refuseExpiredCa(current, now);
   return { current, previous };
+}
+
+/** Certificates from an expired CA are useless and hide the real problem: say so instead. */
+function refuseExpiredCa(ca: LoadedCa, now: Date): void {
+  if (ca.facts.notAfter.getTime() > now.getTime()) return;
+  throw new PkiError(`the CA expired on ${ca.facts.notAfter.toISOString().slice(0, 10)}; nothing was issued`, {
+    hint: "start a CA rotation with `mqtt-pki rotate ca` (every device will need the new CA), or restore a valid CA",
+  });
 }
 
 /**

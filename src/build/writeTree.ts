@@ -3,6 +3,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import { ensureDir, exists, fsyncDir, writeFileAtomic } from "../io/files.js";
+import { isProcessAlive } from "../io/lock.js";
 import type { TreeContent } from "./materialize.js";
 
 /**
@@ -12,6 +13,8 @@ import type { TreeContent } from "./materialize.js";
  */
 export async function writeTree(root: string, content: TreeContent): Promise<string[]> {
   await refuseSymlinks(root, content);
+  await refuseWorldWritable(root);
+  await removeAbandonedStaging(root);
   if (!(await exists(root))) return writeFresh(root, content);
   return writeInPlace(content);
 }
@@ -40,6 +43,7 @@ async function writeInPlace(content: TreeContent): Promise<string[]> {
   const ordered = [...content.files.filter((file) => file.isKey), ...content.files.filter((file) => !file.isKey)];
   const written: string[] = [];
   for (const file of ordered) {
+    if (file.mustNotReplace) await refuseReplacing(file.path, file.content);
     if (await writeFileAtomic(file.path, file.content, file.own)) written.push(file.path);
   }
   // Only after every archive copy is on disk does anything go away.
@@ -50,6 +54,42 @@ async function writeInPlace(content: TreeContent): Promise<string[]> {
     }
   }
   return written;
+}
+
+/** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
+async function refuseReplacing(file: string, content: string): Promise<void> {
+  const current = await fs.readFile(file).catch(() => undefined);
+  if (current && !current.equals(Buffer.from(content))) {
+    throw new TreeError(`refusing to replace the existing CA key ${file}`, {
+      hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",
+      path: file,
+    });
+  }
+}
+
+/** Anyone could swap files in a world-writable output folder (or its parent) between our checks and writes. */
+async function refuseWorldWritable(root: string): Promise<void> {
+  for (const dir of [root, path.dirname(root)]) {
+    const stat = await fs.lstat(dir).catch(() => undefined);
+    if (stat && (stat.mode & 0o002) !== 0 && (stat.mode & 0o1000) === 0) {
+      throw new TreeError(`${dir} is writable by every user; mqtt-pki will not put keys there`, {
+        hint: `run \`chmod o-w ${dir}\`, or point \`out:\` somewhere only you can write`,
+        path: dir,
+      });
+    }
+  }
+}
+
+/** A first build killed before its rename leaves a hidden staging folder with keys in it: remove those of dead runs. */
+async function removeAbandonedStaging(root: string): Promise<void> {
+  const prefix = `.${path.basename(root)}.partial-`;
+  const entries = await fs.readdir(path.dirname(root)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split("-")[0]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    await fs.rm(path.join(path.dirname(root), entry), { recursive: true, force: true });
+  }
 }
 
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */

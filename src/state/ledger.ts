@@ -69,6 +69,11 @@ export function recordRevoked(ledger: Ledger, role: Role, name: string, reason: 
   return { ledger: { ...ledger, certificates }, revoked };
 }
 
+/** Adds what the tree shows but the ledger lacks (a run killed after writing a certificate, before state.json). */
+export function reconcile(ledger: Ledger, seen: Ledger): Ledger {
+  return seen.certificates.reduce((merged, record) => recordIssued(merged, record), ledger);
+}
+
 export function activeRecord(ledger: Ledger, role: Role, name: string): IssuedRecord | undefined {
   return ledger.certificates.find((known) => known.role === role && known.name === name && known.status === "active");
 }

@@ -1,0 +1,55 @@
+import { promises as fs, constants as fsConstants } from "node:fs";
+import path from "node:path";
+import { PkiError } from "../errors.js";
+
+/** Whether a process with this PID is alive on this machine (EPERM still means it exists). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function holderOf(lockFile: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await fs.readFile(lockFile, "utf8")).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One writer per tree: an O_EXCL lock file beside the tree holding our PID. A lock whose
+ * holder is dead is taken over (renamed away first, so two takers cannot both win).
+ * Returns the release function.
+ */
+export async function acquireTreeLock(root: string): Promise<() => Promise<void>> {
+  const lockFile = path.join(path.dirname(root), `.${path.basename(root)}.lock`);
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await fs.open(lockFile, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return async () => {
+        if ((await holderOf(lockFile)) === process.pid) await fs.rm(lockFile, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = await holderOf(lockFile);
+    if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
+      throw new PkiError(`another mqtt-pki (PID ${holder}) is changing ${root} right now; nothing was changed`, {
+        hint: `wait for it to finish, or if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
+        exitCode: 1,
+      });
+    }
+    // Stale: its holder died mid-run. Move it aside atomically, then try again.
+    await fs.rename(lockFile, `${lockFile}.stale-${process.pid}`).catch(() => undefined);
+    await fs.rm(`${lockFile}.stale-${process.pid}`, { force: true });
+  }
+  throw new PkiError(`could not take the lock ${lockFile}`, { hint: "remove it if no mqtt-pki is running, then try again" });
+}
