@@ -1,12 +1,14 @@
 import { currentTime } from "../clock.js";
 import { lookupGroupId } from "../io/accounts.js";
 import { acquireTreeLock } from "../io/lock.js";
+import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
 import { materializeTree } from "../build/materialize.js";
 import { writeTree } from "../build/writeTree.js";
 import { planBuild, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
 import { readTree, type TreeState } from "../tree/read.js";
 import { treeLayout } from "../tree/layout.js";
+import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
 
 export interface BuildOptions {
@@ -18,6 +20,8 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** Revoke and archive clients the spec no longer names. */
   prune?: boolean;
+  /** Where the CA key's passphrase comes from (default: $MQTT_PKI_CA_PASSPHRASE, else a prompt). */
+  passphrase?: PassphraseSource;
 }
 
 export interface BuildResult {
@@ -46,7 +50,7 @@ export async function converge(options: BuildOptions, intents: Intents): Promise
   if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
   const release = await acquireTreeLock(spec.out);
   try {
-    return await apply(spec, warnings, intents, now);
+    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase);
   } finally {
     await release();
   }
@@ -60,11 +64,11 @@ async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: 
   return { result: { spec, plan, warnings: messages, written: [], confPath: treeLayout(spec.out).mosquittoConf }, tree };
 }
 
-async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<BuildResult> {
+async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource): Promise<BuildResult> {
   // Read and plan under the lock: another run may have changed the tree until now.
   const { result, tree } = await plan(spec, warnings, intents, now);
   const messages = result.warnings;
-  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId);
+  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase);
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
   for (const server of spec.servers) {
     if (lookupGroupId(server.user) === undefined) {
@@ -72,5 +76,12 @@ async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now:
     }
   }
   result.written = await writeTree(spec.out, content);
+  if (content.ledger.certificates.some((record) => record.status === "revoked")) {
+    for (const server of spec.servers) {
+      for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {
+        messages.push(`server ${server.name} port ${listener.port}: ${WEBSOCKETS_CRL_GAP}; close that listener or rotate the CA to cut revoked devices off`);
+      }
+    }
+  }
   return result;
 }

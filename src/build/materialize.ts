@@ -1,9 +1,10 @@
 import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
-import { PkiError } from "../errors.js";
+import { PkiError, TreeError } from "../errors.js";
 import { issueCrl } from "../crypto/crl.js";
 import { issueCaCert, issueClientCert, issueServerCert, type IssuedCertificate, type IssuingCa } from "../crypto/issue.js";
-import { generateKey, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
+import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
+import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
 import { parseCsr } from "../crypto/csr.js";
 import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
@@ -25,8 +26,10 @@ export interface PlannedFile {
   own: Ownership;
   /** Keys are written before anything that depends on them. */
   isKey: boolean;
-  /** An existing file here must never be replaced (the CA key outside an explicit CA rotation). */
+  /** An existing file here must never be replaced (the CA key outside an explicit CA rotation)... */
   mustNotReplace?: boolean;
+  /** ...except when it holds exactly this (the same CA key, about to be stored encrypted). */
+  replaces?: string;
 }
 
 export interface PlannedDir {
@@ -47,20 +50,42 @@ export interface TreeContent {
 /** Resolves a broker account to the group its key file is shared with (undefined: no such account here). */
 export type GroupLookup = (user: string) => number | undefined;
 
-/** A CA ready to sign, with what it looks like on disk. */
-interface LoadedCa extends IssuingCa {
+/** A CA as it is on disk; its key is unlocked (decrypted, imported) only when something must be signed. */
+interface LoadedCa {
   pem: string;
+  /** The key file's text as stored (encrypted PKCS#8 when ca.encryptKey). */
   keyPem: string;
   facts: CertFacts;
+  certificate: x509.X509Certificate;
+  unlock(): Promise<IssuingCa>;
 }
 
 const perms = treePermissions(undefined);
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-async function loadCa(certPem: string, keyPem: string): Promise<LoadedCa> {
-  const key = loadPrivateKey(keyPem);
-  const signer = await softwareSigner(keyPem, key.algorithm);
-  return { signer, certificate: new x509.X509Certificate(certPem), keyAlgorithm: key.algorithm, pem: certPem, keyPem, facts: certFacts(certPem) };
+function loadCa(certPem: string, keyPem: string, passphrase: PassphraseSource, plainKeyPem?: string): LoadedCa {
+  const certificate = new x509.X509Certificate(certPem);
+  let unlocked: Promise<IssuingCa> | undefined;
+  const unlock = async (): Promise<IssuingCa> => {
+    const key = plainKeyPem !== undefined ? loadPrivateKey(plainKeyPem) : await decryptCaKey(keyPem, passphrase);
+    if (!key.spkiDer.equals(Buffer.from(certificate.publicKey.rawData))) {
+      throw new TreeError("the CA key does not belong to the CA certificate; nothing was changed", { hint: "put back the matching pair from your backup" });
+    }
+    const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
+    return { signer, certificate, keyAlgorithm: key.algorithm };
+  };
+  return { pem: certPem, keyPem, facts: certFacts(certPem), certificate, unlock: () => (unlocked ??= unlock()) };
+}
+
+/** Plain keys load as they are; encrypted ones ask the passphrase source, once, and only now. */
+async function decryptCaKey(keyPem: string, passphrase: PassphraseSource): Promise<KeyMaterial> {
+  if (!isEncryptedPem(keyPem)) return loadPrivateKey(keyPem);
+  const secret = await passphrase("unlock");
+  try {
+    return loadPrivateKey(keyPem, secret);
+  } catch {
+    throw new PkiError("the CA key passphrase is wrong; nothing was changed", { hint: `check ${PASSPHRASE_ENV}, or type it again` });
+  }
 }
 
 async function keyFor(plan: EntityPlan, stored: StoredPair, holder: ServerSpec | ClientSpec): Promise<KeyMaterial> {
@@ -104,13 +129,13 @@ class TreeWriter {
  * Makes the keys, certificates and CRLs the plan asks for and renders every text file.
  * The only step with cryptography; it writes nothing.
  */
-export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup): Promise<TreeContent> {
+export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource): Promise<TreeContent> {
   const out = new TreeWriter(treeLayout(spec.out));
   const { layout } = out;
   let ledger = tree.ledger ? reconcile(tree.ledger, ledgerFromTree(tree)) : ledgerFromTree(tree);
   const clamped: string[] = [];
 
-  const { current, previous } = await prepareCas(spec, plan, tree, now, out);
+  const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
   if (plan.ca.action !== "keep") ledger = recordIssued(ledger, recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
   for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
@@ -121,7 +146,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     if (entry.action !== "create" && entry.action !== "reissue") return { key, pem: stored.certPem ?? "" };
     if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
     const ca = entry.issuer === "previous" && previous ? previous : current;
-    const issued = await issue(ca, key.spkiDer);
+    const issued = await issue(await ca.unlock(), key.spkiDer);
     if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
     ledger = recordIssued(ledger, recordOf(entry.role, entry.name, certFacts(issued.pem), ca.facts.fingerprint256));
     return { key, pem: issued.pem };
@@ -172,20 +197,28 @@ function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {
 }
 
 /** The signing CA and, during a rotation, the retiring one; writes the CA files and the trust bundle. */
-async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, out: TreeWriter): Promise<{ current: LoadedCa; previous?: LoadedCa }> {
+async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, out: TreeWriter, passphrase: PassphraseSource): Promise<{ current: LoadedCa; previous?: LoadedCa }> {
   const { layout } = out;
   let current: LoadedCa;
-  if (plan.ca.action === "keep") current = await loadCa(tree.ca.certPem!, tree.ca.keyPem!);
-  else {
-    const key = plan.ca.newKey ? await generateKey(spec.ca.key) : loadPrivateKey(tree.ca.keyPem!);
+  let replaces: string | undefined;
+  if (plan.ca.action === "keep") {
+    current = loadCa(tree.ca.certPem!, tree.ca.keyPem!, passphrase);
+    if (spec.ca.encryptKey && !isEncryptedPem(current.keyPem)) {
+      // Same key, now encrypted: the only change the CA key guard lets through besides `rotate ca`.
+      replaces = current.keyPem;
+      current = loadCa(current.pem, encryptPrivateKey(current.keyPem, await passphrase("new")), passphrase, current.keyPem);
+    }
+  } else {
+    const key = plan.ca.newKey ? await generateKey(spec.ca.key) : await decryptCaKey(tree.ca.keyPem!, passphrase);
     const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
     const issued = await issueCaCert(signer, spec.ca, key.spkiDer, now);
-    current = { signer, certificate: issued.certificate, keyAlgorithm: key.algorithm, pem: issued.pem, keyPem: key.privateKeyPem, facts: certFacts(issued.pem) };
+    const stored = plan.ca.newKey ? (spec.ca.encryptKey ? encryptPrivateKey(key.privateKeyPem, await passphrase("new")) : key.privateKeyPem) : tree.ca.keyPem!;
+    current = loadCa(issued.pem, stored, passphrase, key.privateKeyPem);
   }
 
   let previous: LoadedCa | undefined;
-  if (plan.caRotation === "start") previous = await loadCa(tree.ca.certPem!, tree.ca.keyPem!);
-  else if (plan.rotating) previous = await loadCa(tree.previousCa.certPem!, tree.previousCa.keyPem!);
+  if (plan.caRotation === "start") previous = loadCa(tree.ca.certPem!, tree.ca.keyPem!, passphrase);
+  else if (plan.rotating) previous = loadCa(tree.previousCa.certPem!, tree.previousCa.keyPem!, passphrase);
 
   out.dir(layout.caDir, perms.caDir);
   if (previous) {
@@ -200,7 +233,7 @@ async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Dat
     out.removals.push(layout.previousCaKey, layout.previousCaCert, path.dirname(layout.previousCaCert), layout.caBundle);
   }
   out.file(layout.caKey, current.keyPem, perms.caKey, true);
-  if (plan.caRotation !== "start") out.files[out.files.length - 1].mustNotReplace = true;
+  if (plan.caRotation !== "start") Object.assign(out.files[out.files.length - 1], { mustNotReplace: true, replaces });
   out.file(layout.caCert, current.pem, perms.publicFile);
   refuseExpiredCa(current, now);
   return { current, previous };
@@ -226,7 +259,7 @@ async function renderCrls(spec: Spec, trusted: LoadedCa[], ledger: Ledger, exist
   const blocks: string[] = [];
   for (const entry of wanted) {
     crlNumber += 1;
-    blocks.push(await issueCrl(entry.ca, entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), crlNumber, now, spec.ca.crlDays));
+    blocks.push(await issueCrl(await entry.ca.unlock(), entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), crlNumber, now, spec.ca.crlDays));
   }
   return { pem: blocks.join(""), ledger: { ...ledger, crlNumber } };
 }

@@ -43,7 +43,7 @@ async function writeInPlace(content: TreeContent): Promise<string[]> {
   const ordered = [...content.files.filter((file) => file.isKey), ...content.files.filter((file) => !file.isKey)];
   const written: string[] = [];
   for (const file of ordered) {
-    if (file.mustNotReplace) await refuseReplacing(file.path, file.content);
+    if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
     if (await writeFileAtomic(file.path, file.content, file.own)) written.push(file.path);
   }
   // Only after every archive copy is on disk does anything go away.
@@ -57,9 +57,9 @@ async function writeInPlace(content: TreeContent): Promise<string[]> {
 }
 
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
-async function refuseReplacing(file: string, content: string): Promise<void> {
+async function refuseReplacing(file: string, content: string, allowedPrevious?: string): Promise<void> {
   const current = await fs.readFile(file).catch(() => undefined);
-  if (current && !current.equals(Buffer.from(content))) {
+  if (current && !current.equals(Buffer.from(content)) && !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))) {
     throw new TreeError(`refusing to replace the existing CA key ${file}`, {
       hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",
       path: file,

@@ -19,6 +19,7 @@ export function revokeCommand(ctx: CommandContext): CommandModule<CommonArgs, Co
       }
       const revoked = result.plan.revocations.map((r) => `${r.role} ${r.name} (${r.reason})`).join(", ");
       ctx.output.out(`Revoked ${revoked}; ca/crl.pem now lists it and mosquitto.conf has crlfile.`);
+      for (const warning of result.warnings) ctx.output.out(`  ! ${warning}`);
       ctx.output.out("mosquitto reads the CRL when it starts: restart it (or send SIGHUP to reload the config) so the revocation takes effect.");
       ctx.output.out(`Remove \`${args.name}\` from the spec when it is gone for good, or run \`mqtt-pki rotate ${args.name}\` to give it a fresh certificate.`);
     },

@@ -76,7 +76,7 @@ function parseSubjectAltName(text: string): { dns: string[]; ip: string[] } {
 }
 
 /** Whether the private key in `keyPem` is the one the certificate certifies. */
-export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer): boolean {
+export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer | { key: string | Buffer; passphrase: string }): boolean {
   try {
     const mine = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
     return mine.equals(facts.x509.publicKey.export({ type: "spki", format: "der" }));

@@ -37,9 +37,18 @@ export function fromPrivateKeyObject(algorithm: KeyAlgorithm, privateKey: KeyObj
 }
 
 /** Reads a PEM private key back; the algorithm is read off the key, not trusted from the spec. */
-export function loadPrivateKey(pem: string): KeyMaterial {
-  const key = createPrivateKey(pem);
+export function loadPrivateKey(pem: string, passphrase?: string): KeyMaterial {
+  const key = createPrivateKey(passphrase === undefined ? pem : { key: pem, passphrase });
   return fromPrivateKeyObject(algorithmOf(key), key);
+}
+
+export function isEncryptedPem(pem: string): boolean {
+  return pem.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+}
+
+/** Encrypted PKCS#8 (PBES2: PBKDF2-SHA256 + AES-256-CBC), readable by `openssl pkey -passin`. */
+export function encryptPrivateKey(pem: string, passphrase: string): string {
+  return createPrivateKey(pem).export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }).toString();
 }
 
 export function algorithmOf(key: KeyObject): KeyAlgorithm {
@@ -60,8 +69,3 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm {
   throw new Error(`unsupported key: ${key.asymmetricKeyType} ${JSON.stringify(details)}`);
 }
 
-/** True when the SPKI of a certificate belongs to this private key. */
-export function keyMatchesSpki(privateKeyPem: string, spkiDer: ArrayBuffer | Buffer): boolean {
-  const mine = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "der" });
-  return mine.equals(Buffer.from(spkiDer as ArrayBuffer));
-}

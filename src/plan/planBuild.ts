@@ -1,6 +1,6 @@
 import { TreeError } from "../errors.js";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { loadPrivateKey } from "../crypto/keys.js";
+import { isEncryptedPem, loadPrivateKey } from "../crypto/keys.js";
 import { parseCsr } from "../crypto/csr.js";
 import { sanCovers } from "../spec/rules.js";
 import { isRevoked, type Ledger } from "../state/ledger.js";
@@ -111,7 +111,8 @@ function planCa(spec: Spec, stored: StoredPair, notes: string[], intent: BuildIn
     });
   }
   if (!stored.facts) return { ...base, action: "reissue", newKey: false, reasons: [stored.certError ? "ca.crt is unreadable" : "ca.crt is missing"] };
-  if (!certMatchesKey(stored.facts, stored.keyPem)) {
+  // An encrypted key is checked against its certificate when it is unlocked to sign, not here.
+  if (!isEncryptedPem(stored.keyPem) && !certMatchesKey(stored.facts, stored.keyPem)) {
     throw new TreeError("ca/ca.crt does not belong to ca/ca.key", {
       hint: "put back the matching pair from your backup; mqtt-pki will not guess which of the two is right",
     });

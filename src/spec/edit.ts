@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
+import { isSeq, parseDocument, stringify, type YAMLSeq } from "yaml";
 import { PkiError } from "../errors.js";
 import { parseSpec, type ParsedSpec } from "./parse.js";
 
@@ -11,12 +11,7 @@ export interface NewClient {
   deviceKey?: boolean;
 }
 
-/**
- * Appends clients to the spec text, keeping the user's comments and layout (the `yaml`
- * Document API edits the tree it parsed). Pure: returns the new text, validated, or throws
- * naming the clash.
- */
-export function addClientsToSpec(text: string, file: string, clients: NewClient[]): { text: string; parsed: ParsedSpec } {
+function refuseClashes(text: string, file: string, clients: NewClient[]): void {
   const before = parseSpec(text, file).spec;
   const names = new Set(before.clients.map((c) => c.name));
   const cns = new Map([[before.ca.cn.toLowerCase(), "the CA"], ...before.servers.map((s) => [s.cn.toLowerCase(), `server \`${s.name}\``] as [string, string]), ...before.clients.map((c) => [c.cn.toLowerCase(), `client \`${c.name}\``] as [string, string])]);
@@ -28,23 +23,52 @@ export function addClientsToSpec(text: string, file: string, clients: NewClient[
     names.add(client.name);
     cns.set(cn, `client \`${client.name}\``);
   }
+}
 
+function entryFields(client: NewClient): [string, unknown][] {
+  const fields: [string, unknown][] = [["name", client.name]];
+  if (client.cn !== undefined && client.cn !== client.name) fields.push(["cn", client.cn]);
+  if (client.key !== undefined) fields.push(["key", client.key]);
+  if (client.days !== undefined) fields.push(["days", client.days]);
+  if (client.deviceKey) fields.push(["deviceKey", true]);
+  return fields;
+}
+
+/** Block-style lines for one list item, e.g. "  - name: x\n    cn: y\n". */
+function itemLines(client: NewClient, indent: string): string {
+  return entryFields(client).map(([key, value], i) => `${indent}${i === 0 ? "- " : "  "}${key}: ${stringify(value).trimEnd()}\n`).join("");
+}
+
+/**
+ * Appends clients to the spec text without touching any existing byte: new lines go right
+ * after the last item of a block-style `clients:` list (or a new list at the end). Only a
+ * flow-style list (`clients: [...]`) is re-serialized. Pure: returns the new text, validated.
+ */
+export function addClientsToSpec(text: string, file: string, clients: NewClient[]): { text: string; parsed: ParsedSpec } {
+  refuseClashes(text, file, clients);
   const doc = parseDocument(text);
-  let list = doc.get("clients", true);
-  if (!isSeq(list)) {
-    list = new YAMLSeq();
-    doc.set("clients", list);
+  const list = doc.get("clients", true);
+  let updated: string;
+  if (isSeq(list) && !list.flow && list.items.length > 0 && list.range) {
+    updated = appendToBlockList(text, list);
+  } else if (list === undefined || list === null || (isSeq(list) && !list.flow && list.items.length === 0 && !text.match(/^clients:.*\S.*$/m))) {
+    const base = text.replace(/^clients:\s*(#.*)?$\n?/m, "");
+    updated = `${base}${base.endsWith("\n") || base === "" ? "" : "\n"}clients:\n${clients.map((c) => itemLines(c, "  ")).join("")}`;
+  } else {
+    for (const client of clients) (list as YAMLSeq).add(doc.createNode(Object.fromEntries(entryFields(client))));
+    updated = doc.toString({ flowCollectionPadding: false });
   }
-  for (const client of clients) {
-    const entry: Record<string, unknown> = { name: client.name };
-    if (client.cn !== undefined && client.cn !== client.name) entry.cn = client.cn;
-    if (client.key !== undefined) entry.key = client.key;
-    if (client.days !== undefined) entry.days = client.days;
-    if (client.deviceKey) entry.deviceKey = true;
-    const node = doc.createNode(entry);
-    if (isMap(node)) node.flow = false;
-    (list as YAMLSeq).add(node);
-  }
-  const updated = doc.toString({ flowCollectionPadding: false });
   return { text: updated, parsed: parseSpec(updated, file) };
+
+  function appendToBlockList(source: string, seq: YAMLSeq): string {
+    const firstItem = (seq.items[0] as { range?: [number, number, number] }).range![0];
+    const lineStart = source.lastIndexOf("\n", firstItem - 1) + 1;
+    const dash = source.lastIndexOf("-", firstItem);
+    const indent = " ".repeat(Math.max(0, dash - lineStart));
+    const lastEnd = seq.range![1];
+    const insertAt = source.indexOf("\n", lastEnd - 1);
+    const at = insertAt < 0 ? source.length : insertAt + 1;
+    const head = insertAt < 0 ? `${source}\n` : source.slice(0, at);
+    return head + clients.map((c) => itemLines(c, indent)).join("") + source.slice(at);
+  }
 }

@@ -21,7 +21,7 @@ import {
 const TOP_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy"] as const;
 const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
 const DEFAULT_KEYS = ["key", "days", "renewBeforeDays"] as const;
-const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays"] as const;
+const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays", "encryptKey"] as const;
 const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
   "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
 const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
@@ -138,6 +138,7 @@ function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
     key: r.oneOf(["ca", "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer(["ca", "days"], 3650, DAYS),
     crlDays: r.integer(["ca", "crlDays"], 30, { min: 1, max: 3650, what: "a positive number of days" }),
+    encryptKey: r.boolean(["ca", "encryptKey"], false),
   };
 }
 

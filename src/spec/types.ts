@@ -24,6 +24,8 @@ export interface CaSpec extends SubjectFields {
   days: number;
   /** Lifetime of each CRL; builds renew it when a third of it is left. */
   crlDays: number;
+  /** Store ca.key as encrypted PKCS#8; the passphrase comes from $MQTT_PKI_CA_PASSPHRASE or a prompt. */
+  encryptKey: boolean;
 }
 
 export interface ListenerSpec {

@@ -1,5 +1,7 @@
 import { certFacts, certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
 import { pemBlocks } from "../state/rebuild.js";
+import { isEncryptedPem } from "../crypto/keys.js";
+import { PASSPHRASE_ENV } from "../io/passphrase.js";
 import { sanCovers } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
 import type { Checklist } from "./result.js";
@@ -42,7 +44,12 @@ function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, 
     list.fail(subject, `key ${keyFile} is missing`, "restore it from backup, or delete the certificate and run `mqtt-pki build` for a new pair");
     return;
   }
-  list.check(certMatchesKey(facts, key.content), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
+  if (isEncryptedPem(key.content.toString())) {
+    // verify never asks for the passphrase; it uses it only when automation already provides it.
+    const passphrase = process.env[PASSPHRASE_ENV];
+    if (!passphrase) list.pass(subject, `key is encrypted (its pairing is checked whenever it signs; set ${PASSPHRASE_ENV} to check it here)`);
+    else list.check(certMatchesKey(facts, { key: key.content, passphrase }), subject, "encrypted key matches certificate", `key ${keyFile} does not match its certificate (or ${PASSPHRASE_ENV} is wrong)`, "restore the matching pair from backup");
+  } else list.check(certMatchesKey(facts, key.content), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
   list.check((key.mode & 0o007) === 0, subject, "key not readable by others", `key ${keyFile} has mode ${key.mode.toString(8)}, readable by every user`, `run \`chmod 600 ${keyFile}\``);
 }
 

@@ -11,6 +11,9 @@ import type { ListenerSpec, ServerSpec } from "../spec/types.js";
 
 const REBUILD = "run `mqtt-pki build` to regenerate mosquitto.conf";
 
+/** Measured on mosquitto 2.0.11 (and reported upstream): crlfile is not applied on websockets listeners. */
+export const WEBSOCKETS_CRL_GAP = "mosquitto 2.0 does not apply crlfile on websockets listeners: revoked devices can still connect here";
+
 function factsAt(snapshot: TreeSnapshot, file: string): CertFacts | undefined {
   const content = snapshot.files.get(file)?.content;
   if (!content) return undefined;
@@ -94,12 +97,12 @@ function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf
     const key = snapshot.files.get(files.keyfile)?.content;
     list.check(key !== undefined && certMatchesKey(certfile, key), subject, "keyfile matches certfile", `keyfile ${files.keyfile} does not match certfile ${files.certfile}`, "the broker will refuse to start: restore the matching pair or rebuild");
   }
-  checkRevocation(snapshot, list, subject, option("crlfile"), trusted);
+  checkRevocation(snapshot, list, subject, option("crlfile"), trusted, protocol);
   checkBrokerAccess(snapshot, list, subject, server, files);
 }
 
 /** Every revoked certificate of a trusted CA must be in the crlfile the listener reads. */
-function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: string, crlfile: string | undefined, trusted: TrustedCas): void {
+function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: string, crlfile: string | undefined, trusted: TrustedCas, protocol: string): void {
   const stateContent = snapshot.files.get(treeLayout(snapshot.spec.out).state)?.content;
   if (!stateContent) return;
   let ledger: Ledger;
@@ -113,6 +116,9 @@ function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: strin
   if (!crlfile) {
     list.fail(subject, `${revoked.length} revoked certificate(s) but no crlfile: revoked devices can still connect`, "run `mqtt-pki build` to add crlfile");
     return;
+  }
+  if (protocol === "websockets") {
+    list.warn(subject, WEBSOCKETS_CRL_GAP, "close this websockets listener (remove it from the spec), or cut revoked devices off for good with `mqtt-pki rotate ca`");
   }
   const listed = revokedSerials(snapshot.files.get(localPath(snapshot.spec, crlfile))?.content?.toString());
   const missing = revoked.filter((r) => !listed.has(r.serial));

@@ -10,12 +10,16 @@ export interface ConfListener {
   bind?: string;
   line: number;
   options: Map<string, ConfOption>;
+  /** Earlier lines of an option this block sets again (`options` keeps the last); mosquitto refuses many such repeats. */
+  overridden?: ConfOption[];
 }
 
 export interface ParsedConf {
   file: string;
   global: Map<string, ConfOption>;
   listeners: ConfListener[];
+  /** Earlier lines of an option the global section sets again (`global` keeps the last). */
+  overridden?: ConfOption[];
 }
 
 /**
@@ -23,7 +27,7 @@ export interface ParsedConf {
  * `listener` line opens a block that the following listener options belong to.
  */
 export function parseMosquittoConf(text: string, file: string): ParsedConf {
-  const conf: ParsedConf = { file, global: new Map(), listeners: [] };
+  const conf: ParsedConf = { file, global: new Map(), listeners: [], overridden: [] };
   let current: ConfListener | undefined;
   text.split("\n").forEach((raw, index) => {
     const line = raw.trim();
@@ -33,12 +37,16 @@ export function parseMosquittoConf(text: string, file: string): ParsedConf {
     const value = space < 0 ? "" : line.slice(space).trim();
     if (name === "listener") {
       const [port, bind] = value.split(/\s+/);
-      current = { port: Number(port), bind, line: index + 1, options: new Map() };
+      current = { port: Number(port), bind, line: index + 1, options: new Map(), overridden: [] };
       conf.listeners.push(current);
       return;
     }
     const option = { name, value, line: index + 1 };
-    (current ? current.options : conf.global).set(name, option);
+    const section = current ?? conf;
+    const options = current ? current.options : conf.global;
+    const earlier = options.get(name);
+    if (earlier) section.overridden?.push(earlier);
+    options.set(name, option);
   });
   return conf;
 }

@@ -2,7 +2,7 @@
 import type { CaSpec, ClientSpec, ListenerSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
 
 export function caSpec(overrides: Partial<CaSpec> = {}): CaSpec {
-  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, crlDays: 30, ...overrides };
+  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, crlDays: 30, encryptKey: false, ...overrides };
 }
 
 export function listener(overrides: Partial<ListenerSpec> = {}): ListenerSpec {
