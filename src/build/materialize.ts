@@ -2,7 +2,7 @@ import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { PkiError, TreeError } from "../errors.js";
 import { issueCrl } from "../crypto/crl.js";
-import { issueCaCert, issueClientCert, issueServerCert, type IssuedCertificate, type IssuingCa } from "../crypto/issue.js";
+import { issueCaCert, issueClientCert, issueServerCert, type IssuedLeaf, type IssuingCa } from "../crypto/issue.js";
 import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
 import { parseCsr } from "../crypto/csr.js";
@@ -141,14 +141,18 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
 
-  const issueLeaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedCertificate>) => {
+  const issueLeaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedLeaf>) => {
     const key = await keyFor(entry, stored, holder);
     if (entry.action !== "create" && entry.action !== "reissue") return { key, pem: stored.certPem ?? "" };
     if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
     const ca = entry.issuer === "previous" && previous ? previous : current;
     const issued = await issue(await ca.unlock(), key.spkiDer);
     if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
-    ledger = recordIssued(ledger, recordOf(entry.role, entry.name, certFacts(issued.pem), ca.facts.fingerprint256));
+    ledger = recordIssued(ledger, {
+      serial: issued.serial, role: entry.role, name: entry.name, cn: holder.cn,
+      notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString(),
+      fingerprint256: issued.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
+    });
     return { key, pem: issued.pem };
   };
 

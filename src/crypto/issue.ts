@@ -1,5 +1,10 @@
+import { createHash } from "node:crypto";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import * as asn1 from "@peculiar/asn1-x509";
 import { x509 } from "./provider.js";
-import { keyIdentifier, newSerialNumber, profileExtensions, subjectName, type Role } from "./profiles.js";
+import { CertificateBuilder, subjectRdns } from "./certBuilder.js";
+import { toPem } from "./der.js";
+import { keyIdentifier, leafExtensions, newSerialNumber, profileExtensions, subjectName, type Role } from "./profiles.js";
 import type { Signer } from "./signer.js";
 import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec, SubjectFields } from "../spec/types.js";
 
@@ -54,34 +59,74 @@ export async function issueCaCert(signer: Signer, ca: CaSpec, spkiDer: Buffer, n
   return { certificate, pem: certificatePem(certificate), clamped: false };
 }
 
-export function issueServerCert(ca: IssuingCa, server: ServerSpec, spkiDer: Buffer, now: Date): Promise<IssuedCertificate> {
+/** A leaf as issued: its PEM plus what the ledger records, without parsing it back. */
+export interface IssuedLeaf {
+  pem: string;
+  serial: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` prints it (colon-separated, upper case). */
+  fingerprint256: string;
+  clamped: boolean;
+}
+
+export function issueServerCert(ca: IssuingCa, server: ServerSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
   return issueLeaf(ca, { role: "server", subject: server, spkiDer, keyAlgorithm: server.key, days: server.days, now, dns: server.dns, ip: server.ip });
 }
 
-export function issueClientCert(ca: IssuingCa, client: ClientSpec, spkiDer: Buffer, now: Date): Promise<IssuedCertificate> {
+export function issueClientCert(ca: IssuingCa, client: ClientSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
   return issueLeaf(ca, { role: "client", subject: client, spkiDer, keyAlgorithm: client.key, days: client.days, now });
 }
 
-async function issueLeaf(ca: IssuingCa, request: IssueRequest): Promise<IssuedCertificate> {
+/** Per-CA work done once: the signing builder, the issuer name, the CA's key identifier. */
+interface CaContext {
+  builder: CertificateBuilder;
+  issuer: asn1.Name;
+  authorityKeyId: string;
+}
+const caContexts = new WeakMap<IssuingCa, CaContext>();
+
+function caContext(ca: IssuingCa): CaContext {
+  let context = caContexts.get(ca);
+  if (!context) {
+    context = {
+      builder: new CertificateBuilder(ca.signer, ca.keyAlgorithm),
+      issuer: AsnConvert.parse(ca.certificate.subjectName.toArrayBuffer(), asn1.Name),
+      authorityKeyId: keyIdentifier(Buffer.from(ca.certificate.publicKey.rawData)),
+    };
+    caContexts.set(ca, context);
+  }
+  return context;
+}
+
+export function fingerprintOf(der: Buffer): string {
+  return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
+}
+
+async function issueLeaf(ca: IssuingCa, request: IssueRequest): Promise<IssuedLeaf> {
+  const context = caContext(ca);
   const wanted = request.now.getTime() + request.days * DAY_MS;
   const caEnd = ca.certificate.notAfter.getTime();
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: newSerialNumber(),
-    subject: subjectName(request.subject),
-    issuer: ca.certificate.subjectName,
-    notBefore: new Date(Math.max(request.now.getTime() - BACKDATE_MS, ca.certificate.notBefore.getTime())),
-    notAfter: new Date(Math.min(wanted, caEnd)),
-    publicKey: new Uint8Array(request.spkiDer),
-    signingKey: ca.signer.privateKey,
-    signingAlgorithm: ca.signer.signingAlgorithm,
-    extensions: profileExtensions({
-      role: request.role,
+  const notBefore = new Date(Math.max(request.now.getTime() - BACKDATE_MS, ca.certificate.notBefore.getTime()));
+  const notAfter = new Date(Math.min(wanted, caEnd));
+  const serial = newSerialNumber();
+  const der = await context.builder.build({
+    serialHex: serial,
+    issuer: context.issuer,
+    subject: subjectRdns(request.subject),
+    notBefore,
+    notAfter,
+    spkiDer: request.spkiDer,
+    extensions: leafExtensions({
+      role: request.role as "server" | "client",
       keyAlgorithm: request.keyAlgorithm,
       subjectKeyId: keyIdentifier(request.spkiDer),
-      authorityKeyId: keyIdentifier(Buffer.from(ca.certificate.publicKey.rawData)),
+      authorityKeyId: context.authorityKeyId,
       dns: request.dns,
       ip: request.ip,
     }),
-  }, ca.signer.crypto);
-  return { certificate, pem: certificatePem(certificate), clamped: wanted > caEnd };
+  });
+  // X.509 times have whole seconds; record what the certificate says.
+  const seconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
+  return { pem: toPem(der, "CERTIFICATE"), serial, notBefore: seconds(notBefore), notAfter: seconds(notAfter), fingerprint256: fingerprintOf(der), clamped: wanted > caEnd };
 }

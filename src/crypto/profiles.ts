@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
+import * as asn1 from "@peculiar/asn1-x509";
 import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { extension } from "./certBuilder.js";
 import { x509 } from "./provider.js";
 import type { KeyAlgorithm, SubjectFields } from "../spec/types.js";
 
@@ -64,4 +66,41 @@ export function profileExtensions(input: ProfileInput): x509.Extension[] {
   extensions.push(new x509.SubjectKeyIdentifierExtension(input.subjectKeyId, false));
   if (input.authorityKeyId) extensions.push(new x509.AuthorityKeyIdentifierExtension(input.authorityKeyId, false));
   return extensions;
+}
+
+/** Constant extensions per leaf profile, built once: basicConstraints, keyUsage, extendedKeyUsage. */
+const fixedLeafExtensions = new Map<string, asn1.Extension[]>();
+
+function fixedFor(role: "server" | "client", rsa: boolean): asn1.Extension[] {
+  const key = `${role}:${rsa}`;
+  let fixed = fixedLeafExtensions.get(key);
+  if (!fixed) {
+    const usage = asn1.KeyUsageFlags.digitalSignature | (rsa && role === "server" ? asn1.KeyUsageFlags.keyEncipherment : 0);
+    fixed = [
+      extension(asn1.id_ce_basicConstraints, true, new asn1.BasicConstraints({ cA: false })),
+      extension(asn1.id_ce_keyUsage, true, new asn1.KeyUsage(usage)),
+      extension(asn1.id_ce_extKeyUsage, false, new asn1.ExtendedKeyUsage([role === "server" ? asn1.id_kp_serverAuth : asn1.id_kp_clientAuth])),
+    ];
+    fixedLeafExtensions.set(key, fixed);
+  }
+  return fixed;
+}
+
+/** The same profile as profileExtensions, as ASN.1 objects for the fast certificate builder. */
+export function leafExtensions(input: ProfileInput & { role: "server" | "client" }): asn1.Extension[] {
+  const extensions = [...fixedFor(input.role, input.keyAlgorithm.startsWith("rsa-"))];
+  if (input.role === "server") {
+    const names = [
+      ...(input.dns ?? []).map((value) => new asn1.GeneralName({ dNSName: value })),
+      ...(input.ip ?? []).map((value) => new asn1.GeneralName({ iPAddress: value })),
+    ];
+    extensions.push(extension(asn1.id_ce_subjectAltName, false, new asn1.SubjectAlternativeName(names)));
+  }
+  extensions.push(extension(asn1.id_ce_subjectKeyIdentifier, false, new asn1.SubjectKeyIdentifier(hexBuffer(input.subjectKeyId))));
+  if (input.authorityKeyId) extensions.push(extension(asn1.id_ce_authorityKeyIdentifier, false, new asn1.AuthorityKeyIdentifier({ keyIdentifier: new asn1.KeyIdentifier(hexBuffer(input.authorityKeyId)) })));
+  return extensions;
+}
+
+function hexBuffer(hex: string): ArrayBuffer {
+  return new Uint8Array(Buffer.from(hex, "hex")).buffer;
 }

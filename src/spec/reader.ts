@@ -26,7 +26,7 @@ export class SpecReader {
   ) {}
 
   /** Position of the value at `path` (or of its key with `atKey`), falling back to the nearest parent. */
-  positionOf(path: YamlPath, atKey = false): SourcePosition | undefined {
+  positionOf(path: YamlPath, atKey = false): SourcePosition {
     for (let depth = path.length; depth >= 0; depth--) {
       const parentPath = path.slice(0, depth - 1);
       const last = path[depth - 1];
@@ -41,7 +41,8 @@ export class SpecReader {
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range) return this.toPosition(range[0]);
     }
-    return undefined;
+    // An empty document has no node to point at: its start is the honest place.
+    return { file: this.file, line: 1, col: 1 };
   }
 
   toPosition(offset: number): SourcePosition {
