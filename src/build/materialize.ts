@@ -2,7 +2,7 @@ import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { PkiError, TreeError } from "../errors.js";
 import { issueCrl } from "../crypto/crl.js";
-import { issueCaCert, issueClientCert, issueServerCert, type IssuedLeaf, type IssuingCa } from "../crypto/issue.js";
+import { fingerprintOf, issueCaCert, issueClientCert, issueServerCert, type IssuedLeaf, type IssuingCa } from "../crypto/issue.js";
 import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
 import { parseCsr } from "../crypto/csr.js";
@@ -10,8 +10,11 @@ import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
-import { reconcile, recordIssued, recordOf, recordRevoked, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
-import { ledgerFromTree, pemBlocks } from "../state/rebuild.js";
+import pLimit from "p-limit";
+import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
+import { specDigest } from "../plan/specDigest.js";
+import { fromPem } from "../crypto/der.js";
+import { pemBlocks, unrecordedCertificates } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
@@ -30,6 +33,8 @@ export interface PlannedFile {
   mustNotReplace?: boolean;
   /** ...except when it holds exactly this (the same CA key, about to be stored encrypted). */
   replaces?: string;
+  /** The content is what was read from disk for this build: only its mode and group need checking. */
+  unchanged?: boolean;
 }
 
 export interface PlannedDir {
@@ -106,8 +111,8 @@ class TreeWriter {
 
   constructor(readonly layout: TreeLayout) {}
 
-  file(file: string, content: string, own: Ownership, isKey = false): void {
-    this.files.push({ path: file, content, own, isKey });
+  file(file: string, content: string, own: Ownership, isKey = false, unchanged = false): void {
+    this.files.push({ path: file, content, own, isKey, unchanged });
   }
 
   dir(dir: string, own: Ownership): void {
@@ -132,48 +137,60 @@ class TreeWriter {
 export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource): Promise<TreeContent> {
   const out = new TreeWriter(treeLayout(spec.out));
   const { layout } = out;
-  let ledger = tree.ledger ? reconcile(tree.ledger, ledgerFromTree(tree)) : ledgerFromTree(tree);
+  const book = new LedgerBook(tree.ledger ?? emptyLedger());
+  for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
   const clamped: string[] = [];
 
   const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
-  if (plan.ca.action !== "keep") ledger = recordIssued(ledger, recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
+  if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
   for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
 
-  const issueLeaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedLeaf>) => {
+  /** Key and certificate text for one leaf; unchanged ones come straight from disk, untouched. */
+  const leaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedLeaf>) => {
+    if (entry.action !== "create" && entry.action !== "reissue") {
+      // Kept after the full comparison: remember the pair so the next build can skip it.
+      if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
+        book.annotate(fingerprintOf(fromPem(stored.certPem)), { keyDigest: digest(stored.keyPem), specDigest: specDigest(entry.role as "server" | "client", holder) });
+      }
+      return { keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true };
+    }
     const key = await keyFor(entry, stored, holder);
-    if (entry.action !== "create" && entry.action !== "reissue") return { key, pem: stored.certPem ?? "" };
     if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
     const ca = entry.issuer === "previous" && previous ? previous : current;
     const issued = await issue(await ca.unlock(), key.spkiDer);
     if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
-    ledger = recordIssued(ledger, {
+    book.issued({
       serial: issued.serial, role: entry.role, name: entry.name, cn: holder.cn,
       notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString(),
       fingerprint256: issued.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
+      keyDigest: key.privateKeyPem ? digest(key.privateKeyPem) : undefined, specDigest: specDigest(entry.role as "server" | "client", holder),
     });
-    return { key, pem: issued.pem };
+    return { keyPem: key.privateKeyPem, certPem: issued.pem, unchanged: false };
   };
+  // Keys come from libuv's pool (RSA uses both cores); a bounded number in flight keeps memory flat.
+  const limit = pLimit(32);
 
-  for (const [index, server] of spec.servers.entries()) {
+  const servers = await Promise.all(spec.servers.map((server, index) => limit(() => leaf(plan.servers[index], server, tree.servers.get(server.name) ?? {}, (ca, spki) => issueServerCert(ca, server, spki, now)))));
+  spec.servers.forEach((server, index) => {
     const serverPerms = treePermissions(brokerGroup(server.user));
-    const { key, pem } = await issueLeaf(plan.servers[index], server, tree.servers.get(server.name) ?? {}, (ca, spki) => issueServerCert(ca, server, spki, now));
+    const { keyPem, certPem, unchanged } = servers[index];
     out.dir(layout.serverDir(server.name), serverPerms.serverDir);
-    out.file(layout.serverKey(server.name), key.privateKeyPem, serverPerms.serverKey, true);
-    out.file(layout.serverCert(server.name), pem, perms.publicFile);
-  }
-  for (const [index, client] of spec.clients.entries()) {
-    const stored = tree.clients.get(client.name) ?? {};
-    const { key, pem } = await issueLeaf(plan.clients[index], client, stored, (ca, spki) => issueClientCert(ca, client, spki, now));
+    out.file(layout.serverKey(server.name), keyPem, serverPerms.serverKey, true, unchanged);
+    out.file(layout.serverCert(server.name), certPem, perms.publicFile, false, unchanged);
+  });
+  const clients = await Promise.all(spec.clients.map((client, index) => limit(() => leaf(plan.clients[index], client, tree.clients.get(client.name) ?? {}, (ca, spki) => issueClientCert(ca, client, spki, now)))));
+  spec.clients.forEach((client, index) => {
+    const { keyPem, certPem, unchanged } = clients[index];
     out.dir(layout.clientDir(client.name), perms.privateDir);
-    if (client.deviceKey) out.file(layout.clientCsr(client.name), stored.csrPem!, perms.publicFile);
-    else out.file(layout.clientKey(client.name), key.privateKeyPem, perms.privateKey, true);
-    out.file(layout.clientCert(client.name), pem, perms.publicFile);
-  }
+    if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
+    else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
+    out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
+  });
 
   for (const revocation of plan.revocations) {
-    ledger = recordRevoked(ledger, revocation.role, revocation.name, revocation.reason, now).ledger;
+    book.revoke(revocation.role, revocation.name, revocation.reason, now);
     if (revocation.removeFolder) {
       const stored = tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name);
       out.archive(`clients/${revocation.name}`, stored.facts, stored.certPem, stored.keyPem, "client");
@@ -182,16 +199,15 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   }
 
   const trusted = previous ? [previous, current] : [current];
-  const crl = await renderCrls(spec, trusted, ledger, tree.crlPem, now);
-  if (crl) {
-    ledger = crl.ledger;
-    out.file(layout.crl, crl.pem, perms.publicFile);
-  } else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
+  const crl = await renderCrls(spec, trusted, book, tree.crlPem, now);
+  if (crl) out.file(layout.crl, crl, perms.publicFile);
+  else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
 
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   for (const client of spec.clients) out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating), perms.script);
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
+  const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger };
 }
@@ -255,17 +271,17 @@ function refuseExpiredCa(ca: LoadedCa, now: Date): void {
  * One CRL per trusted CA, concatenated, when anything they signed is revoked. Kept byte for
  * byte while it still lists the right serials and has more than a third of its life left.
  */
-async function renderCrls(spec: Spec, trusted: LoadedCa[], ledger: Ledger, existing: string | undefined, now: Date): Promise<{ pem: string; ledger: Ledger } | undefined> {
+async function renderCrls(spec: Spec, trusted: LoadedCa[], book: LedgerBook, existing: string | undefined, now: Date): Promise<string | undefined> {
+  const ledger = book.ledger();
   const wanted = trusted.map((ca) => ({ ca, revoked: revokedBy(ledger, ca.facts.fingerprint256) }));
   if (wanted.every((entry) => entry.revoked.length === 0)) return undefined;
-  if (existing !== undefined && crlsStillGood(existing, wanted, spec.ca.crlDays, now)) return { pem: existing, ledger };
-  let crlNumber = ledger.crlNumber;
+  if (existing !== undefined && crlsStillGood(existing, wanted, spec.ca.crlDays, now)) return existing;
   const blocks: string[] = [];
   for (const entry of wanted) {
-    crlNumber += 1;
-    blocks.push(await issueCrl(await entry.ca.unlock(), entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), crlNumber, now, spec.ca.crlDays));
+    book.crlNumber += 1;
+    blocks.push(await issueCrl(await entry.ca.unlock(), entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), book.crlNumber, now, spec.ca.crlDays));
   }
-  return { pem: blocks.join(""), ledger: { ...ledger, crlNumber } };
+  return blocks.join("");
 }
 
 function crlsStillGood(existing: string, wanted: { ca: LoadedCa; revoked: { serial: string }[] }[], crlDays: number, now: Date): boolean {

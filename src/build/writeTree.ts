@@ -2,9 +2,10 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { ensureDir, exists, fsyncDir, writeFileAtomic } from "../io/files.js";
+import pLimit from "p-limit";
+import { applyOwnership, ensureDir, exists, fsyncDir, writeFileAtomic, writeNewFile } from "../io/files.js";
 import { isProcessAlive } from "../io/lock.js";
-import type { TreeContent } from "./materialize.js";
+import type { PlannedDir, TreeContent } from "./materialize.js";
 
 /**
  * Puts the tree on disk. A tree that does not exist yet is built in a hidden sibling folder
@@ -26,6 +27,7 @@ async function writeFresh(root: string, content: TreeContent): Promise<string[]>
   try {
     await writeInPlace({
       ...content,
+      fresh: true,
       dirs: content.dirs.map((dir) => ({ ...dir, path: moved(dir.path) })),
       files: content.files.map((file) => ({ ...file, path: moved(file.path) })),
     });
@@ -38,13 +40,29 @@ async function writeFresh(root: string, content: TreeContent): Promise<string[]>
   return content.files.map((file) => file.path);
 }
 
-async function writeInPlace(content: TreeContent): Promise<string[]> {
-  for (const dir of content.dirs) await ensureDir(dir.path, dir.own);
-  const ordered = [...content.files.filter((file) => file.isKey), ...content.files.filter((file) => !file.isKey)];
+async function writeInPlace(content: TreeContent & { fresh?: boolean }): Promise<string[]> {
+  // Folders level by level (parents before children), each level many at once.
+  const byDepth = new Map<number, Map<string, PlannedDir>>();
+  for (const dir of content.dirs) {
+    const depth = dir.path.split(path.sep).length;
+    if (!byDepth.has(depth)) byDepth.set(depth, new Map());
+    byDepth.get(depth)!.set(dir.path, dir);
+  }
+  const dirLimit = pLimit(32);
+  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+    await Promise.all([...byDepth.get(depth)!.values()].map((dir) => dirLimit(() => ensureDir(dir.path, dir.own))));
+  }
   const written: string[] = [];
-  for (const file of ordered) {
-    if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
-    if (await writeFileAtomic(file.path, file.content, file.own)) written.push(file.path);
+  // Keys first, then everything that refers to them; within each phase many files at once.
+  const limit = pLimit(32);
+  for (const phase of [content.files.filter((file) => file.isKey), content.files.filter((file) => !file.isKey)]) {
+    const results = await Promise.all(phase.map((file) => limit(async () => {
+      if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
+      if (content.fresh) return writeNewFile(file.path, file.content, file.own).then(() => true);
+      if (file.unchanged) return applyOwnership(file.path, file.own).then(() => false);
+      return writeFileAtomic(file.path, file.content, file.own);
+    })));
+    phase.forEach((file, i) => { if (results[i]) written.push(file.path); });
   }
   // Only after every archive copy is on disk does anything go away.
   for (const gone of content.removals) {

@@ -58,7 +58,23 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
   return true;
 }
 
-async function applyOwnership(file: string, own: Ownership): Promise<void> {
+/**
+ * Writes a file that must not exist yet (inside a staging folder that is renamed into place
+ * as a whole, so no temporary name is needed): O_EXCL, final mode at creation, fsync.
+ */
+export async function writeNewFile(file: string, content: string | Buffer, own: Ownership): Promise<void> {
+  const handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, own.mode & 0o600);
+  try {
+    await handle.writeFile(content);
+    if (own.gid !== undefined) await handle.chown(-1, own.gid);
+    await handle.chmod(own.mode);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function applyOwnership(file: string, own: Ownership): Promise<void> {
   const stat = await fs.lstat(file);
   if (own.gid !== undefined && stat.gid !== own.gid) await fs.chown(file, -1, own.gid);
   if ((stat.mode & 0o7777) !== own.mode) await fs.chmod(file, own.mode);

@@ -1,9 +1,13 @@
 import { TreeError } from "../errors.js";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { isEncryptedPem, loadPrivateKey } from "../crypto/keys.js";
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { algorithmOf, isEncryptedPem } from "../crypto/keys.js";
+import { fingerprintOf } from "../crypto/issue.js";
+import { fromPem } from "../crypto/der.js";
+import { specDigest } from "./specDigest.js";
 import { parseCsr } from "../crypto/csr.js";
 import { sanCovers } from "../spec/rules.js";
-import { isRevoked, type Ledger } from "../state/ledger.js";
+import { digest, isRevoked, type IssuedRecord, type Ledger } from "../state/ledger.js";
 import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
@@ -75,7 +79,8 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
   // The CAs whose certificates stay acceptable after this build.
   const current = ca.action === "keep" ? tree.ca.facts : undefined;
   const previous = intents.caRotation === "start" ? tree.ca.facts : rotating ? tree.previousCa.facts : undefined;
-  const context: LeafContext = { current, previous, now, rotating, ledger: tree.ledger, rotate: intents.rotate ?? new Map() };
+  const active = new Map((tree.ledger?.certificates ?? []).filter((r) => r.status === "active").map((r) => [`${r.role}:${r.name}`, r]));
+  const context: LeafContext = { current, previous, now, rotating, ledger: tree.ledger, active, rotate: intents.rotate ?? new Map() };
 
   const servers = spec.servers.map((server) => planLeaf("server", server, tree.servers.get(server.name) ?? {}, context));
   const clients = spec.clients.map((client) => planLeaf("client", client, tree.clients.get(client.name) ?? {}, context));
@@ -128,6 +133,8 @@ interface LeafContext {
   now: Date;
   rotating: boolean;
   ledger?: Ledger;
+  /** The ledger's active record per "role:name". */
+  active: Map<string, IssuedRecord>;
   rotate: Map<string, { keepKey: boolean }>;
 }
 
@@ -136,8 +143,10 @@ function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, sto
   const issuer: IssuerChoice = role === "server" && context.rotating ? "previous" : "current";
   const base = { role, name: entry.name, issuer, archive: false };
   if (role === "client" && (entry as ClientSpec).deviceKey) return planDeviceKeyClient(entry as ClientSpec, stored, context, { ...base, role: "client" });
-  const keyAlgorithm = stored.keyPem !== undefined ? keyAlgorithmOf(stored.keyPem) : undefined;
   const requested = context.rotate.get(rotateKey(role, entry.name));
+  if (!requested && untouchedSinceIssued(role, entry, stored, issuer, context)) return { ...base, action: "keep", newKey: false, reasons: [] };
+  const key = stored.keyPem !== undefined ? parseKey(stored.keyPem) : undefined;
+  const keyAlgorithm = key ? safeAlgorithm(key) : undefined;
   const newKey = keyAlgorithm !== entry.key || (requested !== undefined && !requested.keepKey);
   const keyReason = stored.keyPem === undefined ? "no key yet" : keyAlgorithm === undefined ? "key file unreadable" : `key type changes from ${keyAlgorithm} to ${entry.key}`;
   if (!stored.facts) {
@@ -149,7 +158,7 @@ function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, sto
   }
   const reasons = leafDrift(role, entry, stored.facts, issuer, context);
   if (keyAlgorithm !== entry.key) reasons.unshift(keyReason);
-  else if (!certMatchesKey(stored.facts, stored.keyPem!)) reasons.push("certificate does not match the key");
+  else if (!stored.facts.x509.checkPrivateKey(key!)) reasons.push("certificate does not match the key");
   return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey, archive: reasons.length > 0, reasons };
 }
 
@@ -191,12 +200,36 @@ function leafDrift(role: "server" | "client", entry: ServerSpec | ClientSpec, fa
   return reasons;
 }
 
-function keyAlgorithmOf(pem: string): KeyAlgorithm | undefined {
+function parseKey(pem: string): KeyObject | undefined {
   try {
-    return loadPrivateKey(pem).algorithm;
+    return createPrivateKey(pem);
   } catch {
     return undefined;
   }
+}
+
+function safeAlgorithm(key: KeyObject): KeyAlgorithm | undefined {
+  try {
+    return algorithmOf(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fast path for large fleets: the ledger says this exact certificate and key file were
+ * written together for this exact spec entry by an accepted CA, and it has not expired, so
+ * nothing needs parsing. Anything else falls through to the full comparison.
+ */
+function untouchedSinceIssued(role: "server" | "client", entry: ServerSpec | ClientSpec, stored: StoredPair, issuer: IssuerChoice, context: LeafContext): boolean {
+  const record = context.active.get(`${role}:${entry.name}`);
+  if (!record || !record.keyDigest || !record.specDigest || stored.certPem === undefined || stored.keyPem === undefined) return false;
+  const accepted = role === "server" ? [issuer === "previous" ? context.previous : context.current] : [context.current, context.previous];
+  return record.fingerprint256 === fingerprintOf(fromPem(stored.certPem))
+    && record.keyDigest === digest(stored.keyPem)
+    && record.specDigest === specDigest(role, entry)
+    && accepted.some((ca) => ca !== undefined && ca.fingerprint256 === record.issuer)
+    && new Date(record.notAfter).getTime() > context.now.getTime();
 }
 
 function sameSubject(actual: Record<string, string>, wanted: SubjectFields): boolean {

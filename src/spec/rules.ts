@@ -40,7 +40,8 @@ export function sanCovers(host: string, dns: readonly string[], ip: readonly str
   });
 }
 
-function normalizeIp(ip: string): string {
+/** IPv6 in one spelling, so "::1" and "0:0:0:0:0:0:0:1" compare equal. */
+export function normalizeIp(ip: string): string {
   if (isIP(ip) !== 6) return ip;
   // Expand :: so that "::1" and "0:0:0:0:0:0:0:1" compare equal.
   const [head, tail = ""] = ip.toLowerCase().split("::");

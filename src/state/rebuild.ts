@@ -1,6 +1,6 @@
 import { x509 } from "../crypto/provider.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
-import { emptyLedger, recordIssued, recordOf, type Ledger } from "./ledger.js";
+import { emptyLedger, LedgerBook, recordOf, type IssuedRecord, type Ledger } from "./ledger.js";
 import type { TreeState } from "../tree/read.js";
 
 /** Splits a PEM file holding several certificates or CRLs into its blocks. */
@@ -19,23 +19,33 @@ export function revokedSerials(crlPem: string | undefined): Set<string> {
 }
 
 /**
- * Rebuilds a lost state.json from what the tree still shows: the CA(s), every leaf on disk,
- * and the serials listed in crl.pem.
+ * Certificates in the tree that the ledger does not know (state.json lost, or a run killed
+ * between writing a certificate and writing state.json), as records to add. Only these pay
+ * for the signature check that finds their issuer.
  */
-export function ledgerFromTree(tree: TreeState): Ledger {
-  let ledger = emptyLedger();
+export function unrecordedCertificates(tree: TreeState, known: (fingerprint: string) => boolean): IssuedRecord[] {
   const cas = [tree.previousCa.facts, tree.ca.facts].filter((facts): facts is CertFacts => facts !== undefined);
-  for (const ca of cas) ledger = recordIssued(ledger, { ...recordOf("ca", "ca", ca, ca.fingerprint256) });
+  const records: IssuedRecord[] = cas.filter((ca) => !known(ca.fingerprint256)).map((ca) => recordOf("ca", "ca", ca, ca.fingerprint256));
+  const revoked = tree.crlPem ? revokedSerials(tree.crlPem) : new Set<string>();
   const leaves = [
     ...[...tree.servers].map(([name, pair]) => ({ role: "server" as const, name, facts: pair.facts })),
     ...[...tree.clients].map(([name, pair]) => ({ role: "client" as const, name, facts: pair.facts })),
   ];
-  const revoked = revokedSerials(tree.crlPem);
   for (const leaf of leaves) {
-    if (!leaf.facts) continue;
+    if (!leaf.facts || known(leaf.facts.fingerprint256)) continue;
     const issuer = cas.find((ca) => issuedBy(leaf.facts!, ca));
     const record = recordOf(leaf.role, leaf.name, leaf.facts, issuer?.fingerprint256 ?? "unknown");
-    ledger = recordIssued(ledger, revoked.has(record.serial) ? { ...record, status: "revoked", reason: "unspecified" } : record);
+    records.push(revoked.has(record.serial) ? { ...record, status: "revoked", reason: "unspecified" } : record);
   }
-  return ledger;
+  return records;
+}
+
+/**
+ * Rebuilds a lost state.json from what the tree still shows: the CA(s), every leaf on disk,
+ * and the serials listed in crl.pem.
+ */
+export function ledgerFromTree(tree: TreeState): Ledger {
+  const book = new LedgerBook(emptyLedger());
+  for (const record of unrecordedCertificates(tree, () => false)) book.issued(record);
+  return book.ledger();
 }

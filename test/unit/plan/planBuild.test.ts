@@ -4,7 +4,7 @@ import { certFacts } from "../../../src/crypto/facts.js";
 import { issueCaCert, issueClientCert, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
-import type { StoredPair, TreeState } from "../../../src/tree/read.js";
+import { storedPair, type StoredPair, type TreeState } from "../../../src/tree/read.js";
 import type { ClientSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
 import { clientSpec, fullSpec, serverSpec } from "../helpers/specs.js";
 
@@ -13,15 +13,7 @@ const ISSUED = new Date("2030-01-01T00:00:00Z");
 const NOW = new Date(ISSUED.getTime() + DAY);
 
 function pair(certPem: string | undefined, keyPem: string | undefined): StoredPair {
-  const stored: StoredPair = { certPem, keyPem };
-  if (certPem !== undefined) {
-    try {
-      stored.facts = certFacts(certPem);
-    } catch (error) {
-      stored.certError = (error as Error).message;
-    }
-  }
-  return stored;
+  return storedPair(certPem, keyPem);
 }
 
 function emptyTree(): TreeState {
