@@ -18,12 +18,9 @@ export function loadCert(snapshot: TreeSnapshot, list: Checklist, subject: strin
     list.fail(subject, `certificate ${file} is missing`, "run `mqtt-pki build` to create it");
     return undefined;
   }
-  try {
-    return certFacts(content);
-  } catch {
-    list.fail(subject, `${file} is not a PEM certificate`, "restore it from backup or delete it and run `mqtt-pki build`");
-    return undefined;
-  }
+  const facts = snapshot.parsed.certificate(file);
+  if (!facts) list.fail(subject, `${file} is not a PEM certificate`, "restore it from backup or delete it and run `mqtt-pki build`");
+  return facts;
 }
 
 export function checkValidity(list: Checklist, subject: string, facts: CertFacts, now: Date): void {
@@ -49,7 +46,7 @@ function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, 
     const passphrase = process.env[PASSPHRASE_ENV];
     if (!passphrase) list.pass(subject, `key is encrypted (its pairing is checked whenever it signs; set ${PASSPHRASE_ENV} to check it here)`);
     else list.check(certMatchesKey(facts, { key: key.content, passphrase }), subject, "encrypted key matches certificate", `key ${keyFile} does not match its certificate (or ${PASSPHRASE_ENV} is wrong)`, "restore the matching pair from backup");
-  } else list.check(certMatchesKey(facts, key.content), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
+  } else list.check(snapshot.parsed.keyMatches(facts, keyFile), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
   list.check((key.mode & 0o007) === 0, subject, "key not readable by others", `key ${keyFile} has mode ${key.mode.toString(8)}, readable by every user`, `run \`chmod 600 ${keyFile}\``);
 }
 

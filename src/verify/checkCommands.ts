@@ -9,15 +9,6 @@ import type { ClientSpec, ListenerSpec, ServerSpec } from "../spec/types.js";
 
 const REBUILD = "run `mqtt-pki build` to regenerate commands.sh";
 
-function fingerprintAt(snapshot: TreeSnapshot, file: string | undefined): CertFacts | undefined {
-  const content = file ? snapshot.files.get(file)?.content : undefined;
-  if (!content) return undefined;
-  try {
-    return certFacts(content);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every line of every commands.sh against the listeners, the CA and the client's own files. */
 export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
@@ -28,7 +19,7 @@ export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: 
       list.fail(`client ${client.name}`, `${layout.clientCommands(client.name)} is missing`, REBUILD);
       continue;
     }
-    const clientCert = fingerprintAt(snapshot, layout.clientCert(client.name));
+    const clientCert = snapshot.parsed.certificate(layout.clientCert(client.name));
     const covered = new Set<number>();
     let good = true;
     for (const call of invocations) {
@@ -67,17 +58,16 @@ function invocationProblem(snapshot: TreeSnapshot, client: ClientSpec, call: Cli
     };
   }
   if (!call.caFile) return { message: `${call.tool} has no ${call.tool === "mqttx" ? "--ca" : "--cafile"}`, hint: "add the CA file: without it mosquitto clients do not start TLS at all and report \"The connection was lost\" (or, from a plain listener, the misleading \"bad user name or password\")" };
-  if (trusted.current && !sameTrust(snapshot.files.get(call.caFile)?.content, trusted)) return { message: `CA file ${call.caFile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}`, hint: REBUILD };
+  if (trusted.current && !sameTrust(snapshot, call.caFile, trusted)) return { message: `CA file ${call.caFile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}`, hint: REBUILD };
   if (!call.certFile || !call.keyFile) return { message: `${call.tool} lacks --cert or --key, but the broker requires a client certificate`, hint: REBUILD };
-  const cert = fingerprintAt(snapshot, call.certFile);
+  const cert = snapshot.parsed.certificate(call.certFile);
   if (!cert || (clientCert && cert.fingerprint256 !== clientCert.fingerprint256)) return { message: `--cert ${call.certFile} is not client ${client.name}'s certificate`, hint: REBUILD };
   if (call.tool !== "mqttx" && call.tlsVersion !== server.tlsVersion) {
     return { message: `--tls-version is ${call.tlsVersion ?? "unset"}, the listener's tls_version is ${server.tlsVersion ?? "unset"}`, hint: REBUILD };
   }
   if (listener.protocol === "websockets" && call.path !== listener.path) return { message: `--path is ${call.path ?? "unset"}, the spec says ${listener.path}`, hint: REBUILD };
   // A device-held key is not in the tree; its certificate was checked against the CSR instead.
-  const key = snapshot.files.get(call.keyFile)?.content;
-  if (client.deviceKey && !key) return undefined;
-  if (!key || !certMatchesKey(cert, key)) return { message: `--key ${call.keyFile} does not match --cert`, hint: REBUILD };
+  if (client.deviceKey && !snapshot.files.get(call.keyFile)?.content) return undefined;
+  if (!snapshot.parsed.keyMatches(cert, call.keyFile)) return { message: `--key ${call.keyFile} does not match --cert`, hint: REBUILD };
   return undefined;
 }

@@ -14,22 +14,11 @@ const REBUILD = "run `mqtt-pki build` to regenerate mosquitto.conf";
 /** Measured on mosquitto 2.0.11 (and reported upstream): crlfile is not applied on websockets listeners. */
 export const WEBSOCKETS_CRL_GAP = "mosquitto 2.0 does not apply crlfile on websockets listeners: revoked devices can still connect here";
 
-function factsAt(snapshot: TreeSnapshot, file: string): CertFacts | undefined {
-  const content = snapshot.files.get(file)?.content;
-  if (!content) return undefined;
-  try {
-    return certFacts(content);
-  } catch {
-    return undefined;
-  }
-}
 
 /** mosquitto.conf against the spec and the tree: listeners, files, flags, broker access. */
 /** Whether a trust file holds exactly the CAs the tree trusts (old + new during a rotation). */
-export function sameTrust(content: Buffer | undefined, trusted: TrustedCas): boolean {
-  const found = certsInFile(content).map((c) => c.fingerprint256).sort();
-  const wanted = trusted.all.map((c) => c.fingerprint256).sort();
-  return found.length === wanted.length && found.every((f, i) => f === wanted[i]);
+export function sameTrust(snapshot: TreeSnapshot, file: string | undefined, trusted: TrustedCas): boolean {
+  return snapshot.parsed.trustSet(file) === trusted.all.map((c) => c.fingerprint256).sort().join(",");
 }
 
 export function checkConf(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
@@ -88,14 +77,13 @@ function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf
     else if (info.isDirectory) list.fail(subject, `${name} ${value} is a directory`, name === "cafile" ? "cafile takes the CA certificate file; a directory of hashed CA files goes in capath" : "point it at the file itself");
     else files[name] = local;
   }
-  const cafile = files.cafile ? certsInFile(snapshot.files.get(files.cafile)?.content) : [];
-  const certfile = files.certfile ? factsAt(snapshot, files.certfile) : undefined;
-  if (files.cafile && trusted.current) list.check(sameTrust(snapshot.files.get(files.cafile)?.content, trusted), subject, trusted.previous ? "cafile is the old + new CA bundle" : "cafile is the CA that issued the clients", `cafile ${files.cafile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}, so the broker rejects clients ("unknown ca")`, "rebuild, or point cafile at the tree's CA file");
+  const cafile = snapshot.parsed.certificates(files.cafile);
+  const certfile = snapshot.parsed.certificate(files.certfile);
+  if (files.cafile && trusted.current) list.check(sameTrust(snapshot, files.cafile, trusted), subject, trusted.previous ? "cafile is the old + new CA bundle" : "cafile is the CA that issued the clients", `cafile ${files.cafile} is not ${trusted.previous ? "the old + new CA bundle" : "the CA in ca/ca.crt"}, so the broker rejects clients ("unknown ca")`, "rebuild, or point cafile at the tree's CA file");
   if (files.certfile && cafile.length > 0 && certfile) list.check(cafile.some((c) => issuedBy(certfile, c)), subject, "certfile issued by cafile's CA", `certfile ${files.certfile} was not issued by the cafile's CA; clients will see "unknown ca"`, "rebuild, or restore the server certificate");
   if (certfile) list.check(certfile.cn === server.cn, subject, `certfile is server ${server.name}'s`, `certfile has CN "${certfile.cn}", server ${server.name} has "${server.cn}"`, REBUILD);
   if (files.keyfile && certfile) {
-    const key = snapshot.files.get(files.keyfile)?.content;
-    list.check(key !== undefined && certMatchesKey(certfile, key), subject, "keyfile matches certfile", `keyfile ${files.keyfile} does not match certfile ${files.certfile}`, "the broker will refuse to start: restore the matching pair or rebuild");
+    list.check(snapshot.parsed.keyMatches(certfile, files.keyfile), subject, "keyfile matches certfile", `keyfile ${files.keyfile} does not match certfile ${files.certfile}`, "the broker will refuse to start: restore the matching pair or rebuild");
   }
   checkRevocation(snapshot, list, subject, option("crlfile"), trusted, protocol);
   checkBrokerAccess(snapshot, list, subject, server, files);

@@ -4,6 +4,7 @@ import { lookupAccount, type Account } from "../io/accounts.js";
 import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
+import { ParseCache } from "./parseCache.js";
 import type { Spec } from "../spec/types.js";
 
 export interface FileInfo {
@@ -22,6 +23,8 @@ export interface TreeSnapshot {
   commands: Map<string, ClientInvocation[]>;
   /** The broker accounts that exist on this machine, by name. */
   accounts: Map<string, Account>;
+  /** Parsed certificates and keys, each file at most once. */
+  parsed: ParseCache;
 }
 
 /** Maps a path as written in mosquitto.conf (deploy dir) back to the local tree. */
@@ -96,5 +99,5 @@ export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
     const account = lookupAccount(server.user);
     if (account) accounts.set(server.user, account);
   }
-  return { spec, files, conf, commands, accounts };
+  return { spec, files, conf, commands, accounts, parsed: new ParseCache(files) };
 }

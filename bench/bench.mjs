@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Fleet-scale benchmark: this tool against the openssl-CLI loop and the node:crypto floor,
+// measured side by side in one run. N defaults to 10,000 (BENCH_N to change it, e.g. 200 for a smoke run).
+import { execFileSync, spawnSync } from "node:child_process";
+import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, appendFileSync, readdirSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cli = path.join(root, "bin", "mqtt-pki.js");
+const N = Number(process.env.BENCH_N ?? 10000);
+const OPENSSL_N = Number(process.env.BENCH_OPENSSL_N ?? Math.min(50, N));
+const RSA_N = Number(process.env.BENCH_RSA_N ?? Math.min(64, N));
+const work = mkdtempSync(path.join(os.tmpdir(), "mqtt-pki-bench-"));
+chmodSync(work, 0o755);
+
+function spec(dir, count, key = "ec-p256", extra = "") {
+  const lines = ["version: 1", "ca:", "  cn: Bench Root CA", "  key: ec-p256", "servers:", "  - name: broker", "    dns: [localhost]", "    listeners: [{port: 8883}]", "clients:"];
+  for (let i = 0; i < count; i++) lines.push(`  - name: dev-${String(i).padStart(6, "0")}`, ...(key === "ec-p256" ? [] : [`    key: ${key}`]));
+  const file = path.join(dir, "pki.yaml");
+  writeFileSync(file, lines.join("\n") + "\n" + extra);
+  return file;
+}
+
+/** Runs the CLI in its own process and returns wall ms and its peak RSS (MB). */
+function runCli(args, env = {}) {
+  const rssFile = path.join(work, "rss.txt");
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ["--import", path.join(root, "bench", "rss.mjs"), cli, ...args], { env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const wall = performance.now() - started;
+  if (result.status !== 0) throw new Error(`mqtt-pki ${args.join(" ")} failed:\n${result.stderr}`);
+  return { wall, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024, stdout: result.stdout };
+}
+
+function opensslLoop(dir, count) {
+  const ca = path.join(dir, "ca");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.crt`, "-subj", "/CN=Bench OpenSSL CA", "-days", "3650"], { stdio: "ignore" });
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const base = path.join(dir, `dev-${i}`);
+    execFileSync("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${base}.key`], { stdio: "ignore" });
+    execFileSync("openssl", ["req", "-new", "-key", `${base}.key`, "-subj", `/CN=dev-${i}`, "-out", `${base}.csr`], { stdio: "ignore" });
+    execFileSync("openssl", ["x509", "-req", "-in", `${base}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "397", "-out", `${base}.crt`], { stdio: "ignore" });
+  }
+  return (performance.now() - started) / count;
+}
+
+/** The floor: what node:crypto alone needs per device (keygen, one signature over a TBS-sized buffer, PEM export). */
+function nativeFloor(count) {
+  const { privateKey: caKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const tbs = Buffer.alloc(400, 7);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    sign("sha256", tbs, caKey);
+    privateKey.export({ type: "pkcs8", format: "pem" });
+    publicKey.export({ type: "spki", format: "der" });
+  }
+  return (performance.now() - started) / count;
+}
+
+function filesUnder(dir) {
+  let count = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) count += entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : 1;
+  return count;
+}
+
+const rows = [];
+const row = (what, value, target, ok) => { rows.push({ what, value, target, ok }); console.log(`${ok === undefined ? " " : ok ? "✓" : "✗"} ${what}: ${value}${target ? `  (target ${target})` : ""}`); };
+
+console.log(`mqtt-pki bench: N=${N}, ${os.cpus().length} cores, node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}`);
+
+const opensslDir = path.join(work, "openssl"); execFileSync("mkdir", ["-p", opensslDir]);
+const opensslMs = opensslLoop(opensslDir, OPENSSL_N);
+row(`openssl CLI loop, per device (N=${OPENSSL_N})`, `${opensslMs.toFixed(1)} ms`);
+const floorMs = nativeFloor(Math.min(N, 5000));
+row("node:crypto floor, per device", `${floorMs.toFixed(3)} ms`);
+
+const fleetDir = path.join(work, "fleet"); execFileSync("mkdir", ["-p", fleetDir]); chmodSync(fleetDir, 0o755);
+const fleetSpec = spec(fleetDir, N);
+const fresh = runCli(["build", "-f", fleetSpec]);
+const perDevice = fresh.wall / N;
+row(`build ${N} clients from empty (wall, incl. writing ${filesUnder(path.join(fleetDir, "pki"))} files)`, `${(fresh.wall / 1000).toFixed(2)} s`, "≤ 10 s", fresh.wall <= 10000);
+row("  per device", `${perDevice.toFixed(3)} ms`);
+row("  vs openssl CLI loop", `${(opensslMs / perDevice).toFixed(0)}× faster`, "≥ 100×", opensslMs / perDevice >= 100);
+row("  vs node:crypto floor", `${(perDevice / floorMs).toFixed(2)}× the floor`, "≤ 3×", perDevice / floorMs <= 3);
+row("  peak RSS", `${fresh.rssMb.toFixed(0)} MB`, "≤ 300 MB", fresh.rssMb <= 300);
+
+const stateBefore = statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs;
+const noop = runCli(["build", "--json", "-f", fleetSpec]);
+const noopWritten = JSON.parse(noop.stdout).written.length;
+row("no-op rebuild", `${(noop.wall / 1000).toFixed(2)} s, ${noopWritten} files written`, "≤ 2 s, writes nothing", noop.wall <= 2000 && noopWritten === 0 && statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs === stateBefore);
+
+const verified = runCli(["verify", "--json", "-f", fleetSpec]);
+row("verify", `${(verified.wall / 1000).toFixed(2)} s (${JSON.parse(verified.stdout).ok ? "ok" : "FAILED"})`, "≤ 5 s", verified.wall <= 5000 && JSON.parse(verified.stdout).ok);
+
+appendFileSync(fleetSpec, "  - name: one-more\n");
+const addOne = runCli(["build", "--json", "-f", fleetSpec]);
+row("add 1 client to the spec", `${(addOne.wall / 1000).toFixed(2)} s`, "≤ 1 s", addOne.wall <= 1000);
+
+// Growth: the same build at a quarter of the fleet, to see memory is not linear beyond the certs themselves.
+const quarterDir = path.join(work, "quarter"); execFileSync("mkdir", ["-p", quarterDir]); chmodSync(quarterDir, 0o755);
+const quarter = runCli(["build", "-f", spec(quarterDir, Math.max(1, Math.floor(N / 4)))]);
+row(`peak RSS at N/4 → N`, `${quarter.rssMb.toFixed(0)} MB → ${fresh.rssMb.toFixed(0)} MB (${((fresh.rssMb - quarter.rssMb) * 1024 / (N - N / 4)).toFixed(1)} KB per extra device)`);
+
+// RSA: key generation on libuv's pool; one thread against the default pool on this machine's cores.
+const rsaOne = path.join(work, "rsa1"), rsaAll = path.join(work, "rsa-all");
+for (const dir of [rsaOne, rsaAll]) { execFileSync("mkdir", ["-p", dir]); chmodSync(dir, 0o755); }
+const one = runCli(["build", "-f", spec(rsaOne, RSA_N, "rsa-2048")], { UV_THREADPOOL_SIZE: "1" });
+const all = runCli(["build", "-f", spec(rsaAll, RSA_N, "rsa-2048")]);
+row(`RSA-2048 bulk (N=${RSA_N}): 1 thread vs all cores`, `${(one.wall / 1000).toFixed(2)} s vs ${(all.wall / 1000).toFixed(2)} s = ${(one.wall / all.wall).toFixed(2)}×`, "≥ 1.7×", one.wall / all.wall >= 1.7);
+
+const table = ["| measurement | result | target | |", "| --- | --- | --- | --- |", ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target ?? ""} | ${r.ok === undefined ? "" : r.ok ? "✓" : "✗"} |`)].join("\n");
+const header = `# Benchmark results\n\nMeasured by \`npm run bench\` (N=${N}) on ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n`;
+if (!process.env.BENCH_NO_WRITE) writeFileSync(path.join(root, "bench", "RESULTS.md"), header + table + "\n");
+rmSync(work, { recursive: true, force: true });
+process.exitCode = rows.every((r) => r.ok !== false) ? 0 : 1;

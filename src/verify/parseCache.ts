@@ -1,0 +1,66 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { certFacts, type CertFacts } from "../crypto/facts.js";
+import { isEncryptedPem } from "../crypto/keys.js";
+import { pemBlocks } from "../state/rebuild.js";
+import type { FileInfo } from "./snapshot.js";
+
+/**
+ * Each file of a snapshot parsed at most once: a 10,000-client tree has every CA file, client
+ * certificate and key referenced by several checks and several command lines.
+ */
+export class ParseCache {
+  private readonly certs = new Map<string, CertFacts[]>();
+  private readonly keys = new Map<string, KeyObject | null>();
+
+  constructor(private readonly files: Map<string, FileInfo>) {}
+
+  /** Every certificate in the file (a bundle holds several); [] when missing or unreadable. */
+  certificates(file: string | undefined): CertFacts[] {
+    if (file === undefined) return [];
+    let found = this.certs.get(file);
+    if (!found) {
+      const text = this.files.get(file)?.content?.toString() ?? "";
+      found = pemBlocks(text, "CERTIFICATE").flatMap((block) => {
+        try {
+          return [certFacts(block)];
+        } catch {
+          return [];
+        }
+      });
+      this.certs.set(file, found);
+    }
+    return found;
+  }
+
+  certificate(file: string | undefined): CertFacts | undefined {
+    return this.certificates(file)[0];
+  }
+
+  /** The private key in the file; null when missing, unreadable or encrypted. */
+  privateKey(file: string): KeyObject | null {
+    if (!this.keys.has(file)) {
+      const content = this.files.get(file)?.content;
+      let key: KeyObject | null = null;
+      if (content && !isEncryptedPem(content.toString())) {
+        try {
+          key = createPrivateKey(content);
+        } catch {
+          key = null;
+        }
+      }
+      this.keys.set(file, key);
+    }
+    return this.keys.get(file)!;
+  }
+
+  /** Whether the key file holds the private key of this certificate. */
+  keyMatches(cert: CertFacts, keyFile: string): boolean {
+    const key = this.privateKey(keyFile);
+    return key !== null && cert.x509.checkPrivateKey(key);
+  }
+
+  /** Fingerprints in the file, sorted: two trust files are the same when these are. */
+  trustSet(file: string | undefined): string {
+    return this.certificates(file).map((c) => c.fingerprint256).sort().join(",");
+  }
+}
