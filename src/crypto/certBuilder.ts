@@ -1,7 +1,7 @@
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as asn1 from "@peculiar/asn1-x509";
 import { x509 } from "./provider.js";
-import { derBitString, derSequence } from "./der.js";
+import { derBitString, derPositiveInteger, derSequence, derTlv } from "./der.js";
 import type { Signer } from "./signer.js";
 import type { KeyAlgorithm, SubjectFields } from "../spec/types.js";
 
@@ -30,8 +30,9 @@ function signatureAlgorithm(algorithm: KeyAlgorithm): asn1.AlgorithmIdentifier {
   }
 }
 
-export function extension(extnID: string, critical: boolean, value: object): asn1.Extension {
-  return new asn1.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+/** One extension, DER-encoded. */
+export function extension(extnID: string, critical: boolean, value: object): Buffer {
+  return Buffer.from(AsnConvert.serialize(new asn1.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) })));
 }
 
 export interface TbsRequest {
@@ -41,37 +42,49 @@ export interface TbsRequest {
   notBefore: Date;
   notAfter: Date;
   spkiDer: Buffer;
-  extensions: asn1.Extension[];
+  /** Extensions already DER-encoded (constant ones are encoded once per profile). */
+  extensions: Buffer[];
 }
 
-/** A signer-specific builder; create once per CA and reuse for every certificate it signs. */
+/** [0] EXPLICIT INTEGER 2: X.509 version 3. */
+const VERSION_3 = Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02]);
+
+/**
+ * A signer-specific builder; create once per CA and reuse for every certificate it signs.
+ * The TBSCertificate is assembled from DER parts: what never changes (version, algorithm,
+ * issuer, the profile's fixed extensions) is encoded once, the rest by @peculiar/asn1-schema.
+ */
 export class CertificateBuilder {
-  private readonly algorithmId: asn1.AlgorithmIdentifier;
   private readonly algorithmIdDer: Buffer;
   private readonly formatter = new x509.AsnEcSignatureFormatter();
+  private readonly issuerDer = new WeakMap<asn1.Name, Buffer>();
 
   constructor(private readonly signer: Signer, private readonly keyAlgorithm: KeyAlgorithm) {
-    this.algorithmId = signatureAlgorithm(keyAlgorithm);
-    this.algorithmIdDer = Buffer.from(AsnConvert.serialize(this.algorithmId));
+    this.algorithmIdDer = Buffer.from(AsnConvert.serialize(signatureAlgorithm(keyAlgorithm)));
   }
 
   async build(request: TbsRequest): Promise<Buffer> {
-    const tbs = new asn1.TBSCertificate({
-      version: asn1.Version.v3,
-      serialNumber: new Uint8Array(Buffer.from(request.serialHex, "hex")).buffer,
-      signature: this.algorithmId,
-      issuer: request.issuer,
-      validity: new asn1.Validity({ notBefore: request.notBefore, notAfter: request.notAfter }),
-      subject: request.subject,
-      subjectPublicKeyInfo: AsnConvert.parse(request.spkiDer, asn1.SubjectPublicKeyInfo),
-      extensions: new asn1.Extensions(request.extensions),
-    });
-    const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
+    let issuer = this.issuerDer.get(request.issuer);
+    if (!issuer) {
+      issuer = Buffer.from(AsnConvert.serialize(request.issuer));
+      this.issuerDer.set(request.issuer, issuer);
+    }
+    const tbsDer = derSequence(
+      VERSION_3,
+      derPositiveInteger(Buffer.from(request.serialHex, "hex")),
+      this.algorithmIdDer,
+      issuer,
+      Buffer.from(AsnConvert.serialize(new asn1.Validity({ notBefore: request.notBefore, notAfter: request.notAfter }))),
+      Buffer.from(AsnConvert.serialize(request.subject)),
+      request.spkiDer,
+      derTlv(0xa3, derSequence(...request.extensions)),
+    );
     return derSequence(tbsDer, this.algorithmIdDer, derBitString(await this.sign(tbsDer)));
   }
 
   private async sign(data: Buffer): Promise<Buffer> {
     const { signer } = this;
+    if (signer.signDer) return signer.signDer(data);
     const signature = await signer.crypto.subtle.sign(signer.signingAlgorithm as EcdsaParams, signer.privateKey, new Uint8Array(data));
     if (!this.keyAlgorithm.startsWith("ec-")) return Buffer.from(signature);
     // WebCrypto gives ECDSA as r||s; X.509 wants the DER ECDSA-Sig-Value (the curve sets where r ends).

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import type { KeyAlgorithm } from "../spec/types.js";
 
@@ -13,6 +13,11 @@ export interface KeyMaterial {
 
 /** Key generation runs through node:crypto (async: RSA uses libuv's thread pool, so both cores). */
 export async function generateKey(algorithm: KeyAlgorithm): Promise<KeyMaterial> {
+  // EC and Ed25519 keys take ~0.1 ms: a thread-pool round trip costs more than it saves.
+  if (algorithm === "ec-p256" || algorithm === "ec-p384" || algorithm === "ed25519") {
+    const { privateKey } = algorithm === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: algorithm === "ec-p256" ? "P-256" : "P-384" });
+    return fromPrivateKeyObject(algorithm, privateKey);
+  }
   const pair = await generateNodeKeyPair(algorithm);
   return fromPrivateKeyObject(algorithm, pair.privateKey);
 }

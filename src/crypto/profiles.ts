@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asn1 from "@peculiar/asn1-x509";
-import { SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
 import { extension } from "./certBuilder.js";
+import { spkiPublicKeyBits } from "./der.js";
 import { x509 } from "./provider.js";
 import type { KeyAlgorithm, SubjectFields } from "../spec/types.js";
 
@@ -21,8 +20,7 @@ export function newSerialNumber(): string {
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. Cheaper than the library's WebCrypto round trip. */
 export function keyIdentifier(spkiDer: ArrayBuffer | Buffer): string {
-  const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
-  return createHash("sha1").update(Buffer.from(spki.subjectPublicKey)).digest("hex");
+  return createHash("sha1").update(spkiPublicKeyBits(Buffer.from(spkiDer as ArrayBuffer))).digest("hex");
 }
 
 /** Subject in DER order (C, ST, L, O, OU, CN), as @peculiar/x509's JSON name. */
@@ -69,9 +67,9 @@ export function profileExtensions(input: ProfileInput): x509.Extension[] {
 }
 
 /** Constant extensions per leaf profile, built once: basicConstraints, keyUsage, extendedKeyUsage. */
-const fixedLeafExtensions = new Map<string, asn1.Extension[]>();
+const fixedLeafExtensions = new Map<string, Buffer[]>();
 
-function fixedFor(role: "server" | "client", rsa: boolean): asn1.Extension[] {
+function fixedFor(role: "server" | "client", rsa: boolean): Buffer[] {
   const key = `${role}:${rsa}`;
   let fixed = fixedLeafExtensions.get(key);
   if (!fixed) {
@@ -87,7 +85,7 @@ function fixedFor(role: "server" | "client", rsa: boolean): asn1.Extension[] {
 }
 
 /** The same profile as profileExtensions, as ASN.1 objects for the fast certificate builder. */
-export function leafExtensions(input: ProfileInput & { role: "server" | "client" }): asn1.Extension[] {
+export function leafExtensions(input: ProfileInput & { role: "server" | "client" }): Buffer[] {
   const extensions = [...fixedFor(input.role, input.keyAlgorithm.startsWith("rsa-"))];
   if (input.role === "server") {
     const names = [

@@ -1,4 +1,4 @@
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, sign as nodeSign } from "node:crypto";
 import type { KeyAlgorithm } from "../spec/types.js";
 import { defaultCrypto } from "./provider.js";
 import { fromPrivateKeyObject } from "./keys.js";
@@ -14,6 +14,11 @@ export interface Signer {
   readonly publicKey: CryptoKey;
   /** Passed to the certificate and CRL generators. */
   readonly signingAlgorithm: Algorithm | EcdsaParams;
+  /**
+   * Optional accelerator for keys held in this process: signs synchronously and returns the
+   * signature as X.509 wants it (DER for ECDSA). A remote or HSM key simply leaves it out.
+   */
+  readonly signDer?: (data: Buffer) => Buffer;
 }
 
 export function webCryptoParams(algorithm: KeyAlgorithm): { importParams: EcKeyImportParams | RsaHashedImportParams | Algorithm; signingAlgorithm: Algorithm | EcdsaParams } {
@@ -35,5 +40,9 @@ export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgori
   const { importParams, signingAlgorithm } = webCryptoParams(algorithm);
   const privateKey = await crypto.subtle.importKey("pkcs8", new Uint8Array(pkcs8), importParams, false, ["sign"]);
   const publicKey = await crypto.subtle.importKey("spki", new Uint8Array(material.spkiDer), importParams, true, ["verify"]);
-  return { crypto, privateKey, publicKey, signingAlgorithm };
+  const hash = algorithm === "ed25519" ? null : algorithm === "ec-p384" ? "sha384" : "sha256";
+  // The same key through node:crypto: one synchronous call instead of a WebCrypto job per
+  // certificate. Only for Node's own provider: a caller-chosen provider must do its own signing.
+  const signDer = (data: Buffer) => nodeSign(hash, data, { key: keyObject, dsaEncoding: "der" });
+  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { signDer } : {}) };
 }
