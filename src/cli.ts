@@ -10,6 +10,7 @@ import { revokeCommand } from "./commands/revoke.js";
 import { statusCommand } from "./commands/status.js";
 import { issueCommand } from "./commands/issue.js";
 import { signCommand } from "./commands/sign.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -31,7 +32,8 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(revokeCommand(ctx))
       .command(issueCommand(ctx))
       .command(signCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate or revoke (see --help).")
+      .command(doctorCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke or doctor (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

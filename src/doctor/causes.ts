@@ -1,6 +1,7 @@
+import { isIP } from "node:net";
 import { describeAlert, type TlsAlert } from "./alerts.js";
 import type { CertSummary, Revocation } from "./localChecks.js";
-import { targetUrl, tlsVersionLabel, type DoctorTarget } from "./target.js";
+import { targetUrl, tlsVersionLabel, usesTls, type DoctorTarget } from "./target.js";
 import type { TlsVersion } from "../spec/types.js";
 
 /**
@@ -70,7 +71,7 @@ export const causes = {
 
   clientExpired: (cert: CertSummary, now: Date, w: Wording): Cause => ({
     id: "client-cert-expired",
-    cause: `The client certificate CN=${cert.subjectCn} expired on ${when(cert.notAfter)} (now: ${when(now)}); the broker refuses it (alert certificate_expired 45).`,
+    cause: `The client certificate CN=${cert.subjectCn} expired on ${when(cert.notAfter)} (now: ${when(now)}); brokers refuse it (alert certificate_expired 45).`,
     fix: `Issue a fresh one with ${renewClient(w)} (\`mqtt-pki build\` renews certificates near their end) and copy client.crt to the device.`,
   }),
 
@@ -120,7 +121,7 @@ export const causes = {
 
   tlsToPlainPort: (kind: "MQTT" | "websockets", w: Wording): Cause => ({
     id: "tls-to-plain-port",
-    cause: `Port ${w.target.port} speaks plain ${kind} without TLS: it answered an unencrypted ${kind === "MQTT" ? "CONNECT" : "websocket upgrade"} but dropped the TLS handshake.`,
+    cause: `Port ${w.target.port} speaks plain ${kind} without TLS: it answered an unencrypted ${kind === "MQTT" ? "CONNECT" : "websocket upgrade"}, but not the TLS handshake.`,
     fix: `Dial the broker's TLS listener instead, or give this listener cafile, certfile and keyfile in mosquitto.conf; to use it as it is, connect with ${kind === "MQTT" ? "mqtt://" : "ws://"} (unencrypted).`,
   }),
 
@@ -188,7 +189,7 @@ export const causes = {
     id: "hostname-mismatch",
     cause: `The client dialled ${name}, but the server certificate's SAN holds only ${san}; clients refuse the mismatch (Node: ERR_TLS_CERT_ALTNAME_INVALID).`,
     fix: w.serverName
-      ? `Dial a name the SAN holds, or add ${name} to the server's ${/^[\d.:]+$/.test(name) ? "ip" : "dns"} list in the spec and run \`mqtt-pki build\` (it reissues the server certificate), then restart mosquitto.`
+      ? `Dial a name the SAN holds, or add ${name} to the server's ${isIP(name) ? "ip" : "dns"} list in the spec and run \`mqtt-pki build\` (it reissues the server certificate), then restart mosquitto.`
       : `Dial a name the SAN holds, or reissue the server certificate with ${name} in its subjectAltName and restart the broker.`,
   }),
 
@@ -210,17 +211,25 @@ export const causes = {
     fix: "Run the broker with -v: its log names the OpenSSL verify error (a CRL that expired, a certificate without clientAuth, an unsupported key type).",
   }),
 
-  mqttsToWebsocketsPort: (reply: string | undefined, w: Wording): Cause => ({
-    id: "mqtts-to-websockets-port",
-    cause: `Port ${w.target.port} is a websockets listener, but MQTT over TLS (mqtts) was sent to it${reply ? `; it answered ${quoted(reply)}` : ""}.`,
-    fix: `Connect with wss://${w.target.host}:${w.target.port}${w.target.path} (MQTTX: -l wss --path ${w.target.path}). MQTTX CLI 1.9.4 to 1.9.10 switch wss to mqtts whenever a client certificate is given: upgrade it to 1.10 or later.`,
-  }),
+  mqttsToWebsocketsPort: (reply: string | undefined, w: Wording): Cause => {
+    const secure = usesTls(w.target.protocol);
+    const ws = secure ? "wss" : "ws";
+    return {
+      id: "mqtts-to-websockets-port",
+      cause: `Port ${w.target.port} is a websockets listener, but ${secure ? "MQTT over TLS (mqtts)" : "plain MQTT"} was sent to it${reply ? `; it answered ${quoted(reply)}` : ""}.`,
+      fix: `Connect with ${ws}://${w.target.host}:${w.target.port}${w.target.path} (MQTTX: -l ${ws} --path ${w.target.path}). MQTTX CLI 1.9.4 to 1.9.10 switch wss to mqtts whenever a client certificate is given: upgrade it to 1.10 or later.`,
+    };
+  },
 
-  wssToMqttPort: (w: Wording): Cause => ({
-    id: "wss-to-mqtt-port",
-    cause: `Port ${w.target.port} is an MQTT-over-TLS listener, not websockets: it dropped the HTTP upgrade but answers an MQTT CONNECT over TLS.`,
-    fix: `Connect with mqtts://${w.target.host}:${w.target.port} (MQTTX: -l mqtts), or dial the broker's websockets port for wss.`,
-  }),
+  wssToMqttPort: (w: Wording): Cause => {
+    const secure = usesTls(w.target.protocol);
+    const mqtt = secure ? "mqtts" : "mqtt";
+    return {
+      id: "wss-to-mqtt-port",
+      cause: `Port ${w.target.port} is an MQTT${secure ? "-over-TLS" : ""} listener, not websockets: it dropped the HTTP upgrade but answers an MQTT CONNECT${secure ? " over TLS" : ""}.`,
+      fix: `Connect with ${mqtt}://${w.target.host}:${w.target.port} (MQTTX: -l ${mqtt}), or dial the broker's websockets port for ${secure ? "wss" : "ws"}.`,
+    };
+  },
 
   plainToTlsPort: (w: Wording): Cause => ({
     id: "plain-to-tls-port",
@@ -234,11 +243,11 @@ export const causes = {
     fix: "Check the port and --path; mosquitto answers any path with subprotocol mqtt, so another server may be listening here.",
   }),
 
-  connackBadCredentials: (code: number, certSent: boolean, identityAsUsername: boolean | undefined): Cause => ({
+  connackBadCredentials: (code: number, certSent: boolean, broker: { identityAsUsername: boolean; requireCertificate: boolean } | undefined): Cause => ({
     id: "connack-bad-credentials",
     cause: `TLS worked, but the broker answered CONNACK ${code} "bad user name or password". ${certSent
       ? "No username or password was sent: on a listener without use_identity_as_username the broker wants -u/-P that match its password_file."
-      : `No client certificate was sent${identityAsUsername === false ? "" : ": with use_identity_as_username true the username is the certificate's CN, so without a certificate there is none (require_certificate false let the handshake through)"}.`}`,
+      : `No client certificate was sent${broker?.identityAsUsername === false ? "" : `: with use_identity_as_username true the username is the certificate's CN, so without a certificate there is none${broker?.requireCertificate === false ? " (require_certificate false let the handshake through)" : ""}`}.`}`,
     fix: certSent
       ? "Connect with a username and password from the broker's password_file, or set use_identity_as_username true on the listener (mqtt-pki's identityAsUsername) and restart mosquitto."
       : "Send the client certificate and key (--cert/--key); with use_identity_as_username true, -u/-P are ignored.",

@@ -22,8 +22,9 @@ export function followUpsFor(observations: Observations): DoctorTarget[] {
   const droppedUpgrade = websocket && !websocket.ok && websocket.statusCode === undefined && !websocket.timedOut && !alertOf(websocket.error);
   const droppedConnect = mqtt && !mqtt.connack && !mqtt.timedOut && !alertOf(mqtt.error) && !mqtt.unexpectedReply?.startsWith("HTTP/");
   if (!usesTls(target.protocol)) {
-    // A client without TLS: does the port want TLS?
-    if (droppedUpgrade || droppedConnect) return [{ ...target, protocol: target.protocol === "ws" ? "wss" : "mqtts" }];
+    // A client without TLS: does the port want TLS (or, for websockets, plain MQTT)?
+    if (droppedUpgrade) return [{ ...target, protocol: "wss" }, { ...target, protocol: "mqtt" }];
+    if (droppedConnect) return [{ ...target, protocol: "mqtts" }];
     return [];
   }
   if (target.protocol === "wss" && droppedUpgrade) return [{ ...target, protocol: "mqtts" }];

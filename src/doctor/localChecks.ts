@@ -52,6 +52,8 @@ export interface ClientFileFacts {
   cert: CertSummary;
   /** False when the key is not the one the certificate certifies. */
   keyMatches: boolean;
+  /** Whether a CRL was at hand to look the serial up in. */
+  crlChecked: boolean;
   /** Set when a CRL of the certificate's issuer lists its serial. */
   revocation?: Revocation;
 }
@@ -68,6 +70,7 @@ export function checkClientFiles(files: ClientFiles): ClientFileFacts {
   return {
     cert: summarize(facts),
     keyMatches: certMatchesKey(facts, files.keyPem),
+    crlChecked: files.crlPem !== undefined,
     revocation: files.crlPem ? revocationOf(files.certPem, files.crlPem) : undefined,
   };
 }
