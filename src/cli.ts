@@ -11,6 +11,7 @@ import { statusCommand } from "./commands/status.js";
 import { issueCommand } from "./commands/issue.js";
 import { signCommand } from "./commands/sign.js";
 import { doctorCommand } from "./commands/doctor.js";
+import { lintCommand } from "./commands/lint.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -33,7 +34,8 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(issueCommand(ctx))
       .command(signCommand(ctx))
       .command(doctorCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke or doctor (see --help).")
+      .command(lintCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor or lint (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

@@ -8,6 +8,8 @@ export { status, type StatusOptions, type StatusReport, type StatusRow, type Hol
 export { issue, type IssueOptions } from "./api/issue.js";
 export { sign, type SignOptions, type SignResult } from "./api/sign.js";
 export { converge } from "./api/build.js";
+export { lint, lintSnapshot, type LintOptions, type LintReport } from "./api/lint.js";
+export type { Finding, Severity } from "./lint/findings.js";
 export { doctor, doctorServer, type DoctorOptions, type DoctorReport, type DoctorServerReport } from "./api/doctor.js";
 export { currentTime, NOW_ENV } from "./clock.js";
 export { parseSpec, type ParsedSpec } from "./spec/parse.js";

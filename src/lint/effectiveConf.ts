@@ -30,7 +30,6 @@ export interface EffectiveConf {
   listeners: EffectiveListener[];
   /** Every option line of every file, in file order then line order. */
   occurrences: Occurrence[];
-  perListenerSettings: boolean;
 }
 
 /** Options that configure the listener being defined (before any `listener` line: the default one). */
@@ -87,8 +86,8 @@ export function brokerUser(confs: ParsedConf[]): string {
 export function effectiveConf(confs: ParsedConf[]): EffectiveConf {
   const perListenerSettings = lastValue(confs, "per_listener_settings")?.value === "true";
   const explicit: EffectiveListener[] = [];
-  const defaultListener: EffectiveListener = { file: confs[0]?.file ?? "", line: 0, port: DEFAULT_PORT, isDefault: true, options: new Map() };
-  const occurrences: Occurrence[] = [];
+  const defaultOptions = new Map<string, LocatedOption>();
+  const occurrences: { option: LocatedOption; target: EffectiveListener | "default" | "global" }[] = [];
 
   for (const conf of confs) {
     const blocks = conf.listeners.map((listener): EffectiveListener => ({
@@ -96,24 +95,30 @@ export function effectiveConf(confs: ParsedConf[]): EffectiveConf {
     }));
     explicit.push(...blocks);
     for (const { option, block } of fileLines(conf)) {
-      const here = block === undefined ? defaultListener : blocks[block];
-      const target = DEFAULT_LISTENER_OPTIONS.has(option.name) ? defaultListener
+      const here = block === undefined ? "default" : blocks[block];
+      const target = DEFAULT_LISTENER_OPTIONS.has(option.name) ? "default"
         : LISTENER_OPTIONS.has(option.name) ? here
         : SECURITY_OPTIONS.has(option.name) && perListenerSettings ? here
         : "global";
-      if (target !== "global") target.options.set(option.name, option);
+      if (target === "default") defaultOptions.set(option.name, option);
+      else if (target !== "global") target.options.set(option.name, option);
       occurrences.push({ option, target });
     }
   }
 
-  const hasDefault = defaultListener.options.size > 0;
-  if (hasDefault) {
-    const first = occurrences.find((o) => o.target === defaultListener)!.option;
-    const port = defaultListener.options.get("port");
-    const anchor = port ?? first;
-    Object.assign(defaultListener, { file: anchor.file, line: anchor.line, port: port ? Number(port.value) : DEFAULT_PORT, bind: defaultListener.options.get("bind_address")?.value });
-  }
-  return { listeners: hasDefault ? [...explicit, defaultListener] : explicit, occurrences, perListenerSettings };
+  const defaultListener = makeDefaultListener(defaultOptions, occurrences.find((o) => o.target === "default")?.option);
+  return {
+    listeners: defaultListener ? [...explicit, defaultListener] : explicit,
+    occurrences: occurrences.map(({ option, target }) => ({ option, target: target === "default" ? defaultListener! : target })),
+  };
+}
+
+/** The listener mosquitto adds when any listener option sits outside a listener block: port `port` (1883), bound to `bind_address`. */
+function makeDefaultListener(options: Map<string, LocatedOption>, first: LocatedOption | undefined): EffectiveListener | undefined {
+  if (!first) return undefined;
+  const port = options.get("port");
+  const anchor = port ?? first;
+  return { file: anchor.file, line: anchor.line, port: port ? Number(port.value) : DEFAULT_PORT, bind: options.get("bind_address")?.value, isDefault: true, options };
 }
 
 /** A listener's name in messages: "listener 8883" or "the default listener (port 1883)". */

@@ -9,15 +9,15 @@ import type { LintSnapshot } from "./snapshot.js";
 export const FILE_OPTIONS = ["cafile", "capath", "certfile", "keyfile", "crlfile", "password_file", "acl_file"] as const;
 type FileOption = typeof FILE_OPTIONS[number];
 
-/** What mosquitto 2.0.11 says when it cannot use the file (measured), or what happens instead. */
+/** What mosquitto 2.0.11 does when it cannot use the file (measured), after "mosquitto …". */
 const CONSEQUENCE: Record<FileOption, string> = {
-  cafile: "mosquitto exits with \"Unable to load CA certificates\"",
-  capath: "mosquitto starts without its CAs and rejects every client certificate (\"certificate verify failed\")",
-  certfile: "mosquitto exits with \"Unable to load server certificate\"",
-  keyfile: "mosquitto exits with \"Unable to load server key file\"",
-  crlfile: "mosquitto exits with \"Unable to load certificate revocation file\"",
-  password_file: "mosquitto exits with \"Unable to open pwfile\"",
-  acl_file: "mosquitto exits with \"Unable to open acl_file\"",
+  cafile: "exits with \"Unable to load CA certificates\"",
+  capath: "loads no CA from it and rejects every client certificate (\"certificate verify failed\")",
+  certfile: "exits with \"Unable to load server certificate\"",
+  keyfile: "exits with \"Unable to load server key file\"",
+  crlfile: "exits with \"Unable to load certificate revocation file\"",
+  password_file: "exits with \"Unable to open pwfile\"",
+  acl_file: "exits with \"Unable to open acl_file\"",
 };
 
 /** Files that must stay away from other users: a private key, password hashes, the ACL. */
@@ -48,19 +48,21 @@ function fileOptionRules(snapshot: LintSnapshot, option: LocatedOption & { name:
   const file = resolveConfPath(path.dirname(snapshot.confFile), value);
   const findings = relativeWarning(option, file);
   const info = snapshot.paths.get(file);
-  if (!info) return [...findings, error(option, `${name} ${value} does not exist: ${CONSEQUENCE[name]}`, "correct the path, or put the file there")];
+  const unseen = snapshot.unseen.get(file);
+  if (unseen) return [...findings, warning(option, `lint cannot see ${name} ${value} (${unseen}), so it was not checked`, "run lint as root")];
+  if (!info) return [...findings, error(option, `${name} ${value} does not exist: mosquitto ${CONSEQUENCE[name]}`, "correct the path, or put the file there")];
   if (name === "capath" && !info.isDirectory) {
-    return [...findings, error(option, `capath ${value} is a file, not a folder: ${CONSEQUENCE.capath}`, `write \`cafile ${value}\` for a single CA file; capath takes a folder of hashed CA files (c_rehash)`)];
+    return [...findings, error(option, `capath ${value} is a file, not a folder: mosquitto ${CONSEQUENCE.capath}`, `write \`cafile ${value}\` for a single CA file; capath takes a folder of hashed CA files (c_rehash)`)];
   }
   if (name !== "capath" && info.isDirectory) {
     const fix = name === "cafile" ? `point cafile at the CA certificate file; for a folder of hashed CA files write \`capath ${value}\`` : "point it at the file itself";
-    return [...findings, error(option, `${name} ${value} is a folder, not a file: ${CONSEQUENCE[name]}`, fix)];
+    return [...findings, error(option, `${name} ${value} is a folder, not a file: mosquitto ${CONSEQUENCE[name]}`, fix)];
   }
   if (info.readError) findings.push(warning(option, `lint cannot read ${name} ${value} (${info.readError}), so its contents were not checked`, "run lint as root, or as the broker's user"));
   const account = snapshot.brokerAccount;
   const obstacle = account && readObstacle(account, file, snapshot.paths);
   if (obstacle) {
-    findings.push(error(option, `the broker's user ${snapshot.brokerUser} ${obstacle}: mosquitto drops to ${snapshot.brokerUser} after start, then ${CONSEQUENCE[name].replace(/^mosquitto /, "")}`,
+    findings.push(error(option, `the broker's user ${snapshot.brokerUser} ${obstacle}: mosquitto drops to ${snapshot.brokerUser} after start, then ${CONSEQUENCE[name]}`,
       accessFix(obstacle, name, file, snapshot.brokerUser)));
   }
   if (name === "keyfile" && (info.mode & 0o004) !== 0) {
@@ -97,6 +99,11 @@ export function includeRules(snapshot: LintSnapshot): Finding[] {
     const dir = resolveConfPath(path.dirname(snapshot.confFile), option.value);
     findings.push(...relativeWarning(option, dir));
     const info = snapshot.paths.get(dir);
+    const unseen = snapshot.unseen.get(dir);
+    if (unseen) {
+      findings.push(warning(option, `lint cannot see include_dir ${option.value} (${unseen}), so the files in it were not checked`, "run lint as root"));
+      continue;
+    }
     if (!info?.isDirectory) {
       findings.push(error(option, `include_dir ${option.value} ${info ? "is a file, not a folder" : "does not exist"}: mosquitto exits with "Unable to open include_dir"`, "create the folder, or correct the path"));
       continue;

@@ -1,4 +1,4 @@
-import { DEFAULT_LISTENER_OPTIONS, SECURITY_OPTIONS, listenerName, type EffectiveConf, type EffectiveListener, type LocatedOption, type Occurrence } from "./effectiveConf.js";
+import { DEFAULT_LISTENER_OPTIONS, SECURITY_OPTIONS, listenerName, type EffectiveConf, type LocatedOption } from "./effectiveConf.js";
 import { error, warning, type Finding, type Place } from "./findings.js";
 import { versionBefore, WEBSOCKETS_ONLY_FIXED_IN } from "./mosquittoVersion.js";
 
@@ -11,8 +11,9 @@ const NO_REPEAT = new Set([
   "psk_hint", "mount_point", "bind_interface", "bind_address", "http_dir", "password_file", "acl_file", "psk_file",
 ]);
 
-/** TLS settings that mean nothing without certfile + keyfile. */
+/** TLS settings that mean nothing without certfile + keyfile (the flags only when switched on). */
 const NEEDS_CERT_AND_KEY = ["cafile", "capath", "crlfile", "tls_version", "ciphers", "require_certificate", "use_identity_as_username"];
+const TLS_FLAGS = new Set(["require_certificate", "use_identity_as_username"]);
 
 /** "line 7" within the same file, "file:7" across files. */
 function where(at: Place, from: Place): string {
@@ -49,35 +50,27 @@ export function repeatRules(conf: EffectiveConf): Finding[] {
   return findings;
 }
 
-/** The explicit listener an option at the top of a file was most likely meant for. */
-function meantFor(conf: EffectiveConf, option: LocatedOption): EffectiveListener | undefined {
-  const explicit = conf.listeners.filter((l) => !l.isDefault);
-  const files = [...new Set(conf.occurrences.map((o) => o.option.file))];
-  const fileIndex = (l: EffectiveListener) => files.indexOf(l.file);
-  return explicit.find((l) => l.file === option.file && l.line > option.line)
-    ?? explicit.filter((l) => fileIndex(l) < files.indexOf(option.file)).at(-1)
-    ?? explicit[0];
-}
-
 /**
  * Listener options written before any `listener` line of a file while the conf also has
  * `listener` blocks: they make and configure the default listener on port 1883 instead of the
- * listener they were most likely meant for. Not reported when `port`/`bind_address` show that
- * the default listener is wanted.
+ * listener they were most likely meant for. Every file starts outside any listener block, so an
+ * include_dir file cannot continue the main conf's last listener. Not reported when
+ * `port`/`bind_address` show that the default listener is wanted.
  */
 export function defaultListenerRules(conf: EffectiveConf): Finding[] {
   const defaultListener = conf.listeners.find((l) => l.isDefault);
   if (!defaultListener || conf.listeners.length === 1) return [];
   if ([...DEFAULT_LISTENER_OPTIONS].some((name) => defaultListener.options.has(name))) return [];
+  const security = (option: LocatedOption) => SECURITY_OPTIONS.has(option.name) ? "; with per_listener_settings true, security options belong to a listener too" : "";
   return conf.occurrences
-    .filter((o): o is Occurrence & { target: EffectiveListener } => o.target === defaultListener)
+    .filter((o) => o.target === defaultListener)
     .map(({ option }) => {
-      const intended = meantFor(conf, option);
-      const security = SECURITY_OPTIONS.has(option.name);
-      return warning(option,
-        `${option.name} comes before any \`listener\` line of this file, so it configures mosquitto's default listener (it opens port 1883 for it)${intended ? `, not ${listenerName(intended)} (${where(intended, option)})` : ""}`
-          + (security ? "; with per_listener_settings true, security options belong to a listener too" : ""),
-        intended ? `move it below the \`listener ${intended.port}\` line` : "move it below the `listener` line it is meant for");
+      const next = conf.listeners.find((l) => !l.isDefault && l.file === option.file && l.line > option.line);
+      return next
+        ? warning(option, `${option.name} comes before the first \`listener\` line, so it configures mosquitto's default listener (which it then opens on port 1883), not ${listenerName(next)} (${where(next, option)})${security(option)}`,
+          `move it below the \`listener ${next.port}\` line`)
+        : warning(option, `${option.name} comes before any \`listener\` line of this file, and every conf file starts outside a listener block: it configures mosquitto's default listener (which it then opens on port 1883), not a listener of another file${security(option)}`,
+          "start this file with the `listener` line it belongs to");
     });
 }
 
@@ -93,7 +86,7 @@ export function tlsPairRules(conf: EffectiveConf): Finding[] {
     } else if (keyfile && !certfile) {
       findings.push(error(keyfile, `keyfile without certfile: mosquitto ignores it and ${name} serves plain, unencrypted MQTT`, "add `certfile` with the server certificate to the same listener"));
     } else if (!certfile && !keyfile) {
-      const orphan = NEEDS_CERT_AND_KEY.map((n) => listener.options.get(n)).find((o) => o && (o.name !== "require_certificate" && o.name !== "use_identity_as_username" || isOn(o)));
+      const orphan = NEEDS_CERT_AND_KEY.map((n) => listener.options.get(n)).find((o) => o && (!TLS_FLAGS.has(o.name) || isOn(o)));
       if (orphan) findings.push(error(orphan, `${name} sets ${orphan.name} but no certfile/keyfile: mosquitto enables TLS only with both, so it serves plain, unencrypted MQTT`, "add `certfile` and `keyfile` (the server's certificate and key) to this listener"));
     } else if (isOn(listener.options.get("require_certificate")) && !listener.options.has("cafile") && !listener.options.has("capath")) {
       findings.push(error(listener.options.get("require_certificate")!, `require_certificate true without cafile or capath: ${name} has no CA to check client certificates against and rejects every client ("certificate verify failed")`,

@@ -18,6 +18,8 @@ export interface LintSnapshot {
   confs: ParsedConf[];
   /** Every referenced path, the folders above it, capath and include_dir entries, client certificates seen. */
   paths: Map<string, PathInfo>;
+  /** Referenced paths lint could not even stat (e.g. EACCES on a folder above), with the reason; they may exist. */
+  unseen: Map<string, string>;
   /** Where lint looked for client certificates, and the certificate files it found there. */
   clientSearch: { roots: string[]; files: string[] };
   /** The account mosquitto drops to after start (`user`, default mosquitto). */
