@@ -50,6 +50,8 @@ export interface TreeContent {
   /** Leaves whose lifetime was cut to end with the CA. */
   clamped: string[];
   ledger: Ledger;
+  /** What the build read from disk, so that writing can skip what is already right. */
+  seen: TreeState["seen"];
 }
 
 /** Resolves a broker account to the group its key file is shared with (undefined: no such account here). */
@@ -209,7 +211,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
-  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger };
+  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen };
 }
 
 function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {

@@ -59,8 +59,8 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }): Promise
     const results = await Promise.all(phase.map((file) => limit(async () => {
       if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
       if (content.fresh) return writeNewFile(file.path, file.content, file.own).then(() => true);
-      if (file.unchanged) return applyOwnership(file.path, file.own).then(() => false);
-      return writeFileAtomic(file.path, file.content, file.own);
+      if (file.unchanged && !content.seen?.get(file.path)) return applyOwnership(file.path, file.own).then(() => false);
+      return writeFileAtomic(file.path, file.content, file.own, content.seen?.get(file.path));
     })));
     phase.forEach((file, i) => { if (results[i]) written.push(file.path); });
   }
@@ -112,7 +112,8 @@ async function removeAbandonedStaging(root: string): Promise<void> {
 
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
 async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
-  const paths = [root, ...content.dirs.map((dir) => dir.path), ...content.files.map((file) => file.path)];
+  // Files are checked where they are written (writeFileAtomic, applyOwnership): one lstat each, not two.
+  const paths = [root, ...content.dirs.map((dir) => dir.path)];
   for (const candidate of paths) {
     const stat = await fs.lstat(candidate).catch(() => undefined);
     if (stat?.isSymbolicLink()) {

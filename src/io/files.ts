@@ -1,14 +1,53 @@
+import pLimit from "p-limit";
+import { TreeError } from "../errors.js";
 import { randomBytes } from "node:crypto";
-import { promises as fs, constants as fsConstants } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, promises as fs, readFileSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
 
-export async function readIfExists(file: string): Promise<Buffer | undefined> {
+/** Bounds how many files are open at once: a fleet's tree has tens of thousands. */
+export const fileSlots = pLimit(64);
+
+/** A file as read, with the mode and owner seen on the same open descriptor. */
+export interface SeenFile {
+  content: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Reads a file and its mode in one open (O_NOFOLLOW: a planted link is an error, not a
+ * redirect). Undefined when it does not exist.
+ */
+export async function readSeen(file: string): Promise<SeenFile | undefined> {
+  // Synchronous on purpose: for small files four thread-pool round trips cost far more than
+  // the reads, and a no-op rebuild of a fleet reads tens of thousands of them.
+  let fd: number;
   try {
-    return await fs.readFile(file);
+    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (code === "ELOOP") throw linkError(file);
     throw error;
   }
+  try {
+    const stat = fstatSync(fd);
+    return { content: readFileSync(fd), mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readIfExists(file: string): Promise<Buffer | undefined> {
+  return fileSlots(async () => {
+    try {
+      return await fs.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  });
 }
 
 export async function exists(file: string): Promise<boolean> {
@@ -31,9 +70,15 @@ export interface Ownership {
  * and the file has its final mode from its first byte. Leaves an identical file untouched
  * (same bytes, same mtime) and only mends its mode and group. Returns whether it wrote.
  */
-export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership): Promise<boolean> {
+export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, seen?: SeenFile | null): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  const current = await readIfExists(file);
+  // `seen`: what this run already read there (null: known absent), so a fleet's untouched files cost no syscall.
+  if (seen && seen.content.equals(bytes)) {
+    if (seen.mode !== own.mode || (own.gid !== undefined && seen.gid !== own.gid)) await applyOwnership(file, own);
+    return false;
+  }
+  if (seen === undefined) await refuseLink(file);
+  const current = seen === undefined ? await readIfExists(file) : seen?.content;
   if (current && current.equals(bytes)) {
     await applyOwnership(file, own);
     return false;
@@ -74,14 +119,31 @@ export async function writeNewFile(file: string, content: string | Buffer, own: 
   }
 }
 
+/** A symlink planted in the tree could redirect a key write anywhere: never write through or chmod one. */
+async function refuseLink(file: string): Promise<void> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (stat?.isSymbolicLink()) throw linkError(file);
+}
+
+function linkError(file: string): TreeError {
+  return new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, {
+    hint: "replace the link with a real directory or file (or point `out:` at the real location) and build again",
+    path: file,
+  });
+}
+
 export async function applyOwnership(file: string, own: Ownership): Promise<void> {
   const stat = await fs.lstat(file);
+  if (stat.isSymbolicLink()) throw linkError(file);
   if (own.gid !== undefined && stat.gid !== own.gid) await fs.chown(file, -1, own.gid);
   if ((stat.mode & 0o7777) !== own.mode) await fs.chmod(file, own.mode);
 }
 
 /** Creates the directory if needed and gives it exactly this mode and group. */
 export async function ensureDir(dir: string, own: Ownership): Promise<void> {
+  // A synchronous look first: on a rebuild nearly every folder is already right.
+  const stat = lstatSync(dir, { throwIfNoEntry: false });
+  if (stat?.isDirectory() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid)) return;
   await fs.mkdir(dir, { recursive: true, mode: own.mode & 0o700 });
   await applyOwnership(dir, own);
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
-import { exists, readIfExists } from "../io/files.js";
+import { exists, readSeen, type SeenFile } from "../io/files.js";
 import { treeLayout } from "./layout.js";
 import { readLedger } from "../state/stateFile.js";
 import type { Ledger } from "../state/ledger.js";
@@ -30,6 +30,8 @@ export interface TreeState {
   /** Folders in the tree with no entry in the spec. */
   strayServers: string[];
   strayClients: string[];
+  /** Every file read, with its mode: lets the writer skip files that are already right. */
+  seen?: Map<string, SeenFile | null>;
 }
 
 /**
@@ -58,13 +60,23 @@ export function storedPair(certPem: string | undefined, keyPem: string | undefin
   };
 }
 
-export async function readPair(certFile: string, keyFile: string): Promise<StoredPair> {
-  const [cert, key] = await Promise.all([readIfExists(certFile), readIfExists(keyFile)]);
+/** Reads files, remembering each (or its absence) in `seen`. */
+async function readAll(seen: Map<string, SeenFile | null>, files: (string | undefined)[]): Promise<(Buffer | undefined)[]> {
+  return Promise.all(files.map(async (file) => {
+    if (file === undefined) return undefined;
+    const found = await readSeen(file);
+    seen.set(file, found ?? null);
+    return found?.content;
+  }));
+}
+
+export async function readPair(certFile: string, keyFile: string, seen = new Map<string, SeenFile | null>()): Promise<StoredPair> {
+  const [cert, key] = await readAll(seen, [certFile, keyFile]);
   return storedPair(cert?.toString(), key?.toString());
 }
 
-async function readClient(certFile: string, keyFile: string, csrFile: string): Promise<StoredPair> {
-  const [cert, key, csr] = await Promise.all([readIfExists(certFile), readIfExists(keyFile), readIfExists(csrFile)]);
+async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined, commandsFile: string): Promise<StoredPair> {
+  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile, commandsFile]);
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
 
@@ -79,13 +91,14 @@ async function listDir(dir: string): Promise<string[]> {
 /** Reads every certificate and key the spec mentions from the output tree. */
 export async function readTree(spec: Spec): Promise<TreeState> {
   const layout = treeLayout(spec.out);
-  const [ca, previousCa, ledger, crl, servers, clients, serverDirs, clientDirs] = await Promise.all([
-    readPair(layout.caCert, layout.caKey),
-    readPair(layout.previousCaCert, layout.previousCaKey),
+  const seen = new Map<string, SeenFile | null>();
+  const [ca, previousCa, ledger, [crl], servers, clients, serverDirs, clientDirs] = await Promise.all([
+    readPair(layout.caCert, layout.caKey, seen),
+    readPair(layout.previousCaCert, layout.previousCaKey, seen),
     readLedger(layout.state),
-    readIfExists(layout.crl),
-    Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name))] as const)),
-    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCsr(client.name))] as const)),
+    readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
+    Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
+    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(seen, layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined, layout.clientCommands(client.name))] as const)),
     listDir(layout.serversDir),
     listDir(layout.clientsDir),
   ]);
@@ -101,5 +114,6 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     clients: new Map(clients),
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),
     strayClients: clientDirs.filter((name) => !clientNames.has(name)),
+    seen,
   };
 }

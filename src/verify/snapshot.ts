@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { lookupAccount, type Account } from "../io/accounts.js";
+import { fileSlots } from "../io/files.js";
 import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
@@ -34,7 +35,11 @@ export function localPath(spec: Spec, confPath: string): string {
   return relative.startsWith("..") ? confPath : path.join(spec.out, relative);
 }
 
-async function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
+function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
+  return fileSlots(() => readInfoNow(file, withContent));
+}
+
+async function readInfoNow(file: string, withContent: boolean): Promise<FileInfo | undefined> {
   try {
     const stat = await fs.stat(file);
     const content = withContent && stat.isFile() ? await fs.readFile(file) : undefined;
