@@ -84,16 +84,7 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
     return false;
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  // O_EXCL + O_NOFOLLOW: never write through a planted file or link; mode set at creation.
-  const handle = await fs.open(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, own.mode & 0o600);
-  try {
-    await handle.writeFile(bytes);
-    if (own.gid !== undefined) await handle.chown(-1, own.gid);
-    await handle.chmod(own.mode);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeNewFile(temp, bytes, own);
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -104,8 +95,9 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
 }
 
 /**
- * Writes a file that must not exist yet (inside a staging folder that is renamed into place
- * as a whole, so no temporary name is needed): O_EXCL, final mode at creation, fsync.
+ * Writes a file that must not exist yet (a temporary name, or a file inside a staging folder
+ * that is renamed into place as a whole): O_EXCL + O_NOFOLLOW so nothing planted is written
+ * through, owner-only mode from creation, then the final mode and group, then fsync.
  */
 export async function writeNewFile(file: string, content: string | Buffer, own: Ownership): Promise<void> {
   const handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, own.mode & 0o600);
