@@ -35,6 +35,8 @@ export interface PlannedFile {
   replaces?: string;
   /** The content is what was read from disk for this build: only its mode and group need checking. */
   unchanged?: boolean;
+  /** A copy into archive/: written before anything is replaced, and never itself replaced. */
+  archive?: boolean;
 }
 
 export interface PlannedDir {
@@ -127,8 +129,10 @@ class TreeWriter {
     this.dir(this.layout.archiveDir, perms.privateDir);
     for (let at = path.dirname(folder); at !== this.layout.archiveDir; at = path.dirname(at)) this.dir(at, perms.privateDir);
     this.dir(folder, perms.privateDir);
-    if (certPem !== undefined) this.file(path.join(folder, `${baseName}.crt`), certPem, perms.publicFile);
-    if (keyPem !== undefined) this.file(path.join(folder, `${baseName}.key`), keyPem, perms.privateKey, true);
+    // An archive copy is never replaced: after a killed run the tree may hold a new key beside
+    // the old certificate, and the copy made first is the one that belongs to that certificate.
+    if (certPem !== undefined) this.files.push({ path: path.join(folder, `${baseName}.crt`), content: certPem, own: perms.publicFile, isKey: false, archive: true });
+    if (keyPem !== undefined) this.files.push({ path: path.join(folder, `${baseName}.key`), content: keyPem, own: perms.privateKey, isKey: true, archive: true });
   }
 }
 

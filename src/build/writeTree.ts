@@ -5,6 +5,7 @@ import { TreeError } from "../errors.js";
 import pLimit from "p-limit";
 import { applyOwnership, ensureDir, exists, fsyncDir, writeFileAtomic, writeNewFile } from "../io/files.js";
 import { isProcessAlive } from "../io/lock.js";
+import { TEMP_DIR } from "../tree/layout.js";
 import type { PlannedDir, TreeContent } from "./materialize.js";
 
 /**
@@ -17,7 +18,7 @@ export async function writeTree(root: string, content: TreeContent): Promise<str
   await refuseWorldWritable(root);
   await removeAbandonedStaging(root);
   if (!(await exists(root))) return writeFresh(root, content);
-  return writeInPlace(content);
+  return writeInPlace(content, root);
 }
 
 async function writeFresh(root: string, content: TreeContent): Promise<string[]> {
@@ -30,7 +31,7 @@ async function writeFresh(root: string, content: TreeContent): Promise<string[]>
       fresh: true,
       dirs: content.dirs.map((dir) => ({ ...dir, path: moved(dir.path) })),
       files: content.files.map((file) => ({ ...file, path: moved(file.path) })),
-    });
+    }, staging);
     await fs.rename(staging, root);
     await fsyncDir(path.dirname(root));
   } catch (error) {
@@ -40,7 +41,7 @@ async function writeFresh(root: string, content: TreeContent): Promise<string[]>
   return content.files.map((file) => file.path);
 }
 
-async function writeInPlace(content: TreeContent & { fresh?: boolean }): Promise<string[]> {
+async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: string): Promise<string[]> {
   // Folders level by level (parents before children), each level many at once.
   const byDepth = new Map<number, Map<string, PlannedDir>>();
   for (const dir of content.dirs) {
@@ -53,14 +54,21 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }): Promise
     await Promise.all([...byDepth.get(depth)!.values()].map((dir) => dirLimit(() => ensureDir(dir.path, dir.own))));
   }
   const written: string[] = [];
-  // Keys first, then everything that refers to them; within each phase many files at once.
+  const tempDir = content.fresh ? undefined : await prepareTempDir(root);
+  // Archive copies first, then keys, then everything that refers to them; within a phase many files at once.
   const limit = pLimit(32);
-  for (const phase of [content.files.filter((file) => file.isKey), content.files.filter((file) => !file.isKey)]) {
+  const phases = [
+    content.files.filter((file) => file.archive),
+    content.files.filter((file) => !file.archive && file.isKey),
+    content.files.filter((file) => !file.archive && !file.isKey),
+  ];
+  for (const phase of phases) {
     const results = await Promise.all(phase.map((file) => limit(async () => {
       if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
       if (content.fresh) return writeNewFile(file.path, file.content, file.own).then(() => true);
+      if (file.archive && (await exists(file.path))) return false;
       if (file.unchanged && !content.seen?.get(file.path)) return applyOwnership(file.path, file.own).then(() => false);
-      return writeFileAtomic(file.path, file.content, file.own, content.seen?.get(file.path));
+      return writeFileAtomic(file.path, file.content, file.own, content.seen?.get(file.path), tempDir);
     })));
     phase.forEach((file, i) => { if (results[i]) written.push(file.path); });
   }
@@ -72,6 +80,20 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }): Promise
     }
   }
   return written;
+}
+
+/**
+ * Temporary files go to one folder in the tree (same filesystem, so the final rename stays
+ * atomic); those of runs that were killed are removed here instead of lingering beside keys.
+ */
+async function prepareTempDir(root: string): Promise<string> {
+  const tempDir = path.join(root, TEMP_DIR);
+  await ensureDir(tempDir, { mode: 0o700 });
+  for (const entry of await fs.readdir(tempDir)) {
+    const pid = Number(entry.split(".").at(-3));
+    if (!Number.isInteger(pid) || (pid !== process.pid && !isProcessAlive(pid))) await fs.rm(path.join(tempDir, entry), { force: true });
+  }
+  return tempDir;
 }
 
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */

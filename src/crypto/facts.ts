@@ -60,7 +60,8 @@ function parseDn(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const eq = line.indexOf("=");
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+    // Node escapes RFC 2253 specials (, + " \ < > ; and edge spaces) with a backslash.
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1).replace(/\\(.)/gs, "$1");
   }
   return out;
 }

@@ -70,7 +70,7 @@ export interface Ownership {
  * and the file has its final mode from its first byte. Leaves an identical file untouched
  * (same bytes, same mtime) and only mends its mode and group. Returns whether it wrote.
  */
-export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, seen?: SeenFile | null): Promise<boolean> {
+export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, seen?: SeenFile | null, tempDir = path.dirname(file)): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   // `seen`: what this run already read there (null: known absent), so a fleet's untouched files cost no syscall.
   if (seen && seen.content.equals(bytes)) {
@@ -83,7 +83,7 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
     await applyOwnership(file, own);
     return false;
   }
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = path.join(tempDir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   await writeNewFile(temp, bytes, own);
   try {
     await fs.rename(temp, file);

@@ -37,6 +37,9 @@ export interface TreeLayout {
   serverConfD(name: string): string;
 }
 
+/** Folder inside the tree for temporary files on their way to an atomic rename. */
+export const TEMP_DIR = ".tmp";
+
 export function treeLayout(root: string): TreeLayout {
   const join = root.startsWith("/") ? path.posix.join : path.join;
   const at = (...parts: string[]) => join(root, ...parts);

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { parseDocument, stringify } from "yaml";
+import { stringify } from "yaml";
 import { parseSpec, type ParsedSpec } from "../../../src/spec/parse.js";
 import { SpecError } from "../../../src/errors.js";
 
@@ -30,21 +30,8 @@ const KNOWN_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "d
 
 type Outcome = { kind: "ok"; parsed: ParsedSpec } | { kind: "spec-error"; error: SpecError };
 
-/**
- * Known gap (src/spec/reader.ts positionOf): a document with no content at all (empty, only
- * comments or whitespace) is reported as "missing `(top level)`" with no position, where 1:1
- * is expected. The dedicated tests below keep that visible; the properties tolerate exactly
- * this case so that they keep looking for other bugs instead of shrinking to "" every run.
- */
-const TOLERATE_EMPTY_DOCUMENT = { strict: false };
-
-function isEmptyDocument(text: string): boolean {
-  const doc = parseDocument(text);
-  return doc.errors.length === 0 && (doc.contents === null || doc.contents === undefined);
-}
-
 /** Runs parseSpec and checks the outcome's contract; throws (failing the property) on anything else. */
-function parseChecked(text: string, options = { strict: true }): Outcome {
+function parseChecked(text: string): Outcome {
   let parsed: ParsedSpec;
   try {
     parsed = parseSpec(text, FILE);
@@ -52,14 +39,14 @@ function parseChecked(text: string, options = { strict: true }): Outcome {
     if (!(error instanceof SpecError)) {
       throw new Error(`parseSpec threw ${(error as Error)?.constructor?.name ?? typeof error} instead of SpecError: ${(error as Error)?.stack ?? String(error)}`);
     }
-    checkSpecError(error, text, options.strict);
+    checkSpecError(error, text);
     return { kind: "spec-error", error };
   }
   checkParsed(parsed);
   return { kind: "ok", parsed };
 }
 
-function checkSpecError(error: SpecError, text: string, strict: boolean): void {
+function checkSpecError(error: SpecError, text: string): void {
   const lineCount = text.split("\n").length;
   if (!Array.isArray(error.problems) || error.problems.length === 0) throw new Error("SpecError without problems");
   for (const problem of error.problems) {
@@ -69,7 +56,6 @@ function checkSpecError(error: SpecError, text: string, strict: boolean): void {
     if (problem.hint !== undefined && typeof problem.hint !== "string") throw new Error(`problem with a non-string hint: ${where}`);
     const syntax = problem.yamlPath === "(syntax)";
     if (problem.position === undefined) {
-      if (!strict && problem.yamlPath === "(top level)" && isEmptyDocument(text)) continue;
       if (!syntax) throw new Error(`problem without a position (only YAML syntax problems may lack one): ${where}`);
       continue;
     }
@@ -254,7 +240,7 @@ describe("parseSpec under fuzzing: a ParsedSpec or a positioned SpecError, nothi
     let accepted = 0;
     let rejected = 0;
     fc.assert(fc.property(mutatedExample, (text) => {
-      if (parseChecked(text, TOLERATE_EMPTY_DOCUMENT).kind === "ok") accepted++;
+      if (parseChecked(text).kind === "ok") accepted++;
       else rejected++;
     }), { numRuns: runs(4000) });
     // The generator must exercise both outcomes, or it tests less than it claims.
@@ -264,24 +250,24 @@ describe("parseSpec under fuzzing: a ParsedSpec or a positioned SpecError, nothi
 
   test("wholly random text", () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 })), (text) => {
-      parseChecked(text, TOLERATE_EMPTY_DOCUMENT);
+      parseChecked(text);
     }), { numRuns: runs(2000) });
   });
 
   test("random YAML structures, and plausible specs with random fields", () => {
     fc.assert(fc.property(fc.oneof(yamlTree, plausibleSpec), (value) => {
-      parseChecked(dump(value), TOLERATE_EMPTY_DOCUMENT);
+      parseChecked(dump(value));
     }), { numRuns: runs(2000) });
   });
 
   test("a mutated example prefixed with random YAML directives/documents, or with CRLF line ends", () => {
     fc.assert(fc.property(mutatedExample, fc.constantFrom("", "%YAML 1.2\n---\n", "---\n", "--- !!map\n", "\ufeff", "# c\n"), fc.boolean(), (text, prefix, crlf) => {
-      parseChecked(prefix + (crlf ? text.replace(/\n/g, "\r\n") : text), TOLERATE_EMPTY_DOCUMENT);
+      parseChecked(prefix + (crlf ? text.replace(/\n/g, "\r\n") : text));
     }), { numRuns: runs(1000) });
   });
 
   // Fixed hostile inputs worth keeping as regression cases whatever the generators find.
-  // Fails today: see TOLERATE_EMPTY_DOCUMENT. An empty spec should be reported at pki.yaml:1:1.
+  // An empty spec has no node to point at; its problem is still placed, at pki.yaml:1:1.
   test.each([
     ["empty file", ""],
     ["only a comment", "# nothing here\n"],
