@@ -3,7 +3,8 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import pLimit from "p-limit";
-import { applyOwnership, ensureDir, exists, fsyncDir, writeFileAtomic, writeNewFile } from "../io/files.js";
+import { applyOwnership, ensureDir, exists, fsyncDir, readIfExists, temporaryName, writeNewFile } from "../io/files.js";
+import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
 import type { PlannedDir, TreeContent } from "./materialize.js";
@@ -63,13 +64,25 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
     content.files.filter((file) => !file.archive && !file.isKey),
   ];
   for (const phase of phases) {
+    // Each phase: write everything under temporary names (or, fresh, in place) without an fsync
+    // each, make it all durable at once, then rename into place. Renames stay atomic per file.
+    const staged: { temp: string; file: string }[] = [];
     const results = await Promise.all(phase.map((file) => limit(async () => {
       if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
-      if (content.fresh) return writeNewFile(file.path, file.content, file.own).then(() => true);
+      if (content.fresh) return writeNewFile(file.path, file.content, file.own, false).then(() => true);
       if (file.archive && (await exists(file.path))) return false;
-      if (file.unchanged && !content.seen?.get(file.path)) return applyOwnership(file.path, file.own).then(() => false);
-      return writeFileAtomic(file.path, file.content, file.own, content.seen?.get(file.path), tempDir);
+      const seen = content.seen?.get(file.path);
+      if (file.unchanged && !seen) return applyOwnership(file.path, file.own).then(() => false);
+      // Not read while planning (state.json, archive copies): compare with what is there now.
+      const current = seen === undefined ? await readIfExists(file.path) : seen?.content;
+      if (current && current.equals(Buffer.from(file.content))) return applyOwnership(file.path, file.own).then(() => false);
+      const temp = temporaryName(file.path, tempDir!);
+      await writeNewFile(temp, file.content, file.own, false);
+      staged.push({ temp, file: file.path });
+      return true;
     })));
+    await makeDurable(root, content.fresh ? phase.map((file) => file.path) : staged.map((s) => s.temp));
+    for (const { temp, file } of staged) await renameOver(temp, file);
     phase.forEach((file, i) => { if (results[i]) written.push(file.path); });
   }
   // Only after every archive copy is on disk does anything go away.
@@ -80,6 +93,16 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
     }
   }
   return written;
+}
+
+/** Replaces `file` with `temp`, refusing to replace a symlink planted meanwhile. */
+async function renameOver(temp: string, file: string): Promise<void> {
+  const stat = await fs.lstat(file).catch(() => undefined);
+  if (stat?.isSymbolicLink()) {
+    await fs.rm(temp, { force: true });
+    throw new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, { hint: "replace the link with a real file and build again", path: file });
+  }
+  await fs.rename(temp, file);
 }
 
 /**

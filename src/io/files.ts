@@ -83,7 +83,7 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
     await applyOwnership(file, own);
     return false;
   }
-  const temp = path.join(tempDir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = temporaryName(file, tempDir);
   await writeNewFile(temp, bytes, own);
   try {
     await fs.rename(temp, file);
@@ -99,16 +99,21 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
  * that is renamed into place as a whole): O_EXCL + O_NOFOLLOW so nothing planted is written
  * through, owner-only mode from creation, then the final mode and group, then fsync.
  */
-export async function writeNewFile(file: string, content: string | Buffer, own: Ownership): Promise<void> {
+export async function writeNewFile(file: string, content: string | Buffer, own: Ownership, durable = true): Promise<void> {
   const handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, own.mode & 0o600);
   try {
     await handle.writeFile(content);
     if (own.gid !== undefined) await handle.chown(-1, own.gid);
     await handle.chmod(own.mode);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** A temporary name beside nothing: in `tempDir`, tagged with our PID so a later run can tell it was abandoned. */
+export function temporaryName(file: string, tempDir: string): string {
+  return path.join(tempDir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 }
 
 /** A symlink planted in the tree could redirect a key write anywhere: never write through or chmod one. */
