@@ -3,7 +3,7 @@ import { lookupGroupId } from "../io/accounts.js";
 import { acquireTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
-import { materializeTree } from "../build/materialize.js";
+import { materializeTree, type ProgressListener } from "../build/materialize.js";
 import { writeTree } from "../build/writeTree.js";
 import { planBuild, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
 import { readTree, type TreeState } from "../tree/read.js";
@@ -22,6 +22,8 @@ export interface BuildOptions {
   prune?: boolean;
   /** Where the CA key's passphrase comes from (default: $MQTT_PKI_CA_PASSPHRASE, else a prompt). */
   passphrase?: PassphraseSource;
+  /** Told how many certificates are issued so far (the CLI draws a progress bar from it). */
+  onProgress?: ProgressListener;
 }
 
 export interface BuildResult {
@@ -50,7 +52,7 @@ export async function converge(options: BuildOptions, intents: Intents): Promise
   if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
   const release = await acquireTreeLock(spec.out);
   try {
-    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase);
+    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase, options.onProgress);
   } finally {
     await release();
   }
@@ -64,11 +66,11 @@ async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: 
   return { result: { spec, plan, warnings: messages, written: [], confPath: treeLayout(spec.out).mosquittoConf }, tree };
 }
 
-async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource): Promise<BuildResult> {
+async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener): Promise<BuildResult> {
   // Read and plan under the lock: another run may have changed the tree until now.
   const { result, tree } = await plan(spec, warnings, intents, now);
   const messages = result.warnings;
-  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase);
+  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress);
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
   for (const server of spec.servers) {
     if (lookupGroupId(server.user) === undefined) {

@@ -140,12 +140,17 @@ class TreeWriter {
  * Makes the keys, certificates and CRLs the plan asks for and renders every text file.
  * The only step with cryptography; it writes nothing.
  */
-export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource): Promise<TreeContent> {
+/** Called as certificates are issued: how many are done out of how many this build issues. */
+export type ProgressListener = (done: number, total: number) => void;
+
+export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource, onProgress?: ProgressListener): Promise<TreeContent> {
   const out = new TreeWriter(treeLayout(spec.out));
   const { layout } = out;
   const book = new LedgerBook(tree.ledger ?? emptyLedger());
   for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
   const clamped: string[] = [];
+  const toIssue = [...plan.servers, ...plan.clients].filter((e) => e.action === "create" || e.action === "reissue").length;
+  let issuedCount = 0;
 
   const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
   if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
@@ -167,6 +172,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     const ca = entry.issuer === "previous" && previous ? previous : current;
     const issued = await issue(await ca.unlock(), key.spkiDer);
     if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
+    onProgress?.(++issuedCount, toIssue);
     book.issued({
       serial: issued.serial, role: entry.role, name: entry.name, cn: holder.cn,
       notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString(),

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { CommandModule } from "yargs";
 import { build, type BuildResult } from "../api/build.js";
 import { treeLayout } from "../tree/layout.js";
+import { progressBar } from "../cli/progress.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 
@@ -42,7 +43,8 @@ export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, Com
       .option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" })
       .option("prune", { type: "boolean", default: false, describe: "revoke and archive clients no longer in the spec" }),
     handler: async (args) => {
-      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"], prune: args.prune });
+      const progress = progressBar(args.json);
+      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"], prune: args.prune, onProgress: progress.onProgress }).finally(() => progress.stop());
       if (args.json) ctx.output.out(buildJson(result));
       else printBuild(result, args["dry-run"], ctx);
     },

@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { rotate } from "../api/rotate.js";
 import { printBuild, buildJson } from "./build.js";
+import { progressBar } from "../cli/progress.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
 interface RotateArgs extends CommonArgs {
@@ -25,12 +26,14 @@ export function rotateCommand(ctx: CommandContext): CommandModule<CommonArgs, Ro
       .option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" }) as never,
     handler: async (args) => {
       const caRequested = args.names.includes("ca");
+      const progress = progressBar(args.json);
       const result = await rotate({
+        onProgress: progress.onProgress,
         specFile: args.file, now: args.now, dryRun: args["dry-run"],
         names: args.names.filter((name) => name !== "ca"),
         expiring: args.expiring, all: args.all, keepKey: args["keep-key"],
         ca: caRequested ? (args.finish ? "finish" : "start") : undefined,
-      });
+      }).finally(() => progress.stop());
       if (args.json) ctx.output.out(buildJson(result));
       else {
         printBuild(result, args["dry-run"], ctx);
