@@ -10,10 +10,12 @@ const SHOW_AFTER_MS = 1000;
  */
 export function progressBar(json: boolean): { onProgress?: ProgressListener; stop(): void } {
   if (json || !process.stderr.isTTY) return { stop: () => undefined };
-  const started = Date.now();
+  let started: number | undefined;
   let bar: cliProgress.SingleBar | undefined;
   return {
     onProgress: (done, total) => {
+      // Timed from the first certificate: a passphrase prompt before it is not issuing time.
+      started ??= Date.now();
       if (!bar && Date.now() - started < SHOW_AFTER_MS) return;
       if (!bar) {
         bar = new cliProgress.SingleBar({ stream: process.stderr, format: "issuing [{bar}] {value}/{total} certificates | {rate}/s | ETA {eta_formatted}", hideCursor: true }, cliProgress.Presets.shades_classic);
