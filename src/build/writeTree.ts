@@ -75,7 +75,11 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
       if (file.unchanged && !seen) return applyOwnership(file.path, file.own).then(() => false);
       // Not read while planning (state.json, archive copies): compare with what is there now.
       const current = seen === undefined ? await readIfExists(file.path) : seen?.content;
-      if (current && current.equals(Buffer.from(file.content))) return applyOwnership(file.path, file.own).then(() => false);
+      if (current && current.equals(Buffer.from(file.content))) {
+        // Read with its mode this run: nothing to do at all when that is right too.
+        if (seen && seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid)) return false;
+        return applyOwnership(file.path, file.own).then(() => false);
+      }
       const temp = temporaryName(file.path, tempDir!);
       await writeNewFile(temp, file.content, file.own, false);
       staged.push({ temp, file: file.path });

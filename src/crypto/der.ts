@@ -58,3 +58,42 @@ export function toPem(der: Buffer, label: string): string {
 export function fromPem(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----(BEGIN|END)[^-]*-----|\s/g, ""), "base64");
 }
+
+/** The SubjectPublicKeyInfo of a certificate, found by walking its DER (no full parse). */
+export function certificateSpki(cert: Buffer): Buffer {
+  const certificate = readTlv(cert, 0);
+  const tbs = readTlv(cert, certificate.start);
+  let at = tbs.start;
+  if (cert[at] === 0xa0) at = readTlv(cert, at).end; // [0] version
+  for (let field = 0; field < 5; field++) at = readTlv(cert, at).end; // serial, signature, issuer, validity, subject
+  const spki = readTlv(cert, at);
+  return cert.subarray(at, spki.end);
+}
+
+/**
+ * The public key an EC PKCS#8 private key carries (RFC 5915 [1] publicKey), or undefined when
+ * the key is not EC or carries none. OpenSSL (and so mosquitto) compares this very value when
+ * it checks that a key belongs to a certificate.
+ */
+export function ecPkcs8PublicKeyBits(pkcs8: Buffer): Buffer | undefined {
+  try {
+    const info = readTlv(pkcs8, 0);
+    const version = readTlv(pkcs8, info.start);
+    const algorithm = readTlv(pkcs8, version.end);
+    const ecOid = Buffer.from([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
+    if (!pkcs8.subarray(algorithm.start, algorithm.start + ecOid.length).equals(ecOid)) return undefined;
+    const octets = readTlv(pkcs8, algorithm.end);
+    const ecKey = readTlv(pkcs8, octets.start);
+    for (let at = ecKey.start; at < ecKey.end;) {
+      const field = readTlv(pkcs8, at);
+      if (field.tag === 0xa1) {
+        const bits = readTlv(pkcs8, field.start);
+        return pkcs8.subarray(bits.start + 1, bits.end);
+      }
+      at = field.end;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

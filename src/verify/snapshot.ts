@@ -1,7 +1,6 @@
-import { promises as fs } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { lookupAccount, type Account } from "../io/accounts.js";
-import { fileSlots } from "../io/files.js";
 import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
@@ -35,17 +34,18 @@ export function localPath(spec: Spec, confPath: string): string {
   return relative.startsWith("..") ? confPath : path.join(spec.out, relative);
 }
 
+/**
+ * stat (following links, as mosquitto does) and, for files, the content. Synchronous on
+ * purpose: a fleet's tree has tens of thousands of small files, and thread-pool round trips
+ * would cost far more than the reads.
+ */
 function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
-  return fileSlots(() => readInfoNow(file, withContent));
-}
-
-async function readInfoNow(file: string, withContent: boolean): Promise<FileInfo | undefined> {
   try {
-    const stat = await fs.stat(file);
-    const content = withContent && stat.isFile() ? await fs.readFile(file) : undefined;
-    return { content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() };
+    const stat = statSync(file);
+    const content = withContent && stat.isFile() ? readFileSync(file) : undefined;
+    return Promise.resolve({ content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() });
   } catch {
-    return undefined;
+    return Promise.resolve(undefined);
   }
 }
 

@@ -1,0 +1,35 @@
+import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
+import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, spkiPublicKeyBits } from "../../../src/crypto/der.js";
+import { generateKey } from "../../../src/crypto/keys.js";
+import { softwareSigner } from "../../../src/crypto/signer.js";
+import { issueCaCert, issueClientCert } from "../../../src/crypto/issue.js";
+import { caSpec, clientSpec } from "../helpers/specs.js";
+
+describe("DER walking used by fast key checks", () => {
+  test("the public key inside an EC PKCS#8 equals the key's SPKI bits; other key types give undefined", () => {
+    for (const namedCurve of ["P-256", "P-384"]) {
+      const { privateKey } = generateKeyPairSync("ec", { namedCurve });
+      const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
+      const spki = createPublicKey(privateKey).export({ type: "spki", format: "der" });
+      expect(ecPkcs8PublicKeyBits(pkcs8)).toEqual(spkiPublicKeyBits(spki));
+    }
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "der" });
+    const ed = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "der" });
+    expect(ecPkcs8PublicKeyBits(rsa)).toBeUndefined();
+    expect(ecPkcs8PublicKeyBits(ed)).toBeUndefined();
+  });
+
+  test("certificateSpki finds the certificate's own SPKI, and another key's bits differ", async () => {
+    const caKey = await generateKey("ec-p256");
+    const signer = await softwareSigner(caKey.privateKeyPem, "ec-p256");
+    const ca = await issueCaCert(signer, caSpec({ key: "ec-p256" }), caKey.spkiDer, new Date());
+    const mine = await generateKey("ec-p256");
+    const other = await generateKey("ec-p256");
+    const leaf = await issueClientCert({ signer, certificate: ca.certificate, keyAlgorithm: "ec-p256" }, clientSpec(), mine.spkiDer, new Date());
+    const raw = new X509Certificate(leaf.pem).raw;
+    expect(certificateSpki(raw)).toEqual(mine.spkiDer);
+    const certBits = spkiPublicKeyBits(certificateSpki(raw));
+    expect(ecPkcs8PublicKeyBits(fromPem(mine.privateKeyPem))).toEqual(certBits);
+    expect(ecPkcs8PublicKeyBits(fromPem(other.privateKeyPem))).not.toEqual(certBits);
+  });
+});
