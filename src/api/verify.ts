@@ -3,6 +3,7 @@ import { loadSpecFile } from "../spec/load.js";
 import { checkCertificates } from "../verify/checkCertificates.js";
 import { checkCommands } from "../verify/checkCommands.js";
 import { checkConf } from "../verify/checkConf.js";
+import { checkAccess } from "../verify/checkAccess.js";
 import { Checklist, type CheckResult } from "../verify/result.js";
 import { takeSnapshot, type TreeSnapshot } from "../verify/snapshot.js";
 
@@ -23,6 +24,7 @@ export function verifySnapshot(snapshot: TreeSnapshot, now: Date): VerifyReport 
   const trusted = checkCertificates(snapshot, list, now);
   checkConf(snapshot, list, trusted);
   checkCommands(snapshot, list, trusted);
+  checkAccess(snapshot, list);
   const counts = { pass: 0, warn: 0, fail: 0 };
   for (const result of list.results) counts[result.status]++;
   return { ok: list.ok, checks: list.results, counts };

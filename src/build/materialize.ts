@@ -10,6 +10,8 @@ import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
+import { renderAclFile, usesAcl, usesPasswords } from "../render/access.js";
+import { newPassword, passwdLine, passwdLineMatches } from "../crypto/mosquittoPasswd.js";
 import pLimit from "p-limit";
 import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
 import { specDigest } from "../plan/specDigest.js";
@@ -215,13 +217,39 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   if (crl) out.file(layout.crl, crl, perms.publicFile);
   else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
 
+  const passwords = writeAccessFiles(spec, tree, out, brokerGroup);
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
-  for (const client of spec.clients) out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating), perms.script);
+  for (const client of spec.clients) out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen };
+}
+
+/**
+ * Passwords (made once, kept in the client's folder), the mosquitto password file (a line is
+ * kept byte for byte while it still matches, so rebuilds change nothing) and the ACL file.
+ */
+function writeAccessFiles(spec: Spec, tree: TreeState, out: TreeWriter, brokerGroup: GroupLookup): Map<string, string> {
+  const { layout } = out;
+  const passwords = new Map<string, string>();
+  if (usesPasswords(spec)) {
+    const existing = new Map((tree.passwdText ?? "").split("\n").filter(Boolean).map((line) => [line.slice(0, line.lastIndexOf(":$7$")), line]));
+    const lines: string[] = [];
+    for (const client of spec.clients.filter((c) => c.password)) {
+      const password = tree.passwords?.get(client.name) ?? newPassword();
+      passwords.set(client.name, password);
+      out.file(layout.clientPassword(client.name), `${password}\n`, perms.privateKey, true);
+      const kept = existing.get(client.cn);
+      lines.push(kept && passwdLineMatches(kept, client.cn, password) ? kept : passwdLine(client.cn, password));
+    }
+    // Read by the broker after it drops root, like its key.
+    out.file(layout.passwdFile, `${lines.join("\n")}\n`, treePermissions(brokerGroup(spec.servers[0]?.user ?? "mosquitto")).serverKey);
+  } else if (tree.passwdText !== undefined) out.removals.push(layout.passwdFile);
+  if (usesAcl(spec)) out.file(layout.aclFile, renderAclFile(spec), perms.publicFile);
+  else if (tree.seen?.get(layout.aclFile)) out.removals.push(layout.aclFile);
+  return passwords;
 }
 
 function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {

@@ -9,6 +9,9 @@ export interface ClientFiles {
   caFile: string;
   certFile: string;
   keyFile: string;
+  /** Login on top of the certificate (clients with `password: true`): username is the CN. */
+  username?: string;
+  password?: string;
 }
 
 /** `bundle`: during a CA rotation clients trust the old + new bundle. */
@@ -26,6 +29,7 @@ export function mosquittoArgs(kind: "sub" | "pub", server: ServerSpec, listener:
   const args = [`mosquitto_${kind}`, "-h", server.host, "-p", String(listener.port),
     "--cafile", files.caFile, "--cert", files.certFile, "--key", files.keyFile];
   if (server.tlsVersion) args.push("--tls-version", server.tlsVersion);
+  if (files.password !== undefined) args.push("-u", files.username ?? client.cn, "-P", files.password);
   args.push("-t", client.topic);
   // The subscriber leaves after one message, or after 30 s so a broken setup never hangs a script.
   if (kind === "sub") args.push("-C", "1", "-W", "30");
@@ -38,14 +42,16 @@ export function mqttxArgs(kind: "sub" | "pub", server: ServerSpec, listener: Lis
   const args = ["mqttx", kind, "-h", server.host, "-p", String(listener.port)];
   if (listener.protocol === "websockets") args.push("-l", "wss", "--path", listener.path);
   else args.push("-l", "mqtts");
-  args.push("--ca", files.caFile, "--cert", files.certFile, "--key", files.keyFile, "-t", client.topic);
+  args.push("--ca", files.caFile, "--cert", files.certFile, "--key", files.keyFile);
+  if (files.password !== undefined) args.push("-u", files.username ?? client.cn, "-P", files.password);
+  args.push("-t", client.topic);
   if (kind === "pub") args.push("-m", message(client));
   return args;
 }
 
 /** commands.sh for one client: a round trip on every listener of every server. */
-export function renderClientCommands(spec: Spec, client: ClientSpec, bundle = false): string {
-  const files = clientFiles(spec, client, bundle);
+export function renderClientCommands(spec: Spec, client: ClientSpec, bundle = false, password?: string): string {
+  const files = { ...clientFiles(spec, client, bundle), ...(password !== undefined ? { username: client.cn, password } : {}) };
   const targets = spec.servers.flatMap((server) => server.listeners.map((listener) => ({
     server: server.name,
     description: describeListener(listener),

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { renderTemplate } from "./templates.js";
 import { treeLayout } from "../tree/layout.js";
+import { usesAcl, usesPasswords } from "./access.js";
 import type { ListenerSpec, ServerSpec, Spec } from "../spec/types.js";
 
 export function describeListener(listener: ListenerSpec): string {
@@ -12,6 +13,15 @@ export interface ConfOptions {
   crlFile?: boolean;
   /** During a CA rotation the broker trusts the old + new bundle instead of ca.crt. */
   bundle?: boolean;
+}
+
+/** Global access files, from the spec: a password file when clients log in, an ACL file when rules exist. */
+function accessFiles(spec: Spec) {
+  const deployed = treeLayout(spec.deployDir);
+  return {
+    passwordFile: usesPasswords(spec) ? deployed.passwdFile : undefined,
+    aclFile: usesAcl(spec) ? deployed.aclFile : undefined,
+  };
 }
 
 /** One `listener` block; paths are where the files will live on the broker host. */
@@ -48,6 +58,7 @@ export function renderMosquittoConf(spec: Spec, options: ConfOptions = {}): stri
     confPath: treeLayout(spec.deployDir).mosquittoConf,
     // mosquitto has one `user` for the whole process; the default account needs no line.
     user: users.length === 1 && users[0] !== "mosquitto" ? users[0] : undefined,
+    ...accessFiles(spec),
     listeners: spec.servers.flatMap((server) => serverBlocks(spec, server, options)),
   });
 }
@@ -57,6 +68,7 @@ export function renderConfD(spec: Spec, server: ServerSpec, options: ConfOptions
   return renderTemplate("conf.d", {
     server: server.name,
     specName: path.basename(spec.file),
+    ...accessFiles(spec),
     listeners: serverBlocks(spec, server, options),
   });
 }

@@ -3,9 +3,11 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { SpecError } from "../errors.js";
 import { formatYamlPath, SpecReader, type YamlPath } from "./reader.js";
-import { hasControlCharacters, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
+import { hasControlCharacters, topicFilterProblem, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
 import {
+  ACL_ACCESS,
   KEY_ALGORITHMS,
+  type AclRule,
   LISTENER_PROTOCOLS,
   TLS_VERSIONS,
   type CaSpec,
@@ -20,12 +22,13 @@ import {
 
 const TOP_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy"] as const;
 const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
-const DEFAULT_KEYS = ["key", "days", "renewBeforeDays"] as const;
+const DEFAULT_KEYS = ["key", "days", "renewBeforeDays", "password", "acl"] as const;
 const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays", "encryptKey"] as const;
 const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
   "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
 const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
-const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic", "deviceKey"] as const;
+const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic", "deviceKey", "password", "acl"] as const;
+const ACL_KEYS = ["topic", "access"] as const;
 const DEPLOY_KEYS = ["dir"] as const;
 
 const DAYS = { min: 1, max: 36500, what: "a positive number of days" };
@@ -76,6 +79,8 @@ function readSpec(r: SpecReader, file: string): Spec {
     key: r.oneOf(["defaults", "key"], KEY_ALGORITHMS, "ec-p256"),
     days: r.integer(["defaults", "days"], 397, DAYS),
     renewBeforeDays: r.integer(["defaults", "renewBeforeDays"], 30, { min: 0, max: 36500, what: "a number of days" }),
+    password: r.boolean(["defaults", "password"], false),
+    acl: readAcl(r, ["defaults", "acl"]),
   };
 
   let deployDir = out;
@@ -206,7 +211,25 @@ function readListener(r: SpecReader, p: YamlPath): ListenerSpec | undefined {
   return port === 0 ? undefined : { port, protocol, bind, path: wsPath };
 }
 
-function readClient(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ClientSpec | undefined {
+/** `acl: [{topic: "devices/%c/#", access: readwrite}]`: topics may use + and #; %c is the client's CN. */
+function readAcl(r: SpecReader, p: YamlPath): AclRule[] {
+  return readList(r, p, "acl:\n  - topic: devices/%c/#\n    access: readwrite", (rp) => {
+    r.checkKeys(rp, ACL_KEYS);
+    const topic = r.string([...rp, "topic"]);
+    if (topic === undefined || topic === "" || hasControlCharacters(topic)) {
+      r.fail([...rp, "topic"], "an ACL rule needs a `topic`", "write e.g. `topic: devices/%c/#`");
+      return undefined;
+    }
+    const problem = topicFilterProblem(topic);
+    if (problem) {
+      r.fail([...rp, "topic"], problem, "write e.g. `devices/%c/#` (+ and # stand for whole levels, # only last)");
+      return undefined;
+    }
+    return { topic, access: r.oneOf([...rp, "access"], ACL_ACCESS, "readwrite") };
+  });
+}
+
+function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): ClientSpec | undefined {
   r.checkKeys(p, CLIENT_KEYS);
   const name = readName(r, p);
   // An invalid name is reported once; it still stands in for the CN so no second "missing cn" follows.
@@ -222,6 +245,8 @@ function readClient(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; d
     days: r.integer([...p, "days"], defaults.days, DAYS),
     topic,
     deviceKey: r.boolean([...p, "deviceKey"], false),
+    password: r.boolean([...p, "password"], defaults.password),
+    acl: readAcl(r, [...p, "acl"]),
   };
 }
 
@@ -254,9 +279,15 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
     if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
       r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${isIP(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
     }
-    if (!server.identityAsUsername) {
-      r.fail(["servers", si, "identityAsUsername"], "`identityAsUsername: false` leaves certificate clients without a username, and with `allow_anonymous false` mosquitto refuses them all (\"not authorised\")",
-        "keep `identityAsUsername: true` (the certificate's CN becomes the username); a username/password layer is not generated yet");
+    const withoutPassword = spec.clients.filter((c) => !c.password).map((c) => c.name);
+    if (!server.identityAsUsername && withoutPassword.length > 0) {
+      r.fail(["servers", si, "identityAsUsername"], `\`identityAsUsername: false\` leaves clients without a username unless they have a password, and with \`allow_anonymous false\` mosquitto refuses ${withoutPassword.join(", ")} ("not authorised")`,
+        "give those clients `password: true` (or `defaults.password: true`), or keep `identityAsUsername: true` (the certificate's CN becomes the username)");
+    }
+    const withPassword = spec.clients.filter((c) => c.password).map((c) => c.name);
+    if (server.identityAsUsername && withPassword.length > 0) {
+      r.fail(["servers", si, "identityAsUsername"], `clients ${withPassword.join(", ")} have \`password: true\`, but with \`identityAsUsername: true\` mosquitto ignores usernames and passwords`,
+        "set `identityAsUsername: false` on the servers so the certificate AND the password are both required, or drop `password: true`");
     }
     if (server.listeners.length > 0 && server.listeners.every((l) => l.protocol === "websockets")) {
       r.fail(["servers", si, "listeners"], `server \`${server.name}\` has only websockets listeners`, "add an MQTT-over-TLS listener (e.g. `- port: 8883`): mosquitto 2.0.11 exits with \"Unable to start any listening sockets\" when every listener is websockets");

@@ -63,3 +63,25 @@ export function topicProblem(topic: string): string | undefined {
   if (hasControlCharacters(topic)) return "the topic contains control characters";
   return undefined;
 }
+
+/** MQTT topic filter rules: + and # stand for whole levels, and # only as the last one. */
+export function topicFilterProblem(filter: string): string | undefined {
+  const levels = filter.split("/");
+  for (const [i, level] of levels.entries()) {
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) return `\`${filter}\`: # must be a whole level, and the last`;
+    if (level.includes("+") && level !== "+") return `\`${filter}\`: + must be a whole level`;
+  }
+  return undefined;
+}
+
+/** Whether a concrete topic falls under a filter (MQTT matching rules). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

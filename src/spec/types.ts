@@ -53,6 +53,15 @@ export interface ServerSpec extends SubjectFields {
   user: string;
 }
 
+export const ACL_ACCESS = ["read", "write", "readwrite", "deny"] as const;
+export type AclAccess = (typeof ACL_ACCESS)[number];
+
+/** One topic rule; `%c` in the topic stands for the client's CN. */
+export interface AclRule {
+  topic: string;
+  access: AclAccess;
+}
+
 export interface ClientSpec extends SubjectFields {
   name: string;
   key: KeyAlgorithm;
@@ -61,6 +70,10 @@ export interface ClientSpec extends SubjectFields {
   topic: string;
   /** The key lives only on the device; the tree holds its CSR (client.csr), not client.key. */
   deviceKey: boolean;
+  /** A generated password on top of the certificate (username = the CN); needs identityAsUsername: false. */
+  password: boolean;
+  /** Topic rules of this client (on top of defaults.acl). */
+  acl: AclRule[];
 }
 
 export interface Spec {
@@ -71,7 +84,7 @@ export interface Spec {
   out: string;
   /** Directory the files will live in on the broker host; paths in mosquitto.conf use it. */
   deployDir: string;
-  defaults: { key: KeyAlgorithm; days: number; renewBeforeDays: number };
+  defaults: { key: KeyAlgorithm; days: number; renewBeforeDays: number; password: boolean; acl: AclRule[] };
   ca: CaSpec;
   servers: ServerSpec[];
   clients: ClientSpec[];

@@ -30,6 +30,11 @@ export interface TreeLayout {
   clientKey(name: string): string;
   /** The device's CSR, for clients whose key never leaves the device. */
   clientCsr(name: string): string;
+  /** The client's generated MQTT password (clients with `password: true`). */
+  clientPassword(name: string): string;
+  /** mosquitto password file (PBKDF2-SHA512 lines) and ACL file. */
+  passwdFile: string;
+  aclFile: string;
   clientCommands(name: string): string;
   mosquittoDir: string;
   mosquittoConf: string;
@@ -63,6 +68,9 @@ export function treeLayout(root: string): TreeLayout {
     clientCert: (name) => at("clients", name, "client.crt"),
     clientKey: (name) => at("clients", name, "client.key"),
     clientCsr: (name) => at("clients", name, "client.csr"),
+    clientPassword: (name) => at("clients", name, "password"),
+    passwdFile: at("mosquitto", "passwd"),
+    aclFile: at("mosquitto", "acl"),
     clientCommands: (name) => at("clients", name, "commands.sh"),
     mosquittoDir: at("mosquitto"),
     mosquittoConf: at("mosquitto", "mosquitto.conf"),

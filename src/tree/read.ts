@@ -30,6 +30,9 @@ export interface TreeState {
   /** Folders in the tree with no entry in the spec. */
   strayServers: string[];
   strayClients: string[];
+  /** Generated MQTT passwords of clients with `password: true`, and the password file's text. */
+  passwords?: Map<string, string>;
+  passwdText?: string;
   /** Every file read, with its mode: lets the writer skip files that are already right. */
   seen?: Map<string, SeenFile | null>;
 }
@@ -102,6 +105,8 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     listDir(layout.serversDir),
     listDir(layout.clientsDir),
   ]);
+  const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
+  const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
   const serverNames = new Set(spec.servers.map((server) => server.name));
   const clientNames = new Set(spec.clients.map((client) => client.name));
   return {
@@ -115,5 +120,7 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),
     strayClients: clientDirs.filter((name) => !clientNames.has(name)),
     seen,
+    passwords,
+    passwdText: passwdText?.toString(),
   };
 }

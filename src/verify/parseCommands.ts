@@ -15,6 +15,8 @@ export interface ClientInvocation {
   keyFile?: string;
   tlsVersion?: string;
   topic?: string;
+  username?: string;
+  password?: string;
 }
 
 const TOOLS = new Set(["mosquitto_sub", "mosquitto_pub", "mqttx"]);
@@ -50,5 +52,7 @@ function readInvocation(argv: string[], line: number): ClientInvocation {
     keyFile: flag("--key"),
     tlsVersion: flag("--tls-version"),
     topic: flag("-t", "--topic"),
+    username: flag("-u", "--username"),
+    password: flag("-P", "--pw", "--password"),
   };
 }

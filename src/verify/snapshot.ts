@@ -66,7 +66,8 @@ export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
   const files = new Map<string, FileInfo>();
   const wanted = new Set<string>([layout.caCert, layout.caKey, layout.previousCaCert, layout.previousCaKey, layout.caBundle, layout.crl, layout.state, layout.mosquittoConf]);
   for (const server of spec.servers) [layout.serverCert(server.name), layout.serverKey(server.name)].forEach((f) => wanted.add(f));
-  for (const client of spec.clients) [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name)].forEach((f) => wanted.add(f));
+  for (const client of spec.clients) [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name), layout.clientPassword(client.name)].forEach((f) => wanted.add(f));
+  [layout.passwdFile, layout.aclFile].forEach((f) => wanted.add(f));
 
   const load = async (list: Iterable<string>) => {
     const todo = [...list].filter((file) => !files.has(file));

@@ -29,7 +29,7 @@ export function serverSpec(overrides: Partial<ServerSpec> = {}): ServerSpec {
 export function clientSpec(overrides: Partial<ClientSpec> = {}): ClientSpec {
   const name = overrides.name ?? "sensor-001";
   // deviceKey: the key lives on the device (src is adding it); false = mqtt-pki makes the key.
-  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, deviceKey: false, ...overrides } as ClientSpec;
+  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, deviceKey: false, password: false, acl: [], ...overrides } as ClientSpec;
 }
 
 export function fullSpec(overrides: Partial<Spec> = {}): Spec {
@@ -39,7 +39,7 @@ export function fullSpec(overrides: Partial<Spec> = {}): Spec {
     file: "/tmp/mqtt-pki-test/pki.yaml",
     out,
     deployDir: out,
-    defaults: { key: "ec-p256", days: 397, renewBeforeDays: 30 },
+    defaults: { key: "ec-p256", days: 397, renewBeforeDays: 30, password: false, acl: [] },
     ca: caSpec(),
     servers: [serverSpec()],
     clients: [clientSpec(), clientSpec({ name: "sensor-002", cn: "sensor-002.plant-a" })],
