@@ -12,6 +12,7 @@ import { issueCommand } from "./commands/issue.js";
 import { signCommand } from "./commands/sign.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { lintCommand } from "./commands/lint.js";
+import { exportCommand } from "./commands/export.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -35,7 +36,8 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(signCommand(ctx))
       .command(doctorCommand(ctx))
       .command(lintCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor or lint (see --help).")
+      .command(exportCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor, lint or export (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { PkiError } from "../errors.js";
 import { writeFileAtomic, exists } from "../io/files.js";
 
 /** The starter spec is the bundled example: commented, valid, and built by the tests. */
 const EXAMPLE = new URL("../../pki.example.yaml", import.meta.url);
+const SCHEMA = new URL("../../schema/pki.schema.json", import.meta.url);
 
 export interface InitOptions {
   file?: string;
@@ -16,6 +19,9 @@ export async function init(options: InitOptions = {}): Promise<string> {
   if (!options.force && (await exists(file))) {
     throw new PkiError(`${file} already exists; nothing was written`, { hint: "edit it, or pass --force to replace it with the starter" });
   }
-  await writeFileAtomic(file, await readFile(EXAMPLE, "utf8"), { mode: 0o644 });
+  // Point the editor modeline at the schema this package ships, from wherever the file is written.
+  const schema = path.relative(path.dirname(path.resolve(file)), fileURLToPath(SCHEMA)) || "pki.schema.json";
+  const text = (await readFile(EXAMPLE, "utf8")).replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${schema}`);
+  await writeFileAtomic(file, text, { mode: 0o644 });
   return file;
 }

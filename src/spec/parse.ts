@@ -3,6 +3,7 @@ import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { SpecError } from "../errors.js";
 import { formatYamlPath, SpecReader, type YamlPath } from "./reader.js";
+import { ACL_FIELDS, CA_FIELDS, CLIENT_FIELDS, DAYS_RANGE, DEFAULT_FIELDS, DEPLOY_FIELDS, keysOf, LISTENER_FIELDS, PORT_RANGE, SERVER_FIELDS, TOP_FIELDS } from "./fields.js";
 import { hasControlCharacters, topicFilterProblem, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
 import {
   ACL_ACCESS,
@@ -20,19 +21,19 @@ import {
   type SubjectFields,
 } from "./types.js";
 
-const TOP_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy"] as const;
+// Allowed keys per section come from the field table that also generates the JSON Schema.
+const TOP_KEYS = keysOf(TOP_FIELDS);
 const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
-const DEFAULT_KEYS = ["key", "days", "renewBeforeDays", "password", "acl"] as const;
-const CA_KEYS = [...SUBJECT_KEYS, "key", "days", "crlDays", "encryptKey"] as const;
-const SERVER_KEYS = [...SUBJECT_KEYS, "name", "dns", "ip", "host", "listeners", "requireCertificate",
-  "identityAsUsername", "tlsVersion", "key", "days", "user"] as const;
-const LISTENER_KEYS = ["port", "protocol", "bind", "path"] as const;
-const CLIENT_KEYS = [...SUBJECT_KEYS, "name", "key", "days", "topic", "deviceKey", "password", "acl"] as const;
-const ACL_KEYS = ["topic", "access"] as const;
-const DEPLOY_KEYS = ["dir"] as const;
+const DEFAULT_KEYS = keysOf(DEFAULT_FIELDS);
+const CA_KEYS = keysOf(CA_FIELDS);
+const SERVER_KEYS = keysOf(SERVER_FIELDS);
+const LISTENER_KEYS = keysOf(LISTENER_FIELDS);
+const CLIENT_KEYS = keysOf(CLIENT_FIELDS);
+const ACL_KEYS = keysOf(ACL_FIELDS);
+const DEPLOY_KEYS = keysOf(DEPLOY_FIELDS);
 
-const DAYS = { min: 1, max: 36500, what: "a positive number of days" };
-const PORT = { min: 1, max: 65535, what: "a TCP port" };
+const DAYS = { min: DAYS_RANGE.minimum, max: DAYS_RANGE.maximum, what: "a positive number of days" };
+const PORT = { min: PORT_RANGE.minimum, max: PORT_RANGE.maximum, what: "a TCP port" };
 
 export interface ParsedSpec {
   spec: Spec;
