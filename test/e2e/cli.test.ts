@@ -71,17 +71,21 @@ describe("a bad spec", () => {
   });
 });
 
+/** The starter is the example, with its schema modeline pointing at the shipped schema from where it was written. */
+async function expectStarter(file: string): Promise<void> {
+  const [modeline, ...rest] = (await readFile(file, "utf8")).split("\n");
+  expect(rest.join("\n")).toBe((await readFile(EXAMPLE, "utf8")).split("\n").slice(1).join("\n"));
+  const schemaPath = path.resolve(path.dirname(file), modeline.replace("# yaml-language-server: $schema=", ""));
+  expect(JSON.parse(await readFile(schemaPath, "utf8")).title).toBe("mqtt-pki spec (pki.yaml)");
+}
+
 describe("init", () => {
   test("writes the starter pki.yaml, then refuses to overwrite it without --force", async () => {
     const dir = await workDir();
     const file = path.join(dir, "pki.yaml");
     const first = await cli("init", "-f", file);
     expect(first).toMatchObject({ code: 0, err: "" });
-    // The starter is the example, with its schema modeline pointing at the shipped schema from where it was written.
-    const [modeline, ...rest] = (await readFile(file, "utf8")).split("\n");
-    expect(rest.join("\n")).toBe((await readFile(EXAMPLE, "utf8")).split("\n").slice(1).join("\n"));
-    const schemaPath = path.resolve(path.dirname(file), modeline.replace("# yaml-language-server: $schema=", ""));
-    expect(JSON.parse(await readFile(schemaPath, "utf8")).title).toBe("mqtt-pki spec (pki.yaml)");
+    await expectStarter(file);
 
     await writeFile(file, "# my own edits\n");
     const second = await cli("init", "-f", file);
@@ -92,11 +96,7 @@ describe("init", () => {
 
     const forced = await cli("init", "--force", "-f", file);
     expect(forced.code).toBe(0);
-    // The starter is the example, with its schema modeline pointing at the shipped schema from where it was written.
-    const [modeline, ...rest] = (await readFile(file, "utf8")).split("\n");
-    expect(rest.join("\n")).toBe((await readFile(EXAMPLE, "utf8")).split("\n").slice(1).join("\n"));
-    const schemaPath = path.resolve(path.dirname(file), modeline.replace("# yaml-language-server: $schema=", ""));
-    expect(JSON.parse(await readFile(schemaPath, "utf8")).title).toBe("mqtt-pki spec (pki.yaml)");
+    await expectStarter(file);
   });
 });
 
