@@ -13,6 +13,7 @@ import { signCommand } from "./commands/sign.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { lintCommand } from "./commands/lint.js";
 import { exportCommand } from "./commands/export.js";
+import { snippetsCommand } from "./commands/snippets.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -37,7 +38,8 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(doctorCommand(ctx))
       .command(lintCommand(ctx))
       .command(exportCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor, lint or export (see --help).")
+      .command(snippetsCommand(ctx))
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor, lint, export or snippets (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {

@@ -11,6 +11,8 @@ export { converge } from "./api/build.js";
 export { exportP12, defaultP12Password, P12_PASSWORD_ENV, type ExportOptions, type ExportResult, type P12PasswordSource } from "./api/export.js";
 export { buildPkcs12, type Pkcs12Input } from "./crypto/pkcs12.js";
 export { specJsonSchema } from "./spec/schema.js";
+export { snippets, type SnippetsOptions, type SnippetTexts, type SnippetFormat } from "./api/snippets.js";
+export { renderMqttJsSnippet, renderPahoSnippet, renderSnippets } from "./render/snippets.js";
 export { lint, lintSnapshot, type LintOptions, type LintReport } from "./api/lint.js";
 export type { Finding, Severity } from "./lint/findings.js";
 export { doctor, doctorServer, type DoctorOptions, type DoctorReport, type DoctorServerReport } from "./api/doctor.js";

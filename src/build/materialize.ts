@@ -11,6 +11,7 @@ import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { renderAclFile, usesAcl, usesPasswords } from "../render/access.js";
+import { renderMqttJsSnippet, renderPahoSnippet } from "../render/snippets.js";
 import { newPassword, passwdLine, passwdLineMatches } from "../crypto/mosquittoPasswd.js";
 import pLimit from "p-limit";
 import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
@@ -220,7 +221,11 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const passwords = writeAccessFiles(spec, tree, out, brokerGroup);
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
-  for (const client of spec.clients) out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
+  for (const client of spec.clients) {
+    out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
+    out.file(layout.clientMqttJs(client.name), renderMqttJsSnippet(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
+    out.file(layout.clientPaho(client.name), renderPahoSnippet(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
+  }
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);

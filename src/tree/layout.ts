@@ -36,6 +36,9 @@ export interface TreeLayout {
   passwdFile: string;
   aclFile: string;
   clientCommands(name: string): string;
+  /** Ready-to-run MQTT.js (Node) and paho-mqtt (Python) scripts for the client. */
+  clientMqttJs(name: string): string;
+  clientPaho(name: string): string;
   mosquittoDir: string;
   mosquittoConf: string;
   confDDir: string;
@@ -72,6 +75,8 @@ export function treeLayout(root: string): TreeLayout {
     passwdFile: at("mosquitto", "passwd"),
     aclFile: at("mosquitto", "acl"),
     clientCommands: (name) => at("clients", name, "commands.sh"),
+    clientMqttJs: (name) => at("clients", name, "connect.mjs"),
+    clientPaho: (name) => at("clients", name, "connect.py"),
     mosquittoDir: at("mosquitto"),
     mosquittoConf: at("mosquitto", "mosquitto.conf"),
     confDDir: at("mosquitto", "conf.d"),

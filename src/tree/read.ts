@@ -78,8 +78,8 @@ export async function readPair(certFile: string, keyFile: string, seen = new Map
   return storedPair(cert?.toString(), key?.toString());
 }
 
-async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined, commandsFile: string): Promise<StoredPair> {
-  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile, commandsFile]);
+async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined, ...scripts: string[]): Promise<StoredPair> {
+  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile, ...scripts]);
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
 
@@ -101,7 +101,7 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     readLedger(layout.state),
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
-    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(seen, layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined, layout.clientCommands(client.name))] as const)),
+    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(seen, layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined, layout.clientCommands(client.name), layout.clientMqttJs(client.name), layout.clientPaho(client.name))] as const)),
     listDir(layout.serversDir),
     listDir(layout.clientsDir),
   ]);
