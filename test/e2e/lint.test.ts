@@ -6,14 +6,10 @@
  * show that lint names what mosquitto then does. A conf built by this project lints clean and
  * starts.
  */
+import { main } from "../../src/cli.js";
 import { chmod, chown, copyFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import yargs from "yargs";
 import { lint, type LintReport } from "../../src/api/lint.js";
-import type { CommandContext } from "../../src/cli/context.js";
-import { reportError } from "../../src/cli/report.js";
-import { lintCommand } from "../../src/commands/lint.js";
-import { PkiError } from "../../src/errors.js";
 import { lookupGroupId } from "../../src/io/accounts.js";
 import type { Finding } from "../../src/lint/findings.js";
 import { freePort, makeWorkDir, removeWorkDir, requireMosquitto, run, startBroker, stopAll } from "./helpers/index.js";
@@ -124,24 +120,7 @@ function expectFinding(report: LintReport, file: string, line: number, severity:
 /** The lint command through yargs and the CLI's error reporting, wired the way main() wires every command. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const output = captureOutput();
-  const ctx: CommandContext = { output, exitCode: 0 };
-  let code: number;
-  try {
-    await yargs(argv)
-      .option("file", { alias: "f", type: "string", default: "pki.yaml", global: true })
-      .option("json", { type: "boolean", default: false, global: true })
-      .option("now", { type: "string", global: true })
-      .command(lintCommand(ctx))
-      .strict()
-      .fail((message, error) => {
-        if (error) throw error;
-        throw new PkiError(message ?? "invalid command line");
-      })
-      .parseAsync();
-    code = ctx.exitCode;
-  } catch (error) {
-    code = reportError(error, output, argv.includes("--json"));
-  }
+  const code = await main(argv, output);
   return { code, out: output.stdout(), err: output.stderr() };
 }
 

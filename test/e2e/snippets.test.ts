@@ -5,15 +5,12 @@
  * paho snippet must compile. The client's topic carries quotes, `$`, a backslash and an emoji;
  * the server allows TLS 1.2 only.
  */
+import { main } from "../../src/cli.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import yargs from "yargs";
 import { snippets } from "../../src/api/snippets.js";
 import { rotate } from "../../src/api/rotate.js";
-import { snippetsCommand } from "../../src/commands/snippets.js";
-import { reportError } from "../../src/cli/report.js";
-import type { CommandContext } from "../../src/cli/context.js";
 import { renderMqttJsSnippet } from "../../src/render/snippets.js";
 import { loadSpecFile } from "../../src/spec/load.js";
 import { type Broker, makeWorkDir, removeWorkDir, requireMosquitto, run, startBroker, stopAll } from "./helpers/index.js";
@@ -55,24 +52,7 @@ async function runMqttJs(text: string, name: string) {
 /** `mqtt-pki snippets …` through the command module with the CLI's global options (until src/cli.ts registers it). */
 async function runSnippetsCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = captureOutput();
-  const ctx: CommandContext = { output, exitCode: 0 };
-  let code: number;
-  try {
-    await yargs(argv)
-      .option("file", { alias: "f", type: "string", default: "pki.yaml", global: true })
-      .option("json", { type: "boolean", default: false, global: true })
-      .option("now", { type: "string", global: true })
-      .command(snippetsCommand(ctx))
-      .strict()
-      .fail((message, error) => {
-        if (error) throw error;
-        throw Object.assign(new Error(message), { bad: true });
-      })
-      .parseAsync();
-    code = ctx.exitCode;
-  } catch (error) {
-    code = (error as { bad?: boolean }).bad ? 2 : reportError(error, output, argv.includes("--json"));
-  }
+  const code = await main(argv, output);
   return { code, stdout: output.stdout(), stderr: output.stderr() };
 }
 

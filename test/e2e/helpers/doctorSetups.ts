@@ -13,14 +13,11 @@
  *
  * Every listener binds 127.0.0.1 on a free port; no config says `user root`.
  */
+import { main } from "../../../src/cli.js";
 import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import yargs from "yargs";
 import { build } from "../../../src/api/build.js";
 import { revoke } from "../../../src/api/revoke.js";
-import { doctorCommand } from "../../../src/commands/doctor.js";
-import { reportError } from "../../../src/cli/report.js";
-import type { CommandContext } from "../../../src/cli/context.js";
 import { lookupGroupId } from "../../../src/io/accounts.js";
 import { treeLayout, type TreeLayout } from "../../../src/tree/layout.js";
 import { freePort } from "./ports.js";
@@ -187,23 +184,6 @@ export interface CliRun {
  */
 export async function runDoctorCli(argv: string[]): Promise<CliRun> {
   const output = captureOutput();
-  const ctx: CommandContext = { output, exitCode: 0 };
-  let code: number;
-  try {
-    await yargs(argv)
-      .option("file", { alias: "f", type: "string", default: "pki.yaml", global: true })
-      .option("json", { type: "boolean", default: false, global: true })
-      .option("now", { type: "string", global: true })
-      .command(doctorCommand(ctx))
-      .strict()
-      .fail((message, error) => {
-        if (error) throw error;
-        throw Object.assign(new Error(message), { bad: true });
-      })
-      .parseAsync();
-    code = ctx.exitCode;
-  } catch (error) {
-    code = (error as { bad?: boolean }).bad ? 2 : reportError(error, output, argv.includes("--json"));
-  }
+  const code = await main(argv, output);
   return { code, stdout: output.stdout(), stderr: output.stderr() };
 }
