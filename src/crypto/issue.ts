@@ -4,7 +4,7 @@ import * as asn1 from "@peculiar/asn1-x509";
 import { x509 } from "./provider.js";
 import { CertificateBuilder, subjectRdns } from "./certBuilder.js";
 import { toPem } from "./der.js";
-import { keyIdentifier, leafExtensions, newSerialNumber, profileExtensions, subjectName, type Role } from "./profiles.js";
+import { caExtensions, keyIdentifier, leafExtensions, newSerialNumber, subjectName, type Role } from "./profiles.js";
 import type { Signer } from "./signer.js";
 import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec, SubjectFields } from "../spec/types.js";
 
@@ -54,7 +54,7 @@ export async function issueCaCert(signer: Signer, ca: CaSpec, spkiDer: Buffer, n
     publicKey: new Uint8Array(spkiDer),
     signingKey: signer.privateKey,
     signingAlgorithm: signer.signingAlgorithm,
-    extensions: profileExtensions({ role: "ca", keyAlgorithm: ca.key, subjectKeyId: keyId }),
+    extensions: caExtensions(keyId),
   }, signer.crypto);
   return { certificate, pem: certificatePem(certificate), clamped: false };
 }

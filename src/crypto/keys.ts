@@ -18,19 +18,13 @@ export async function generateKey(algorithm: KeyAlgorithm): Promise<KeyMaterial>
     const { privateKey } = algorithm === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("ec", { namedCurve: algorithm === "ec-p256" ? "P-256" : "P-384" });
     return fromPrivateKeyObject(algorithm, privateKey);
   }
-  const pair = await generateNodeKeyPair(algorithm);
+  const pair = await generateRsaKeyPair(algorithm);
   return fromPrivateKeyObject(algorithm, pair.privateKey);
 }
 
-async function generateNodeKeyPair(algorithm: KeyAlgorithm): Promise<{ privateKey: KeyObject }> {
-  switch (algorithm) {
-    case "ec-p256": return generate("ec", { namedCurve: "P-256" });
-    case "ec-p384": return generate("ec", { namedCurve: "P-384" });
-    case "rsa-2048": return generate("rsa", { modulusLength: 2048 });
-    case "rsa-3072": return generate("rsa", { modulusLength: 3072 });
-    case "rsa-4096": return generate("rsa", { modulusLength: 4096 });
-    case "ed25519": return generate("ed25519", {});
-  }
+/** RSA keys take hundreds of ms: generated on libuv's pool, so several at once use every core. */
+function generateRsaKeyPair(algorithm: "rsa-2048" | "rsa-3072" | "rsa-4096"): Promise<{ privateKey: KeyObject }> {
+  return generate("rsa", { modulusLength: Number(algorithm.slice(4)) });
 }
 
 export function fromPrivateKeyObject(algorithm: KeyAlgorithm, privateKey: KeyObject): KeyMaterial {

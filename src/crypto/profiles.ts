@@ -31,8 +31,9 @@ export function subjectName(subject: SubjectFields): x509.JsonName {
   return parts.filter(([, value]) => value !== undefined && value !== "").map(([type, value]) => ({ [type]: [value as string] }));
 }
 
+/** What a leaf profile depends on. */
 export interface ProfileInput {
-  role: Role;
+  role: "server" | "client";
   keyAlgorithm: KeyAlgorithm;
   subjectKeyId: string;
   /** Absent for a self-signed CA. */
@@ -42,28 +43,13 @@ export interface ProfileInput {
 }
 
 /** The extensions each role carries; the single place that decides what a certificate may do. */
-export function profileExtensions(input: ProfileInput): x509.Extension[] {
-  const extensions: x509.Extension[] = [];
-  if (input.role === "ca") {
-    extensions.push(new x509.BasicConstraintsExtension(true, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
-  } else {
-    extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    const rsa = input.keyAlgorithm.startsWith("rsa-");
-    const usage = x509.KeyUsageFlags.digitalSignature | (rsa && input.role === "server" ? x509.KeyUsageFlags.keyEncipherment : 0);
-    extensions.push(new x509.KeyUsagesExtension(usage, true));
-    extensions.push(new x509.ExtendedKeyUsageExtension([input.role === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth], false));
-  }
-  if (input.role === "server") {
-    const names = [
-      ...(input.dns ?? []).map((value) => ({ type: "dns" as const, value })),
-      ...(input.ip ?? []).map((value) => ({ type: "ip" as const, value })),
-    ];
-    extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
-  }
-  extensions.push(new x509.SubjectKeyIdentifierExtension(input.subjectKeyId, false));
-  if (input.authorityKeyId) extensions.push(new x509.AuthorityKeyIdentifierExtension(input.authorityKeyId, false));
-  return extensions;
+/** The CA profile: CA:TRUE and keyCertSign + cRLSign, both critical, and its key identifier. */
+export function caExtensions(subjectKeyId: string): x509.Extension[] {
+  return [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    new x509.SubjectKeyIdentifierExtension(subjectKeyId, false),
+  ];
 }
 
 /** Constant extensions per leaf profile, built once: basicConstraints, keyUsage, extendedKeyUsage. */
@@ -84,8 +70,11 @@ function fixedFor(role: "server" | "client", rsa: boolean): Buffer[] {
   return fixed;
 }
 
-/** The same profile as profileExtensions, as ASN.1 objects for the fast certificate builder. */
-export function leafExtensions(input: ProfileInput & { role: "server" | "client" }): Buffer[] {
+/**
+ * The leaf profiles, DER-encoded for the certificate builder: CA:FALSE and keyUsage (critical),
+ * serverAuth or clientAuth, the SAN for servers, and both key identifiers.
+ */
+export function leafExtensions(input: ProfileInput): Buffer[] {
   const extensions = [...fixedFor(input.role, input.keyAlgorithm.startsWith("rsa-"))];
   if (input.role === "server") {
     const names = [

@@ -1,4 +1,4 @@
-import { certFacts, certMatchesKey, type CertFacts } from "../crypto/facts.js";
+import type { CertFacts } from "../crypto/facts.js";
 import { treeLayout } from "../tree/layout.js";
 import type { Checklist } from "./result.js";
 import { sameTrust } from "./checkConf.js";

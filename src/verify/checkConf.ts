@@ -1,4 +1,4 @@
-import { certFacts, certMatchesKey, issuedBy, type CertFacts } from "../crypto/facts.js";
+import { issuedBy } from "../crypto/facts.js";
 import { certsInFile, type TrustedCas } from "./checkCertificates.js";
 import { revokedSerials } from "../state/rebuild.js";
 import { revokedBy, type Ledger } from "../state/ledger.js";

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { certFacts, type CertFacts } from "../crypto/facts.js";
+import type { CertFacts } from "../crypto/facts.js";
+import { certsInFile } from "./checkCertificates.js";
 import { isEncryptedPem } from "../crypto/keys.js";
-import { pemBlocks } from "../state/rebuild.js";
 import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, spkiPublicKeyBits } from "../crypto/der.js";
 import type { FileInfo } from "./snapshot.js";
 
@@ -20,14 +20,7 @@ export class ParseCache {
     if (file === undefined) return [];
     let found = this.certs.get(file);
     if (!found) {
-      const text = this.files.get(file)?.content?.toString() ?? "";
-      found = pemBlocks(text, "CERTIFICATE").flatMap((block) => {
-        try {
-          return [certFacts(block)];
-        } catch {
-          return [];
-        }
-      });
+      found = certsInFile(this.files.get(file)?.content);
       this.certs.set(file, found);
     }
     return found;

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { keyIdentifier, newSerialNumber, profileExtensions, subjectName } from "../../../src/crypto/profiles.js";
+import { caExtensions, keyIdentifier, leafExtensions, newSerialNumber, subjectName, type ProfileInput } from "../../../src/crypto/profiles.js";
 import { x509 } from "../../../src/crypto/provider.js";
 
 describe("newSerialNumber", () => {
@@ -64,8 +64,13 @@ describe("keyIdentifier", () => {
   });
 });
 
-describe("profileExtensions", () => {
+describe("certificate profiles (caExtensions, leafExtensions)", () => {
   const keyId = "00".repeat(20);
+
+  /** The leaf profile's DER extensions, read back with @peculiar/x509. */
+  function leaf(input: ProfileInput): x509.Extension[] {
+    return leafExtensions(input).map((der) => new x509.Extension(new Uint8Array(der)));
+  }
 
   function byOid(extensions: x509.Extension[], oid: string): x509.Extension | undefined {
     return extensions.find((ext) => ext.type === oid);
@@ -79,7 +84,7 @@ describe("profileExtensions", () => {
   const AKI = "2.5.29.35";
 
   test("CA: critical basicConstraints CA=true, critical keyCertSign|cRLSign, SKI, no AKI/EKU/SAN", () => {
-    const extensions = profileExtensions({ role: "ca", keyAlgorithm: "ec-p384", subjectKeyId: keyId });
+    const extensions = caExtensions(keyId);
     const basic = new x509.BasicConstraintsExtension(byOid(extensions, BASIC)!.rawData);
     expect(basic.ca).toBe(true);
     expect(basic.critical).toBe(true);
@@ -100,7 +105,7 @@ describe("profileExtensions", () => {
     ["client", "rsa-2048", x509.KeyUsageFlags.digitalSignature],
     ["client", "ec-p384", x509.KeyUsageFlags.digitalSignature],
   ] as const)("%s with %s: key usage %i", (role, keyAlgorithm, expected) => {
-    const extensions = profileExtensions({ role, keyAlgorithm, subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example"] });
+    const extensions = leaf({ role, keyAlgorithm, subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example"] });
     expect(new x509.KeyUsagesExtension(byOid(extensions, KEY_USAGE)!.rawData).usages).toBe(expected);
     const basic = new x509.BasicConstraintsExtension(byOid(extensions, BASIC)!.rawData);
     expect(basic.ca).toBe(false);
@@ -110,7 +115,7 @@ describe("profileExtensions", () => {
   });
 
   test("only servers carry a SAN, with DNS then IP entries", () => {
-    const server = profileExtensions({ role: "server", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example", "localhost"], ip: ["127.0.0.1", "::1"] });
+    const server = leaf({ role: "server", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example", "localhost"], ip: ["127.0.0.1", "::1"] });
     const san = new x509.SubjectAlternativeNameExtension(byOid(server, SAN)!.rawData);
     expect(san.names.toJSON()).toEqual([
       { type: "dns", value: "a.example" },
@@ -118,7 +123,7 @@ describe("profileExtensions", () => {
       { type: "ip", value: "127.0.0.1" },
       { type: "ip", value: "::1" },
     ]);
-    const client = profileExtensions({ role: "client", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example"] });
+    const client = leaf({ role: "client", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example"] });
     expect(byOid(client, SAN)).toBeUndefined();
   });
 });
