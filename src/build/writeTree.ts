@@ -161,7 +161,7 @@ async function removeAbandonedStaging(root: string): Promise<void> {
 
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
 async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
-  // Files are checked where they are written (writeFileAtomic, applyOwnership): one lstat each, not two.
+  // Files are checked where they are read or written (readSeen, renameOver, applyOwnership): one syscall each, not two.
   const paths = [root, ...content.dirs.map((dir) => dir.path)];
   for (const candidate of paths) {
     const stat = await fs.lstat(candidate).catch(() => undefined);

@@ -70,20 +70,15 @@ export interface Ownership {
  * and the file has its final mode from its first byte. Leaves an identical file untouched
  * (same bytes, same mtime) and only mends its mode and group. Returns whether it wrote.
  */
-export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, seen?: SeenFile | null, tempDir = path.dirname(file)): Promise<boolean> {
+export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
-  // `seen`: what this run already read there (null: known absent), so a fleet's untouched files cost no syscall.
-  if (seen && seen.content.equals(bytes)) {
-    if (seen.mode !== own.mode || (own.gid !== undefined && seen.gid !== own.gid)) await applyOwnership(file, own);
-    return false;
-  }
-  if (seen === undefined) await refuseLink(file);
-  const current = seen === undefined ? await readIfExists(file) : seen?.content;
+  await refuseLink(file);
+  const current = await readIfExists(file);
   if (current && current.equals(bytes)) {
     await applyOwnership(file, own);
     return false;
   }
-  const temp = temporaryName(file, tempDir);
+  const temp = temporaryName(file, path.dirname(file));
   await writeNewFile(temp, bytes, own);
   try {
     await fs.rename(temp, file);

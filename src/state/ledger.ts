@@ -54,37 +54,8 @@ export function recordOf(role: Role, name: string, facts: CertFacts, issuerFinge
   };
 }
 
-/** Adds a newly issued certificate; the holder's previous active one becomes superseded. */
-export function recordIssued(ledger: Ledger, record: IssuedRecord): Ledger {
-  if (ledger.certificates.some((known) => known.fingerprint256 === record.fingerprint256)) return ledger;
-  const certificates = ledger.certificates.map((known) =>
-    known.role === record.role && known.name === record.name && known.status === "active" ? { ...known, status: "superseded" as const } : known);
-  return { ...ledger, certificates: [...certificates, record] };
-}
-
-/** Revokes every still-valid certificate of a holder (an old one may sit on the stolen device too). */
-export function recordRevoked(ledger: Ledger, role: Role, name: string, reason: RevocationReason, now: Date): { ledger: Ledger; revoked: IssuedRecord[] } {
-  const revoked: IssuedRecord[] = [];
-  const certificates = ledger.certificates.map((known) => {
-    if (known.role !== role || known.name !== name || known.status === "revoked" || new Date(known.notAfter) <= now) return known;
-    const record = { ...known, status: "revoked" as const, revokedAt: now.toISOString(), reason };
-    revoked.push(record);
-    return record;
-  });
-  return { ledger: { ...ledger, certificates }, revoked };
-}
-
-/** Adds what the tree shows but the ledger lacks (a run killed after writing a certificate, before state.json). */
-export function reconcile(ledger: Ledger, seen: Ledger): Ledger {
-  return seen.certificates.reduce((merged, record) => recordIssued(merged, record), ledger);
-}
-
 export function digest(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
-}
-
-export function activeRecord(ledger: Ledger, role: Role, name: string): IssuedRecord | undefined {
-  return ledger.certificates.find((known) => known.role === role && known.name === name && known.status === "active");
 }
 
 export function isRevoked(ledger: Ledger, serial: string): boolean {
@@ -97,8 +68,9 @@ export function revokedBy(ledger: Ledger, issuerFingerprint: string): IssuedReco
 }
 
 /**
- * The ledger while a build changes it: same rules as the functions above, but with indexes so
- * that recording 10,000 certificates stays linear.
+ * The ledger while a build changes it, indexed so that recording 10,000 certificates stays
+ * linear: a holder's new certificate supersedes its active one; revoking covers every
+ * still-valid certificate of the holder (an old one may sit on a stolen device too).
  */
 export class LedgerBook {
   private readonly certificates: IssuedRecord[];
@@ -121,7 +93,7 @@ export class LedgerBook {
     return this.byFingerprint.has(fingerprint);
   }
 
-  /** Same as recordIssued. */
+  /** Records a newly issued (or newly found) certificate; known fingerprints are ignored. */
   issued(record: IssuedRecord): void {
     if (this.byFingerprint.has(record.fingerprint256)) return;
     const holder = `${record.role}:${record.name}`;
@@ -143,18 +115,10 @@ export class LedgerBook {
     this.certificates[index] = { ...record, ...fields };
   }
 
-  /** Same as reconcile. */
-  reconcile(seen: Ledger): void {
-    for (const record of seen.certificates) this.issued(record);
-  }
-
-  /** Same as recordRevoked. */
   revoke(role: Role, name: string, reason: RevocationReason, now: Date): void {
-    const revoked = recordRevoked({ version: 1, crlNumber: 0, certificates: this.certificates.filter((r) => r.role === role && r.name === name) }, role, name, reason, now);
-    const byFingerprint = new Map(revoked.ledger.certificates.map((r) => [r.fingerprint256, r]));
     this.certificates.forEach((record, index) => {
-      const updated = byFingerprint.get(record.fingerprint256);
-      if (updated) this.certificates[index] = updated;
+      if (record.role !== role || record.name !== name || record.status === "revoked" || new Date(record.notAfter) <= now) return;
+      this.certificates[index] = { ...record, status: "revoked", revokedAt: now.toISOString(), reason };
     });
     this.activeByHolder.delete(`${role}:${name}`);
   }

@@ -46,3 +46,17 @@ export function fullSpec(overrides: Partial<Spec> = {}): Spec {
     ...overrides,
   };
 }
+
+/** Two servers: broker (mqtts 8883 + wss 8884 /mqtt), edge (mqtts 9883 bound + wss 9443 /ws, TLS 1.2 only). */
+export function twoServerSpec(overrides: Partial<Spec> = {}): Spec {
+  return fullSpec({
+    servers: [
+      serverSpec(),
+      serverSpec({
+        name: "edge", cn: "edge.example.com", dns: ["edge.example.com"], ip: [], host: "edge.example.com", tlsVersion: "tlsv1.2",
+        listeners: [listener({ port: 9883, bind: "192.0.2.1" }), listener({ port: 9443, protocol: "websockets", path: "/ws" })],
+      }),
+    ],
+    ...overrides,
+  });
+}

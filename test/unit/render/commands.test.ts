@@ -5,21 +5,8 @@ import path from "node:path";
 import { clientFiles, mosquittoArgs, mqttxArgs, renderClientCommands } from "../../../src/render/commands.js";
 import { parseClientCommands } from "../../../src/verify/parseCommands.js";
 import type { Spec } from "../../../src/spec/types.js";
-import { clientSpec, fullSpec, listener, serverSpec } from "../helpers/specs.js";
+import { clientSpec, fullSpec, listener, serverSpec, twoServerSpec } from "../helpers/specs.js";
 
-/** Two servers: broker (mqtt 8883 + wss 8884), edge (mqtt 9883 bound, tls 1.2). */
-function twoServerSpec(overrides: Partial<Spec> = {}): Spec {
-  return fullSpec({
-    servers: [
-      serverSpec(),
-      serverSpec({
-        name: "edge", cn: "edge.example.com", dns: ["edge.example.com"], ip: [], host: "edge.example.com", tlsVersion: "tlsv1.2",
-        listeners: [listener({ port: 9883, bind: "192.0.2.1" }), listener({ port: 9443, protocol: "websockets", path: "/ws" })],
-      }),
-    ],
-    ...overrides,
-  });
-}
 
 describe("renderClientCommands", () => {
   const spec = twoServerSpec();

@@ -15,21 +15,8 @@ import {
   renderSnippets,
 } from "../../../src/render/snippets.js";
 import type { Spec } from "../../../src/spec/types.js";
-import { clientSpec, fullSpec, listener, serverSpec } from "../helpers/specs.js";
+import { clientSpec, fullSpec, listener, serverSpec, twoServerSpec } from "../helpers/specs.js";
 
-/** Two servers: broker (mqtts 8883 + wss 8884 /mqtt), edge (mqtts 9883 + wss 9443 /ws, TLS 1.2 only). */
-function twoServerSpec(overrides: Partial<Spec> = {}): Spec {
-  return fullSpec({
-    servers: [
-      serverSpec(),
-      serverSpec({
-        name: "edge", cn: "edge.example.com", dns: ["edge.example.com"], ip: [], host: "edge.example.com", tlsVersion: "tlsv1.2",
-        listeners: [listener({ port: 9883, bind: "192.0.2.1" }), listener({ port: 9443, protocol: "websockets", path: "/ws" })],
-      }),
-    ],
-    ...overrides,
-  });
-}
 
 const ALL_URLS = ["mqtts://localhost:8883", "wss://localhost:8884/mqtt", "mqtts://edge.example.com:9883", "wss://edge.example.com:9443/ws"];
 
