@@ -1,4 +1,4 @@
-import { isSeq, parseDocument, stringify, type YAMLSeq } from "yaml";
+import { isMap, isScalar, isSeq, parseDocument, stringify, type YAMLSeq } from "yaml";
 import { PkiError } from "../errors.js";
 import { parseSpec, type ParsedSpec } from "./parse.js";
 
@@ -40,35 +40,47 @@ function itemLines(client: NewClient, indent: string): string {
 }
 
 /**
- * Appends clients to the spec text without touching any existing byte: new lines go right
- * after the last item of a block-style `clients:` list (or a new list at the end). Only a
- * flow-style list (`clients: [...]`) is re-serialized. Pure: returns the new text, validated.
+ * Appends clients to the spec text without touching any byte before the list: new lines go
+ * right after the last item of a block-style `clients:` list. Any other form (no key, an empty
+ * key, a flow list) becomes a block list in place, its items kept and any comment on the key's
+ * line too. Pure: returns the new text, validated.
  */
 export function addClientsToSpec(text: string, file: string, clients: NewClient[]): { text: string; parsed: ParsedSpec } {
   refuseClashes(text, file, clients);
+  const added = clients.map((c) => itemLines(c, "  ")).join("");
   const doc = parseDocument(text);
-  const list = doc.get("clients", true);
+  const pair = isMap(doc.contents) ? doc.contents.items.find((item) => isScalar(item.key) && item.key.value === "clients") : undefined;
+  const list = pair?.value;
   let updated: string;
-  if (isSeq(list) && !list.flow && list.items.length > 0 && list.range) {
-    updated = appendToBlockList(text, list);
-  } else if (list === undefined || list === null || (isSeq(list) && !list.flow && list.items.length === 0 && !text.match(/^clients:.*\S.*$/m))) {
-    const base = text.replace(/^clients:\s*(#.*)?$\n?/m, "");
-    updated = `${base}${base.endsWith("\n") || base === "" ? "" : "\n"}clients:\n${clients.map((c) => itemLines(c, "  ")).join("")}`;
+  if (isSeq(list) && !list.flow && list.items.length > 0) {
+    updated = appendToBlockList(text, list, clients);
+  } else if (!pair || !isScalar(pair.key) || !pair.key.range) {
+    updated = `${text}${text.endsWith("\n") || text === "" ? "" : "\n"}clients:\n${added}`;
   } else {
-    for (const client of clients) (list as YAMLSeq).add(doc.createNode(Object.fromEntries(entryFields(client))));
-    updated = doc.toString({ flowCollectionPadding: false });
+    const start = pair.key.range[0];
+    // An empty value ends right after the colon; a flow list where its `]` is.
+    const empty = list === null || list === undefined || (isScalar(list) && list.value === null);
+    const end = empty ? text.indexOf(":", pair.key.range[1]) + 1 : (list as { range: [number, number, number] }).range[1];
+    const lineEnd = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
+    const kept = isSeq(list) && list.items.length > 0 ? indent(stringify(list.toJSON()), "  ") : "";
+    // Whatever followed the value on its line (a comment) stays on the `clients:` line.
+    updated = `${text.slice(0, start)}clients:${text.slice(end, lineEnd)}\n${kept}${added}${text.slice(lineEnd + 1)}`;
   }
   return { text: updated, parsed: parseSpec(updated, file) };
+}
 
-  function appendToBlockList(source: string, seq: YAMLSeq): string {
-    const firstItem = (seq.items[0] as { range?: [number, number, number] }).range![0];
-    const lineStart = source.lastIndexOf("\n", firstItem - 1) + 1;
-    const dash = source.lastIndexOf("-", firstItem);
-    const indent = " ".repeat(Math.max(0, dash - lineStart));
-    const lastEnd = seq.range![1];
-    const insertAt = source.indexOf("\n", lastEnd - 1);
-    const at = insertAt < 0 ? source.length : insertAt + 1;
-    const head = insertAt < 0 ? `${source}\n` : source.slice(0, at);
-    return head + clients.map((c) => itemLines(c, indent)).join("") + source.slice(at);
-  }
+function indent(block: string, prefix: string): string {
+  return block.split("\n").filter(Boolean).map((line) => `${prefix}${line}\n`).join("");
+}
+
+function appendToBlockList(source: string, seq: YAMLSeq, clients: NewClient[]): string {
+  const firstItem = (seq.items[0] as { range?: [number, number, number] }).range![0];
+  const lineStart = source.lastIndexOf("\n", firstItem - 1) + 1;
+  const dash = source.lastIndexOf("-", firstItem);
+  const prefix = " ".repeat(Math.max(0, dash - lineStart));
+  const lastEnd = seq.range![1];
+  const insertAt = source.indexOf("\n", lastEnd - 1);
+  const at = insertAt < 0 ? source.length : insertAt + 1;
+  const head = insertAt < 0 ? `${source}\n` : source.slice(0, at);
+  return head + clients.map((c) => itemLines(c, prefix)).join("") + source.slice(at);
 }
