@@ -2,7 +2,7 @@ import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { PkiError, TreeError } from "../errors.js";
 import { issueCrl } from "../crypto/crl.js";
-import { fingerprintOf, issueCaCert, issueClientCert, issueServerCert, type IssuedLeaf, type IssuingCa } from "../crypto/issue.js";
+import { fingerprintOf, issueCaCert, issueLeaves, type IssuingCa, type LeafRequest } from "../crypto/issue.js";
 import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
 import { parseCsr } from "../crypto/csr.js";
@@ -13,7 +13,6 @@ import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { renderAclFile, usesAcl, usesPasswords } from "../render/access.js";
 import { renderMqttJsSnippet, renderPahoSnippet } from "../render/snippets.js";
 import { newPassword, passwdLine, passwdLineMatches } from "../crypto/mosquittoPasswd.js";
-import pLimit from "p-limit";
 import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
 import { specDigest } from "../plan/specDigest.js";
 import { fromPem } from "../crypto/der.js";
@@ -23,7 +22,7 @@ import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
 import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
-import type { ClientSpec, KeyAlgorithm, ServerSpec, Spec } from "../spec/types.js";
+import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
 
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
@@ -100,14 +99,69 @@ async function decryptCaKey(keyPem: string, passphrase: PassphraseSource): Promi
   }
 }
 
-async function keyFor(plan: EntityPlan, stored: StoredPair, holder: ServerSpec | ClientSpec): Promise<KeyMaterial> {
-  const algorithm = holder.key;
-  // A device-held key: only its public half, from the CSR, ever reaches the tree.
+interface LeafEntry {
+  entry: EntityPlan;
+  holder: ServerSpec | ClientSpec;
+  stored: StoredPair;
+}
+
+interface LeafPair {
+  keyPem: string;
+  certPem: string;
+  unchanged: boolean;
+  clamped?: boolean;
+  label: string;
+}
+
+/**
+ * Key and certificate text for every leaf, in order: kept ones straight from disk, the rest
+ * issued in one go (keys made on every core). Records each issue in the ledger.
+ */
+async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previous?: LoadedCa }, out: TreeWriter, book: LedgerBook, now: Date, onProgress?: ProgressListener): Promise<LeafPair[]> {
+  const pairs: LeafPair[] = [];
+  const requests: LeafRequest[] = [];
+  const waiting: { at: number; leaf: LeafEntry; ca: LoadedCa; keyPem?: string }[] = [];
+  for (const leaf of leaves) {
+    const { entry, holder, stored } = leaf;
+    const label = `${entry.role} ${entry.name}`;
+    if (entry.action !== "create" && entry.action !== "reissue") {
+      // Kept after the full comparison: remember the pair so the next build can skip it.
+      if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
+        book.annotate(fingerprintOf(fromPem(stored.certPem)), { keyDigest: digest(stored.keyPem), specDigest: specDigest(entry.role as "server" | "client", holder) });
+      }
+      pairs.push({ keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true, label });
+      continue;
+    }
+    if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
+    const ca = entry.issuer === "previous" && cas.previous ? cas.previous : cas.current;
+    const key = existingKey(entry, stored, holder);
+    waiting.push({ at: pairs.length, leaf, ca, keyPem: key?.privateKeyPem });
+    requests.push({ ca: await ca.unlock(), role: entry.role as "server" | "client", holder, spkiDer: key?.spkiDer });
+    pairs.push({ keyPem: "", certPem: "", unchanged: false, label });
+  }
+  let done = 0;
+  const issued = await issueLeaves(requests, now, () => onProgress?.(++done, requests.length));
+  issued.forEach((leaf, i) => {
+    const { at, leaf: { entry, holder }, ca } = waiting[i];
+    const keyPem = leaf.keyPem ?? waiting[i].keyPem ?? "";
+    book.issued({
+      serial: leaf.serial, role: entry.role, name: entry.name, cn: holder.cn,
+      notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(),
+      fingerprint256: leaf.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
+      keyDigest: keyPem ? digest(keyPem) : undefined, specDigest: specDigest(entry.role as "server" | "client", holder),
+    });
+    Object.assign(pairs[at], { keyPem, certPem: leaf.pem, clamped: leaf.clamped });
+  });
+  return pairs;
+}
+
+/** The key a leaf keeps: a device-held one (only its public half, from the CSR) or, without newKey, the stored one. */
+function existingKey(plan: EntityPlan, stored: StoredPair, holder: ServerSpec | ClientSpec): KeyMaterial | undefined {
   if ("deviceKey" in holder && holder.deviceKey && stored.csrPem !== undefined) {
     const csr = parseCsr(stored.csrPem);
     return { algorithm: csr.keyAlgorithm, privateKeyPem: "", spkiDer: csr.spkiDer };
   }
-  return plan.newKey || stored.keyPem === undefined ? generateKey(algorithm) : loadPrivateKey(stored.keyPem);
+  return plan.newKey || stored.keyPem === undefined ? undefined : loadPrivateKey(stored.keyPem);
 }
 
 /** Collects planned files and folders; one place that knows the tree's modes. */
@@ -152,8 +206,6 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const book = new LedgerBook(tree.ledger ?? emptyLedger());
   for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
   const clamped: string[] = [];
-  const toIssue = [...plan.servers, ...plan.clients].filter((e) => e.action === "create" || e.action === "reissue").length;
-  let issuedCount = 0;
 
   const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
   if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
@@ -161,43 +213,21 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
 
-  /** Key and certificate text for one leaf; unchanged ones come straight from disk, untouched. */
-  const leaf = async (entry: EntityPlan, holder: ServerSpec | ClientSpec, stored: StoredPair, issue: (ca: IssuingCa, spki: Buffer) => Promise<IssuedLeaf>) => {
-    if (entry.action !== "create" && entry.action !== "reissue") {
-      // Kept after the full comparison: remember the pair so the next build can skip it.
-      if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
-        book.annotate(fingerprintOf(fromPem(stored.certPem)), { keyDigest: digest(stored.keyPem), specDigest: specDigest(entry.role as "server" | "client", holder) });
-      }
-      return { keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true };
-    }
-    const key = await keyFor(entry, stored, holder);
-    if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
-    const ca = entry.issuer === "previous" && previous ? previous : current;
-    const issued = await issue(await ca.unlock(), key.spkiDer);
-    if (issued.clamped) clamped.push(`${entry.role} ${entry.name}`);
-    onProgress?.(++issuedCount, toIssue);
-    book.issued({
-      serial: issued.serial, role: entry.role, name: entry.name, cn: holder.cn,
-      notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString(),
-      fingerprint256: issued.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
-      keyDigest: key.privateKeyPem ? digest(key.privateKeyPem) : undefined, specDigest: specDigest(entry.role as "server" | "client", holder),
-    });
-    return { keyPem: key.privateKeyPem, certPem: issued.pem, unchanged: false };
-  };
-  // Keys come from libuv's pool (RSA uses both cores); a bounded number in flight keeps memory flat.
-  const limit = pLimit(32);
-
-  const servers = await Promise.all(spec.servers.map((server, index) => limit(() => leaf(plan.servers[index], server, tree.servers.get(server.name) ?? {}, (ca, spki) => issueServerCert(ca, server, spki, now)))));
+  const leaves = [
+    ...spec.servers.map((holder, index) => ({ entry: plan.servers[index], holder, stored: tree.servers.get(holder.name) ?? {} })),
+    ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair })),
+  ];
+  const pairs = await issuePairs(leaves, { current, previous }, out, book, now, onProgress);
+  for (const pair of pairs) if (pair.clamped) clamped.push(pair.label);
   spec.servers.forEach((server, index) => {
     const serverPerms = treePermissions(brokerGroup(server.user));
-    const { keyPem, certPem, unchanged } = servers[index];
+    const { keyPem, certPem, unchanged } = pairs[index];
     out.dir(layout.serverDir(server.name), serverPerms.serverDir);
     out.file(layout.serverKey(server.name), keyPem, serverPerms.serverKey, true, unchanged);
     out.file(layout.serverCert(server.name), certPem, perms.publicFile, false, unchanged);
   });
-  const clients = await Promise.all(spec.clients.map((client, index) => limit(() => leaf(plan.clients[index], client, tree.clients.get(client.name) ?? {}, (ca, spki) => issueClientCert(ca, client, spki, now)))));
   spec.clients.forEach((client, index) => {
-    const { keyPem, certPem, unchanged } = clients[index];
+    const { keyPem, certPem, unchanged } = pairs[spec.servers.length + index];
     out.dir(layout.clientDir(client.name), perms.privateDir);
     if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
     else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);

@@ -2,12 +2,12 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import pLimit from "p-limit";
-import { applyOwnership, ensureDir, exists, fsyncDir, readIfExists, temporaryName, writeNewFile } from "../io/files.js";
+import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, temporaryName, writeNewFile } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
-import type { PlannedDir, TreeContent } from "./materialize.js";
+import type { PlannedFile, TreeContent } from "./materialize.js";
 
 /**
  * Puts the tree on disk. A tree that does not exist yet is built in a hidden sibling folder
@@ -42,22 +42,14 @@ async function writeFresh(root: string, content: TreeContent): Promise<string[]>
   return content.files.map((file) => file.path);
 }
 
+/** Folders parents first (each once), then files in phases; synchronous, see writeNewFile. */
 async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: string): Promise<string[]> {
-  // Folders level by level (parents before children), each level many at once.
-  const byDepth = new Map<number, Map<string, PlannedDir>>();
-  for (const dir of content.dirs) {
-    const depth = dir.path.split(path.sep).length;
-    if (!byDepth.has(depth)) byDepth.set(depth, new Map());
-    byDepth.get(depth)!.set(dir.path, dir);
-  }
-  const dirLimit = pLimit(32);
-  for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-    await Promise.all([...byDepth.get(depth)!.values()].map((dir) => dirLimit(() => ensureDir(dir.path, dir.own))));
-  }
+  const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
+  const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
+  for (const dir of ordered) content.fresh ? makeDir(dir.path, dir.own) : ensureDir(dir.path, dir.own);
   const written: string[] = [];
-  const tempDir = content.fresh ? undefined : await prepareTempDir(root);
-  // Archive copies first, then keys, then everything that refers to them; within a phase many files at once.
-  const limit = pLimit(32);
+  const tempDir = content.fresh ? undefined : prepareTempDir(root);
+  // Archive copies first, then keys, then everything that refers to them.
   const phases = [
     content.files.filter((file) => file.archive),
     content.files.filter((file) => !file.archive && file.isKey),
@@ -67,27 +59,11 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
     // Each phase: write everything under temporary names (or, fresh, in place) without an fsync
     // each, make it all durable at once, then rename into place. Renames stay atomic per file.
     const staged: { temp: string; file: string }[] = [];
-    const results = await Promise.all(phase.map((file) => limit(async () => {
-      if (file.mustNotReplace) await refuseReplacing(file.path, file.content, file.replaces);
-      if (content.fresh) return writeNewFile(file.path, file.content, file.own, false).then(() => true);
-      if (file.archive && (await exists(file.path))) return false;
-      const seen = content.seen?.get(file.path);
-      if (file.unchanged && !seen) return applyOwnership(file.path, file.own).then(() => false);
-      // Not read while planning (state.json, archive copies): compare with what is there now.
-      const current = seen === undefined ? await readIfExists(file.path) : seen?.content;
-      if (current && current.equals(Buffer.from(file.content))) {
-        // Read with its mode this run: nothing to do at all when that is right too.
-        if (seen && seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid)) return false;
-        return applyOwnership(file.path, file.own).then(() => false);
-      }
-      const temp = temporaryName(file.path, tempDir!);
-      await writeNewFile(temp, file.content, file.own, false);
-      staged.push({ temp, file: file.path });
-      return true;
-    })));
+    for (const file of phase) {
+      if (writeOne(file, content, tempDir, staged)) written.push(file.path);
+    }
     await makeDurable(root, content.fresh ? phase.map((file) => file.path) : staged.map((s) => s.temp));
-    for (const { temp, file } of staged) await renameOver(temp, file);
-    phase.forEach((file, i) => { if (results[i]) written.push(file.path); });
+    for (const { temp, file } of staged) renameOver(temp, file);
   }
   // Only after every archive copy is on disk does anything go away.
   for (const gone of content.removals) {
@@ -99,33 +75,68 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
   return written;
 }
 
+/** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
+function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean }, tempDir: string | undefined, staged: { temp: string; file: string }[]): boolean {
+  if (file.mustNotReplace) refuseReplacing(file.path, file.content, file.replaces);
+  if (content.fresh) {
+    writeNewFile(file.path, file.content, file.own, false);
+    return true;
+  }
+  const seen = content.seen?.get(file.path);
+  if (file.archive && (seen ?? lstatSync(file.path, { throwIfNoEntry: false }))) return false;
+  if (file.unchanged && !seen) {
+    applyOwnership(file.path, file.own);
+    return false;
+  }
+  // Not read while planning (state.json, archive copies): compare with what is there now.
+  const current = seen === undefined ? readIfPresent(file.path) : seen?.content;
+  if (current && current.equals(Buffer.from(file.content))) {
+    // Read with its mode this run: nothing to do at all when that is right too.
+    if (!(seen && seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
+    return false;
+  }
+  const temp = temporaryName(file.path, tempDir!);
+  writeNewFile(temp, file.content, file.own, false);
+  staged.push({ temp, file: file.path });
+  return true;
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 /** Replaces `file` with `temp`, refusing to replace a symlink planted meanwhile. */
-async function renameOver(temp: string, file: string): Promise<void> {
-  const stat = await fs.lstat(file).catch(() => undefined);
+function renameOver(temp: string, file: string): void {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
   if (stat?.isSymbolicLink()) {
-    await fs.rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, { hint: "replace the link with a real file and build again", path: file });
   }
-  await fs.rename(temp, file);
+  renameSync(temp, file);
 }
 
 /**
  * Temporary files go to one folder in the tree (same filesystem, so the final rename stays
  * atomic); those of runs that were killed are removed here instead of lingering beside keys.
  */
-async function prepareTempDir(root: string): Promise<string> {
+function prepareTempDir(root: string): string {
   const tempDir = path.join(root, TEMP_DIR);
-  await ensureDir(tempDir, { mode: 0o700 });
-  for (const entry of await fs.readdir(tempDir)) {
+  ensureDir(tempDir, { mode: 0o700 });
+  for (const entry of readdirSync(tempDir)) {
     const pid = Number(entry.split(".").at(-3));
-    if (!Number.isInteger(pid) || (pid !== process.pid && !isProcessAlive(pid))) await fs.rm(path.join(tempDir, entry), { force: true });
+    if (!Number.isInteger(pid) || (pid !== process.pid && !isProcessAlive(pid))) rmSync(path.join(tempDir, entry), { force: true });
   }
   return tempDir;
 }
 
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
-async function refuseReplacing(file: string, content: string, allowedPrevious?: string): Promise<void> {
-  const current = await fs.readFile(file).catch(() => undefined);
+function refuseReplacing(file: string, content: string, allowedPrevious?: string): void {
+  const current = readIfPresent(file);
   if (current && !current.equals(Buffer.from(content)) && !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))) {
     throw new TreeError(`refusing to replace the existing CA key ${file}`, {
       hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import * as asn1 from "@peculiar/asn1-x509";
 import { x509 } from "./provider.js";
-import { CertificateBuilder, subjectRdns } from "./certBuilder.js";
+import { CertificateBuilder } from "./certBuilder.js";
+import { prepareLeaves } from "./leafPool.js";
+import type { LeafJob, LeafTemplate } from "./leafTbs.js";
 import { toPem } from "./der.js";
-import { caExtensions, keyIdentifier, leafExtensions, newSerialNumber, subjectName, type Role } from "./profiles.js";
+import { caExtensions, keyIdentifier, leafTemplate, newSerialNumber, subjectName } from "./profiles.js";
 import type { Signer } from "./signer.js";
-import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec, SubjectFields } from "../spec/types.js";
+import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec } from "../spec/types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Back-date notBefore a little so a device whose clock lags the CA's still accepts a fresh cert. */
@@ -24,17 +24,6 @@ export interface IssuedCertificate {
   pem: string;
   /** True when the requested lifetime was cut to end with the CA. */
   clamped: boolean;
-}
-
-interface IssueRequest {
-  role: Role;
-  subject: SubjectFields;
-  spkiDer: Buffer;
-  keyAlgorithm: KeyAlgorithm;
-  days: number;
-  now: Date;
-  dns?: string[];
-  ip?: string[];
 }
 
 export function certificatePem(certificate: x509.X509Certificate): string {
@@ -70,18 +59,32 @@ export interface IssuedLeaf {
   clamped: boolean;
 }
 
-export function issueServerCert(ca: IssuingCa, server: ServerSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
-  return issueLeaf(ca, { role: "server", subject: server, spkiDer, keyAlgorithm: server.key, days: server.days, now, dns: server.dns, ip: server.ip });
+export async function issueServerCert(ca: IssuingCa, server: ServerSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
+  return (await issueLeaves([{ ca, role: "server", holder: server, spkiDer }], now))[0];
 }
 
-export function issueClientCert(ca: IssuingCa, client: ClientSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
-  return issueLeaf(ca, { role: "client", subject: client, spkiDer, keyAlgorithm: client.key, days: client.days, now });
+export async function issueClientCert(ca: IssuingCa, client: ClientSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
+  return (await issueLeaves([{ ca, role: "client", holder: client, spkiDer }], now))[0];
+}
+
+/** One leaf to issue: for this holder, by this CA, for its key or (spkiDer absent) a new one. */
+export interface LeafRequest {
+  ca: IssuingCa;
+  role: "server" | "client";
+  holder: ServerSpec | ClientSpec;
+  spkiDer?: Buffer;
+}
+
+export interface IssuedLeafWithKey extends IssuedLeaf {
+  /** The key made for this leaf (PKCS#8 PEM); absent when the request brought its public key. */
+  keyPem?: string;
+  spkiDer: Buffer;
 }
 
 /** Per-CA work done once: the signing builder, the issuer name, the CA's key identifier. */
 interface CaContext {
   builder: CertificateBuilder;
-  issuer: asn1.Name;
+  issuerDer: Buffer;
   authorityKeyId: string;
 }
 const caContexts = new WeakMap<IssuingCa, CaContext>();
@@ -91,7 +94,7 @@ function caContext(ca: IssuingCa): CaContext {
   if (!context) {
     context = {
       builder: new CertificateBuilder(ca.signer, ca.keyAlgorithm),
-      issuer: AsnConvert.parse(ca.certificate.subjectName.toArrayBuffer(), asn1.Name),
+      issuerDer: Buffer.from(ca.certificate.subjectName.toArrayBuffer()),
       authorityKeyId: keyIdentifier(Buffer.from(ca.certificate.publicKey.rawData)),
     };
     caContexts.set(ca, context);
@@ -103,30 +106,53 @@ export function fingerprintOf(der: Buffer): string {
   return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
 }
 
-async function issueLeaf(ca: IssuingCa, request: IssueRequest): Promise<IssuedLeaf> {
-  const context = caContext(ca);
-  const wanted = request.now.getTime() + request.days * DAY_MS;
-  const caEnd = ca.certificate.notAfter.getTime();
-  const notBefore = new Date(Math.max(request.now.getTime() - BACKDATE_MS, ca.certificate.notBefore.getTime()));
-  const notAfter = new Date(Math.min(wanted, caEnd));
-  const serial = newSerialNumber();
-  const der = await context.builder.build({
-    serialHex: serial,
-    issuer: context.issuer,
-    subject: subjectRdns(request.subject),
-    notBefore,
-    notAfter,
-    spkiDer: request.spkiDer,
-    extensions: leafExtensions({
-      role: request.role as "server" | "client",
-      keyAlgorithm: request.keyAlgorithm,
-      subjectKeyId: keyIdentifier(request.spkiDer),
-      authorityKeyId: context.authorityKeyId,
-      dns: request.dns,
-      ip: request.ip,
-    }),
+/**
+ * Issues many leaves: keys and TBSCertificates are made on every core (leafPool.ts), each is
+ * signed here through its CA's Signer as it arrives. `onIssued` hears of each one in
+ * completion order; the result keeps the order of `requests`.
+ */
+export async function issueLeaves(requests: LeafRequest[], now: Date, onIssued?: (index: number, leaf: IssuedLeafWithKey) => void): Promise<IssuedLeafWithKey[]> {
+  const templates: LeafTemplate[] = [];
+  const templateIndex = new Map<string, number>();
+  const meta: { ca: IssuingCa; clamped: boolean }[] = [];
+  const jobs: LeafJob[] = requests.map((request) => {
+    const { ca, role, holder } = request;
+    const context = caContext(ca);
+    const profile = role === "server" ? { dns: (holder as ServerSpec).dns, ip: (holder as ServerSpec).ip } : {};
+    const profileKey = JSON.stringify([context.authorityKeyId, role, holder.key.startsWith("rsa-"), profile]);
+    let template = templateIndex.get(profileKey);
+    if (template === undefined) {
+      const made = leafTemplate({ role, keyAlgorithm: holder.key, authorityKeyId: context.authorityKeyId, ...profile }, context.issuerDer, context.builder.algorithmIdDer);
+      template = templates.push({ ...made, signingKey: ca.signer.inProcess }) - 1;
+      templateIndex.set(profileKey, template);
+    }
+    const wanted = now.getTime() + holder.days * DAY_MS;
+    const caEnd = ca.certificate.notAfter.getTime();
+    meta.push({ ca, clamped: wanted > caEnd });
+    return {
+      template,
+      serialHex: newSerialNumber(),
+      // X.509 times have whole seconds; the ledger records what the certificate says.
+      notBefore: wholeSeconds(Math.max(now.getTime() - BACKDATE_MS, ca.certificate.notBefore.getTime())),
+      notAfter: wholeSeconds(Math.min(wanted, caEnd)),
+      subject: { c: holder.c, st: holder.st, l: holder.l, o: holder.o, ou: holder.ou, cn: holder.cn },
+      ...(request.spkiDer ? { spkiDer: request.spkiDer } : { generate: holder.key }),
+    };
   });
-  // X.509 times have whole seconds; record what the certificate says.
-  const seconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
-  return { pem: toPem(der, "CERTIFICATE"), serial, notBefore: seconds(notBefore), notAfter: seconds(notAfter), fingerprint256: fingerprintOf(der), clamped: wanted > caEnd };
+  const issued: IssuedLeafWithKey[] = new Array(requests.length);
+  await prepareLeaves(templates, jobs, async (index, prepared) => {
+    const { builder } = caContext(meta[index].ca);
+    const der = prepared.certDer ?? await builder.finish(prepared.tbsDer);
+    const job = jobs[index];
+    issued[index] = {
+      pem: toPem(der, "CERTIFICATE"), serial: job.serialHex, notBefore: new Date(job.notBefore), notAfter: new Date(job.notAfter),
+      fingerprint256: fingerprintOf(der), clamped: meta[index].clamped, keyPem: prepared.keyPem, spkiDer: prepared.spkiDer,
+    };
+    onIssued?.(index, issued[index]);
+  });
+  return issued;
+}
+
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
 }

@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import * as asn1 from "@peculiar/asn1-x509";
 import { extension } from "./certBuilder.js";
-import { spkiPublicKeyBits } from "./der.js";
+import { subjectKeyId, type LeafTemplate } from "./leafTbs.js";
 import { x509 } from "./provider.js";
 import type { KeyAlgorithm, SubjectFields } from "../spec/types.js";
 
@@ -20,7 +20,7 @@ export function newSerialNumber(): string {
 
 /** RFC 5280 method 1: SHA-1 of the subjectPublicKey bits. Cheaper than the library's WebCrypto round trip. */
 export function keyIdentifier(spkiDer: ArrayBuffer | Buffer): string {
-  return createHash("sha1").update(spkiPublicKeyBits(Buffer.from(spkiDer as ArrayBuffer))).digest("hex");
+  return subjectKeyId(Buffer.from(spkiDer as ArrayBuffer)).toString("hex");
 }
 
 /** Subject in DER order (C, ST, L, O, OU, CN), as @peculiar/x509's JSON name. */
@@ -90,4 +90,24 @@ export function leafExtensions(input: ProfileInput): Buffer[] {
 
 function hexBuffer(hex: string): ArrayBuffer {
   return new Uint8Array(Buffer.from(hex, "hex")).buffer;
+}
+
+/** DER of the subjectKeyIdentifier extension's OID: where a leaf's own key id goes. */
+const SKI_OID_DER = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e]);
+
+/**
+ * The leaf profile as a template for leafTbs.ts: leafExtensions encoded once with a
+ * placeholder key id, split where each leaf's own key id goes.
+ */
+export function leafTemplate(input: Omit<ProfileInput, "subjectKeyId">, issuerDer: Buffer, algorithmIdDer: Buffer): LeafTemplate {
+  const extensions = leafExtensions({ ...input, subjectKeyId: "00".repeat(20) });
+  const at = extensions.findIndex((der) => der.includes(SKI_OID_DER) && der.indexOf(SKI_OID_DER) < 4);
+  const ski = extensions[at];
+  return {
+    algorithmIdDer,
+    issuerDer,
+    extensionsBefore: extensions.slice(0, at),
+    subjectKeyIdPrefix: ski.subarray(0, ski.length - 20),
+    extensionsAfter: extensions.slice(at + 1),
+  };
 }

@@ -1,4 +1,4 @@
-import { createPrivateKey, sign as nodeSign } from "node:crypto";
+import { createPrivateKey, sign as nodeSign, type KeyObject } from "node:crypto";
 import type { KeyAlgorithm } from "../spec/types.js";
 import { defaultCrypto } from "./provider.js";
 import { fromPrivateKeyObject } from "./keys.js";
@@ -19,6 +19,17 @@ export interface Signer {
    * signature as X.509 wants it (DER for ECDSA). A remote or HSM key simply leaves it out.
    */
   readonly signDer?: (data: Buffer) => Buffer;
+  /**
+   * The same key as node:crypto holds it, with its hash: lets worker threads sign too
+   * (KeyObjects pass between threads). Only for keys held in this process, like signDer.
+   */
+  readonly inProcess?: InProcessKey;
+}
+
+export interface InProcessKey {
+  key: KeyObject;
+  /** null for Ed25519, which hashes internally. */
+  hash: string | null;
 }
 
 export function webCryptoParams(algorithm: KeyAlgorithm): { importParams: EcKeyImportParams | RsaHashedImportParams | Algorithm; signingAlgorithm: Algorithm | EcdsaParams } {
@@ -44,5 +55,5 @@ export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgori
   // The same key through node:crypto: one synchronous call instead of a WebCrypto job per
   // certificate. Only for Node's own provider: a caller-chosen provider must do its own signing.
   const signDer = (data: Buffer) => nodeSign(hash, data, { key: keyObject, dsaEncoding: "der" });
-  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { signDer } : {}) };
+  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { signDer, inProcess: { key: keyObject, hash } } : {}) };
 }

@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import { TreeError } from "../errors.js";
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, lstatSync, openSync, promises as fs, readFileSync, constants as fsConstants } from "node:fs";
+import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readFileSync, writeSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
 
 /** Bounds how many files are open at once: a fleet's tree has tens of thousands. */
@@ -75,11 +75,11 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
   await refuseLink(file);
   const current = await readIfExists(file);
   if (current && current.equals(bytes)) {
-    await applyOwnership(file, own);
+    applyOwnership(file, own);
     return false;
   }
   const temp = temporaryName(file, path.dirname(file));
-  await writeNewFile(temp, bytes, own);
+  writeNewFile(temp, bytes, own);
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -92,18 +92,29 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
 /**
  * Writes a file that must not exist yet (a temporary name, or a file inside a staging folder
  * that is renamed into place as a whole): O_EXCL + O_NOFOLLOW so nothing planted is written
- * through, owner-only mode from creation, then the final mode and group, then fsync.
+ * through, never more open than its final mode, a group handed over before the group bits
+ * are opened, then (optionally) fsync. Synchronous: for small files each thread-pool round
+ * trip costs more than the write, and a fleet's tree has tens of thousands of them.
  */
-export async function writeNewFile(file: string, content: string | Buffer, own: Ownership, durable = true): Promise<void> {
-  const handle = await fs.open(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, own.mode & 0o600);
+export function writeNewFile(file: string, content: string | Buffer, own: Ownership, durable = true): void {
+  // Created with its final mode when the umask leaves that alone and no group must come first.
+  const direct = own.gid === undefined && (own.mode & ~processUmask()) === own.mode;
+  const fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, direct ? own.mode : own.mode & 0o600);
   try {
-    await handle.writeFile(content);
-    if (own.gid !== undefined) await handle.chown(-1, own.gid);
-    await handle.chmod(own.mode);
-    if (durable) await handle.sync();
+    const bytes = typeof content === "string" ? Buffer.from(content) : content;
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    if (own.gid !== undefined) fchownSync(fd, -1, own.gid);
+    if (!direct) fchmodSync(fd, own.mode);
+    if (durable) fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
+}
+
+let umask: number | undefined;
+/** Read once: the umask only ever narrows creation modes, and nothing here changes it. */
+function processUmask(): number {
+  return (umask ??= process.umask());
 }
 
 /** A temporary name beside nothing: in `tempDir`, tagged with our PID so a later run can tell it was abandoned. */
@@ -124,20 +135,26 @@ function linkError(file: string): TreeError {
   });
 }
 
-export async function applyOwnership(file: string, own: Ownership): Promise<void> {
-  const stat = await fs.lstat(file);
+export function applyOwnership(file: string, own: Ownership): void {
+  const stat = lstatSync(file);
   if (stat.isSymbolicLink()) throw linkError(file);
-  if (own.gid !== undefined && stat.gid !== own.gid) await fs.chown(file, -1, own.gid);
-  if ((stat.mode & 0o7777) !== own.mode) await fs.chmod(file, own.mode);
+  if (own.gid !== undefined && stat.gid !== own.gid) chownSync(file, -1, own.gid);
+  if ((stat.mode & 0o7777) !== own.mode) chmodSync(file, own.mode);
 }
 
 /** Creates the directory if needed and gives it exactly this mode and group. */
-export async function ensureDir(dir: string, own: Ownership): Promise<void> {
-  // A synchronous look first: on a rebuild nearly every folder is already right.
+export function ensureDir(dir: string, own: Ownership): void {
   const stat = lstatSync(dir, { throwIfNoEntry: false });
   if (stat?.isDirectory() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid)) return;
-  await fs.mkdir(dir, { recursive: true, mode: own.mode & 0o700 });
-  await applyOwnership(dir, own);
+  if (!stat) mkdirSync(dir, { recursive: true, mode: own.mode & 0o700 });
+  applyOwnership(dir, own);
+}
+
+/** A folder that must not exist yet (inside a fresh staging tree, parents first): one mkdir, fixed up only where the umask or a group needs it. */
+export function makeDir(dir: string, own: Ownership): void {
+  mkdirSync(dir, { mode: own.mode & 0o700 });
+  if (own.gid !== undefined) chownSync(dir, -1, own.gid);
+  if ((own.mode & 0o700 & ~processUmask()) !== own.mode) chmodSync(dir, own.mode);
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

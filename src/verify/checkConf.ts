@@ -1,5 +1,5 @@
 import { issuedBy } from "../crypto/facts.js";
-import { certsInFile, type TrustedCas } from "./checkCertificates.js";
+import type { TrustedCas } from "./checkCertificates.js";
 import { revokedSerials } from "../state/rebuild.js";
 import { revokedBy, type Ledger } from "../state/ledger.js";
 import { treeLayout } from "../tree/layout.js";

@@ -1,7 +1,7 @@
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { createRequire } from "node:module";
 import * as peculiarX509 from "@peculiar/x509";
-import { issueCaCert, issueClientCert, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
+import { issueCaCert, issueClientCert, issueLeaves, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner, type Signer } from "../../../src/crypto/signer.js";
 import { certFacts, CLIENT_AUTH, issuedBy, SERVER_AUTH } from "../../../src/crypto/facts.js";
@@ -274,5 +274,32 @@ describe("IP SANs land in the certificate as written", () => {
     // Node's checkIP compares by value (a zone id cannot be in a certificate: compare without it).
     expect(node.checkIP(ip.replace(/%.*$/, ""))).toBeDefined();
     expect(certFacts(node.toString()).ip.length).toBe(1);
+  });
+});
+
+describe("issueLeaves: many at once", () => {
+  test("keys made where asked, given keys kept, order kept, serials unique, each chains to its own CA", async () => {
+    const [ca, other] = [await makeCa("ec-p256"), await makeCa("ed25519")];
+    const given = await generateKey("ec-p256");
+    const requests = Array.from({ length: 60 }, (_, i) => ({
+      ca: i % 3 === 0 ? other : ca,
+      role: (i % 10 === 0 ? "server" : "client") as "server" | "client",
+      holder: i % 10 === 0 ? serverSpec({ name: `s${i}`, cn: `s${i}.example` }) : clientSpec({ name: `c${i}` }),
+      spkiDer: i === 7 ? given.spkiDer : undefined,
+    }));
+    const seen: number[] = [];
+    const issued = await issueLeaves(requests, NOW, (index) => seen.push(index));
+    expect(seen.sort((a, b) => a - b)).toEqual(requests.map((_, i) => i));
+    expect(new Set(issued.map((leaf) => leaf.serial)).size).toBe(60);
+    issued.forEach((leaf, i) => {
+      const cert = new X509Certificate(leaf.pem);
+      expect(cert.subject).toContain(`CN=${requests[i].holder.cn}`);
+      expect(cert.verify((requests[i].ca as TestCa).node.publicKey)).toBe(true);
+      expect(cert.serialNumber.toLowerCase()).toBe(leaf.serial);
+      expect(cert.publicKey.export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
+      if (i === 7) expect(leaf.keyPem).toBeUndefined();
+      else expect(createPublicKey(leaf.keyPem!).export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
+    });
+    expect(issued[7].spkiDer.equals(given.spkiDer)).toBe(true);
   });
 });
