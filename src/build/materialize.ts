@@ -27,7 +27,8 @@ import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
   path: string;
-  content: string;
+  /** A function for text rendered only when it is written (a fleet's scripts would otherwise all sit in memory at once). */
+  content: string | (() => string);
   own: Ownership;
   /** Keys are written before anything that depends on them. */
   isKey: boolean;
@@ -172,7 +173,7 @@ class TreeWriter {
 
   constructor(readonly layout: TreeLayout) {}
 
-  file(file: string, content: string, own: Ownership, isKey = false, unchanged = false): void {
+  file(file: string, content: string | (() => string), own: Ownership, isKey = false, unchanged = false): void {
     this.files.push({ path: file, content, own, isKey, unchanged });
   }
 
@@ -252,9 +253,10 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   for (const client of spec.clients) {
-    out.file(layout.clientCommands(client.name), renderClientCommands(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
-    out.file(layout.clientMqttJs(client.name), renderMqttJsSnippet(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
-    out.file(layout.clientPaho(client.name), renderPahoSnippet(spec, client, plan.rotating, passwords.get(client.name)), perms.script);
+    const password = passwords.get(client.name);
+    out.file(layout.clientCommands(client.name), () => renderClientCommands(spec, client, plan.rotating, password), perms.script);
+    out.file(layout.clientMqttJs(client.name), () => renderMqttJsSnippet(spec, client, plan.rotating, password), perms.script);
+    out.file(layout.clientPaho(client.name), () => renderPahoSnippet(spec, client, plan.rotating, password), perms.script);
   }
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();

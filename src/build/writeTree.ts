@@ -3,7 +3,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, temporaryName, writeNewFile } from "../io/files.js";
+import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, temporaryName, writeNewFile } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
@@ -77,28 +77,34 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
 
 /** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
 function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean }, tempDir: string | undefined, staged: { temp: string; file: string }[]): boolean {
-  if (file.mustNotReplace) refuseReplacing(file.path, file.content, file.replaces);
+  const text = typeof file.content === "string" ? file.content : file.content();
+  if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
   if (content.fresh) {
-    writeNewFile(file.path, file.content, file.own, false);
+    writeNewFile(file.path, text, file.own, false);
     return true;
   }
-  const seen = content.seen?.get(file.path);
+  // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
+  const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : readSeen(file.path) ?? null;
   if (file.archive && (seen ?? lstatSync(file.path, { throwIfNoEntry: false }))) return false;
   if (file.unchanged && !seen) {
     applyOwnership(file.path, file.own);
     return false;
   }
-  // Not read while planning (state.json, archive copies): compare with what is there now.
-  const current = seen === undefined ? readIfPresent(file.path) : seen?.content;
-  if (current && current.equals(Buffer.from(file.content))) {
+  const current = seen?.content;
+  if (current && sameContent(current, text)) {
     // Read with its mode this run: nothing to do at all when that is right too.
     if (!(seen && seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
     return false;
   }
   const temp = temporaryName(file.path, tempDir!);
-  writeNewFile(temp, file.content, file.own, false);
+  writeNewFile(temp, text, file.own, false);
   staged.push({ temp, file: file.path });
   return true;
+}
+
+/** Without turning every planned string into a Buffer: lengths first, then the text. */
+function sameContent(current: Buffer, content: string): boolean {
+  return current.length === Buffer.byteLength(content) && current.toString() === content;
 }
 
 function readIfPresent(file: string): Buffer | undefined {

@@ -46,7 +46,8 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
   // Each worker gets its own copy of a CA key: OpenSSL 3 deadlocks now and then when two
   // threads sign with one shared key object (seen here as a build that hangs midway).
   const shipped = templates.map((template) => ({ ...template, signingKey: template.signingKey && { pkcs8: template.signingKey.key.export({ type: "pkcs8", format: "der" }), hash: template.signingKey.hash } }));
-  const workers = Array.from({ length: threads }, () => new Worker(workerFile, { workerData: { templates: shipped } }));
+  // Small heaps: a worker holds one batch at a time, and a fleet build must stay under its memory budget.
+  const workers = Array.from({ length: threads }, () => new Worker(workerFile, { workerData: { templates: shipped }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } }));
   let next = 0;
   let pending = 0;
   // Results are handled one batch at a time, in arrival order, even when onPrepared awaits.

@@ -78,8 +78,8 @@ export async function readPair(certFile: string, keyFile: string, seen = new Map
   return storedPair(cert?.toString(), key?.toString());
 }
 
-async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined, ...scripts: string[]): Promise<StoredPair> {
-  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile, ...scripts]);
+async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined): Promise<StoredPair> {
+  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile]);
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
 
@@ -95,15 +95,22 @@ async function listDir(dir: string): Promise<string[]> {
 export async function readTree(spec: Spec): Promise<TreeState> {
   const layout = treeLayout(spec.out);
   const seen = new Map<string, SeenFile | null>();
-  const [ca, previousCa, ledger, [crl], servers, clients, serverDirs, clientDirs] = await Promise.all([
+  const [serverDirs, clientDirs] = await Promise.all([listDir(layout.serversDir), listDir(layout.clientsDir)]);
+  // A client without a folder has no files: known absent without trying each (a first build, an added device).
+  const present = new Set(clientDirs);
+  const absentClient = (files: (string | undefined)[]): StoredPair => {
+    for (const file of files) if (file !== undefined) seen.set(file, null);
+    return storedPair(undefined, undefined);
+  };
+  // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
+  const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
+  const [ca, previousCa, ledger, [crl], servers, clients] = await Promise.all([
     readPair(layout.caCert, layout.caKey, seen),
     readPair(layout.previousCaCert, layout.previousCaKey, seen),
     readLedger(layout.state),
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
-    Promise.all(spec.clients.map(async (client) => [client.name, await readClient(seen, layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined, layout.clientCommands(client.name), layout.clientMqttJs(client.name), layout.clientPaho(client.name))] as const)),
-    listDir(layout.serversDir),
-    listDir(layout.clientsDir),
+    Promise.all(spec.clients.map(async (client) => [client.name, present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)])] as const)),
   ]);
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
