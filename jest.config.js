@@ -5,6 +5,7 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
   setupFiles: ["reflect-metadata"],
+  globalSetup: "<rootDir>/test/compile-dist.mjs",
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 60000,
 };

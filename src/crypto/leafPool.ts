@@ -29,7 +29,7 @@ export function workerCount(): number {
  */
 export async function prepareLeaves(templates: LeafTemplate[], jobs: LeafJob[], onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>): Promise<void> {
   // Under ts-jest the compiled worker does not exist: the same function then runs here.
-  const threads = jobs.length >= MIN_JOBS_FOR_WORKERS && existsSync(fileURLToPath(workerFile)) ? Math.min(workerCount(), Math.ceil(jobs.length / BATCH)) : 0;
+  const threads = worthThreads(jobs) && existsSync(fileURLToPath(workerFile)) ? Math.min(workerCount(), jobs.length) : 0;
   if (threads === 0) {
     for (let i = 0; i < jobs.length; i++) await onPrepared(i, prepareLeaf(templates[jobs[i].template], jobs[i]));
     return;
@@ -42,12 +42,19 @@ export function buffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Many cheap jobs, or a few RSA keys (hundreds of ms each). */
+function worthThreads(jobs: LeafJob[]): boolean {
+  return jobs.length >= MIN_JOBS_FOR_WORKERS || (jobs.length > 1 && jobs.some((job) => job.generate?.startsWith("rsa-")));
+}
+
 function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[], onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>): Promise<void> {
   // Each worker gets its own copy of a CA key: OpenSSL 3 deadlocks now and then when two
   // threads sign with one shared key object (seen here as a build that hangs midway).
   const shipped = templates.map((template) => ({ ...template, signingKey: template.signingKey && { pkcs8: template.signingKey.key.export({ type: "pkcs8", format: "der" }), hash: template.signingKey.hash } }));
   // Small heaps: a worker holds one batch at a time, and a fleet build must stay under its memory budget.
   const workers = Array.from({ length: threads }, () => new Worker(workerFile, { workerData: { templates: shipped }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } }));
+  // Batches small enough that every worker gets many (RSA key times vary a lot), at most BATCH.
+  const size = Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
   let next = 0;
   let pending = 0;
   // Results are handled one batch at a time, in arrival order, even when onPrepared awaits.
@@ -60,9 +67,9 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
     const feed = (worker: Worker) => {
       if (next >= jobs.length) return;
       const batch = next;
-      next += BATCH;
+      next += size;
       pending++;
-      worker.postMessage({ batch, jobs: jobs.slice(batch, batch + BATCH) });
+      worker.postMessage({ batch, jobs: jobs.slice(batch, batch + size) });
     };
     for (const worker of workers) {
       worker.on("error", fail);

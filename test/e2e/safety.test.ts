@@ -4,8 +4,7 @@
  * profile strictness, the tree lock, the encrypted CA key, and SIGKILL in the middle of
  * writes (crash safety).
  *
- * Tests that spawn the CLI run `node bin/mqtt-pki.js`, so beforeAll compiles src/ to dist/
- * once (tsc -p tsconfig.build.json) to make dist/ match src/.
+ * Tests that spawn the CLI run `node bin/mqtt-pki.js` (dist/, compiled by jest's globalSetup).
  *
  * The crash test is sized by MQTT_PKI_CRASH_CLIENTS (default 500) and MQTT_PKI_CRASH_KILLS
  * (default 30).
@@ -127,15 +126,6 @@ async function commonNameOf(certFile: string): Promise<string | undefined> {
   for (const rdn of cert.tbsCertificate.subject) for (const atv of rdn) if (atv.type === "2.5.4.3") return atv.value.toString();
   return undefined;
 }
-
-let tscOutput = "";
-
-beforeAll(async () => {
-  // dist/ may be stale while src/ is being edited: the spawned CLI must run the current source.
-  const tsc = await run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, timeoutMs: 180_000 });
-  tscOutput = tsc.stdout + tsc.stderr;
-  if (tsc.code !== 0) console.warn(`tsc -p tsconfig.build.json exited ${tsc.code} (dist/ was still emitted):\n${tscOutput}`);
-}, 200_000);
 
 afterAll(async () => {
   await stopAll();
