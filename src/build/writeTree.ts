@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, temporaryName, writeNewFile } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
@@ -85,15 +85,14 @@ function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean },
   }
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
   const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : readSeen(file.path) ?? null;
-  if (file.archive && (seen ?? lstatSync(file.path, { throwIfNoEntry: false }))) return false;
+  if (file.archive && seen) return false;
   if (file.unchanged && !seen) {
     applyOwnership(file.path, file.own);
     return false;
   }
-  const current = seen?.content;
-  if (current && sameContent(current, text)) {
+  if (seen && sameContent(seen.content, text)) {
     // Read with its mode this run: nothing to do at all when that is right too.
-    if (!(seen && seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
+    if (!(seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
     return false;
   }
   const temp = temporaryName(file.path, tempDir!);
@@ -105,15 +104,6 @@ function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean },
 /** Without turning every planned string into a Buffer: lengths first, then the text. */
 function sameContent(current: Buffer, content: string): boolean {
   return current.length === Buffer.byteLength(content) && current.toString() === content;
-}
-
-function readIfPresent(file: string): Buffer | undefined {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 /** Replaces `file` with `temp`, refusing to replace a symlink planted meanwhile. */
@@ -142,7 +132,7 @@ function prepareTempDir(root: string): string {
 
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
 function refuseReplacing(file: string, content: string, allowedPrevious?: string): void {
-  const current = readIfPresent(file);
+  const current = readSeen(file)?.content;
   if (current && !current.equals(Buffer.from(content)) && !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))) {
     throw new TreeError(`refusing to replace the existing CA key ${file}`, {
       hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",

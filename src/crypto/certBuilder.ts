@@ -1,7 +1,7 @@
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import * as asn1 from "@peculiar/asn1-x509";
 import { x509 } from "./provider.js";
-import { certificateDer } from "./leafTbs.js";
+import { certificateDer, signInProcess } from "./leafTbs.js";
 import type { Signer } from "./signer.js";
 import type { KeyAlgorithm } from "../spec/types.js";
 
@@ -48,7 +48,7 @@ export class CertificateBuilder {
 
   private async sign(data: Buffer): Promise<Buffer> {
     const { signer } = this;
-    if (signer.signDer) return signer.signDer(data);
+    if (signer.inProcess) return signInProcess(signer.inProcess, data);
     const signature = await signer.crypto.subtle.sign(signer.signingAlgorithm as EcdsaParams, signer.privateKey, new Uint8Array(data));
     if (!this.keyAlgorithm.startsWith("ec-")) return Buffer.from(signature);
     // WebCrypto gives ECDSA as r||s; X.509 wants the DER ECDSA-Sig-Value (the curve sets where r ends).

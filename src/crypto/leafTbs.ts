@@ -46,6 +46,11 @@ export interface PreparedLeaf {
   certDer?: Buffer;
 }
 
+/** A signature as X.509 wants it (DER for ECDSA) from a key held in this process. */
+export function signInProcess(signing: InProcessKey, data: Buffer): Buffer {
+  return sign(signing.hash, data, { key: signing.key, dsaEncoding: "der" });
+}
+
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
 export function certificateDer(tbsDer: Buffer, algorithmIdDer: Buffer, signature: Buffer): Buffer {
   return derSequence(tbsDer, algorithmIdDer, derBitString(signature));
@@ -96,6 +101,6 @@ export function prepareLeaf(template: LeafTemplate, job: LeafJob): PreparedLeaf 
     derTlv(0xa3, derSequence(...template.extensionsBefore, template.subjectKeyIdPrefix, subjectKeyId(spkiDer), ...template.extensionsAfter)),
   );
   const signing = template.signingKey;
-  const certDer = signing ? certificateDer(tbsDer, template.algorithmIdDer, sign(signing.hash, tbsDer, { key: signing.key, dsaEncoding: "der" })) : undefined;
+  const certDer = signing ? certificateDer(tbsDer, template.algorithmIdDer, signInProcess(signing, tbsDer)) : undefined;
   return { keyPem: key?.privateKeyPem, spkiDer, tbsDer, certDer };
 }

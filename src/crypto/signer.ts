@@ -1,4 +1,4 @@
-import { createPrivateKey, sign as nodeSign, type KeyObject } from "node:crypto";
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import type { KeyAlgorithm } from "../spec/types.js";
 import { defaultCrypto } from "./provider.js";
 import { fromPrivateKeyObject } from "./keys.js";
@@ -15,13 +15,9 @@ export interface Signer {
   /** Passed to the certificate and CRL generators. */
   readonly signingAlgorithm: Algorithm | EcdsaParams;
   /**
-   * Optional accelerator for keys held in this process: signs synchronously and returns the
-   * signature as X.509 wants it (DER for ECDSA). A remote or HSM key simply leaves it out.
-   */
-  readonly signDer?: (data: Buffer) => Buffer;
-  /**
-   * The same key as node:crypto holds it, with its hash: lets worker threads sign too
-   * (KeyObjects pass between threads). Only for keys held in this process, like signDer.
+   * Optional, for keys held in this process: the same key as node:crypto holds it, with its
+   * hash. Certificates are then signed synchronously, on worker threads too. A remote or HSM
+   * key simply leaves it out and every signature goes through `crypto.subtle`.
    */
   readonly inProcess?: InProcessKey;
 }
@@ -54,6 +50,5 @@ export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgori
   const hash = algorithm === "ed25519" ? null : algorithm === "ec-p384" ? "sha384" : "sha256";
   // The same key through node:crypto: one synchronous call instead of a WebCrypto job per
   // certificate. Only for Node's own provider: a caller-chosen provider must do its own signing.
-  const signDer = (data: Buffer) => nodeSign(hash, data, { key: keyObject, dsaEncoding: "der" });
-  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { signDer, inProcess: { key: keyObject, hash } } : {}) };
+  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { inProcess: { key: keyObject, hash } } : {}) };
 }
