@@ -2,7 +2,8 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { SpecError } from "../errors.js";
-import { formatYamlPath, SpecReader, type YamlPath } from "./reader.js";
+import { parseFast } from "./fastYaml.js";
+import { formatYamlPath, SpecReader, type YamlPath, type YamlSource } from "./reader.js";
 import { ACL_FIELDS, CA_FIELDS, CLIENT_FIELDS, DAYS_RANGE, DEFAULT_FIELDS, DEPLOY_FIELDS, keysOf, LISTENER_FIELDS, PORT_RANGE, SERVER_FIELDS, TOP_FIELDS } from "./fields.js";
 import { hasControlCharacters, topicFilterProblem, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
 import {
@@ -45,10 +46,12 @@ export interface ParsedSpec {
  * Throws SpecError listing every problem found.
  */
 export function parseSpec(text: string, file: string): ParsedSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const reader = new SpecReader(doc, lines, file);
-  for (const error of doc.errors) {
+  const locate = () => parseWithPositions(text);
+  const fast = parseFast(text);
+  const source = fast.ok ? undefined : locate();
+  const slow = source ? dataOf(source) : undefined;
+  const reader = new SpecReader(fast.ok ? fast.data : slow?.data, () => source ?? locate(), file);
+  for (const error of source?.doc.errors ?? []) {
     reader.problems.push({
       message: `YAML syntax: ${error.message.split("\n")[0]}`,
       hint: "fix the YAML syntax at this position (indentation, a missing colon, or an unclosed quote)",
@@ -56,7 +59,15 @@ export function parseSpec(text: string, file: string): ParsedSpec {
       position: reader.toPosition(error.pos[0]),
     });
   }
-  if (doc.errors.length > 0) throw new SpecError(reader.problems);
+  if (slow?.aliasError) {
+    reader.problems.push({
+      message: `YAML aliases: ${slow.aliasError}`,
+      hint: "set each anchor (`&name`) before its alias (`*name`), or write the values out instead of nesting aliases",
+      yamlPath: "(syntax)",
+      position: reader.toPosition(0),
+    });
+  }
+  if (reader.problems.length > 0) throw new SpecError(reader.problems);
   if (!reader.expectMap([], true, "version: 1\nca:\n  cn: My MQTT Root CA")) throw new SpecError(reader.problems);
 
   const spec = readSpec(reader, file);
@@ -64,6 +75,21 @@ export function parseSpec(text: string, file: string): ParsedSpec {
   checkCrossRules(reader, spec, warnings);
   if (reader.problems.length > 0) throw new SpecError(reader.problems);
   return { spec, warnings };
+}
+
+function parseWithPositions(text: string): YamlSource {
+  const lines = new LineCounter();
+  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+}
+
+/** A document with errors has no data worth reading: its errors are all there is to report. */
+function dataOf(source: YamlSource): { data?: unknown; aliasError?: string } {
+  if (source.doc.errors.length > 0) return {};
+  try {
+    return { data: source.doc.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    return { aliasError: (error as Error).message };
+  }
 }
 
 function readSpec(r: SpecReader, file: string): Spec {

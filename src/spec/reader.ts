@@ -1,4 +1,4 @@
-import { Document, isMap, isPair, isScalar, LineCounter, YAMLMap } from "yaml";
+import { isMap, isPair, isScalar, type Document, type LineCounter } from "yaml";
 import { closest, distance } from "fastest-levenshtein";
 import type { SourcePosition, SpecProblem } from "../errors.js";
 
@@ -12,32 +12,49 @@ export function formatYamlPath(path: YamlPath): string {
   }, "") || "(top level)";
 }
 
+/** The parsed YAML document and its line index: only needed to say where a problem is. */
+export interface YamlSource {
+  doc: Document;
+  lines: LineCounter;
+}
+
+type Plain = Record<string, unknown>;
+const isPlainMap = (value: unknown): value is Plain => typeof value === "object" && value !== null && !Array.isArray(value);
+
 /**
- * Reads values out of a parsed YAML document while remembering where each came from,
- * so that every problem can be reported as file:line:col plus the YAML path.
+ * Reads values out of parsed YAML data while remembering where each came from, so that
+ * every problem can be reported as file:line:col plus the YAML path. The values are plain
+ * data; the YAML document with positions is asked for only when something is reported
+ * (parsing it costs ten times more than the data, and a valid fleet spec never needs it).
  */
 export class SpecReader {
   readonly problems: SpecProblem[] = [];
+  private located?: YamlSource;
 
   constructor(
-    readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly data: unknown,
+    private readonly locate: () => YamlSource,
     private readonly file: string,
   ) {}
 
+  private get source(): YamlSource {
+    return (this.located ??= this.locate());
+  }
+
   /** Position of the value at `path` (or of its key with `atKey`), falling back to the nearest parent. */
   positionOf(path: YamlPath, atKey = false): SourcePosition {
+    const { doc } = this.source;
     for (let depth = path.length; depth >= 0; depth--) {
       const parentPath = path.slice(0, depth - 1);
       const last = path[depth - 1];
       if (atKey && depth === path.length && typeof last === "string") {
-        const parent = this.doc.getIn(parentPath, true);
+        const parent = doc.getIn(parentPath, true);
         if (isMap(parent)) {
-          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === last);
+          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === last);
           if (pair && isScalar(pair.key) && pair.key.range) return this.toPosition(pair.key.range[0]);
         }
       }
-      const node = depth === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, depth), true);
+      const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range) return this.toPosition(range[0]);
     }
@@ -46,7 +63,7 @@ export class SpecReader {
   }
 
   toPosition(offset: number): SourcePosition {
-    const { line, col } = this.lines.linePos(offset);
+    const { line, col } = this.source.lines.linePos(offset);
     return { file: this.file, line, col };
   }
 
@@ -55,10 +72,12 @@ export class SpecReader {
   }
 
   get(path: YamlPath): unknown {
-    const node = this.doc.getIn(path, true);
-    if (node === undefined || node === null) return undefined;
-    if (isScalar(node)) return node.value;
-    return node;
+    let value = this.data;
+    for (const part of path) {
+      if (typeof part === "number" ? !Array.isArray(value) : !isPlainMap(value)) return undefined;
+      value = (value as Plain)[part];
+    }
+    return value;
   }
 
   has(path: YamlPath): boolean {
@@ -67,10 +86,9 @@ export class SpecReader {
 
   /** Reports keys of the map at `path` that are not in `allowed`, suggesting the nearest allowed one. */
   checkKeys(path: YamlPath, allowed: readonly string[]): void {
-    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
-    if (!isMap(node)) return;
-    for (const item of (node as YAMLMap).items) {
-      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+    const value = this.get(path);
+    if (!isPlainMap(value)) return;
+    for (const key of Object.keys(value)) {
       if (allowed.includes(key)) continue;
       const guess = closest(key, [...allowed]);
       const near = guess && distance(key, guess) <= Math.max(2, Math.floor(key.length / 3));
@@ -85,12 +103,12 @@ export class SpecReader {
 
   /** True when `path` holds a map (reporting otherwise); absent is fine unless required. */
   expectMap(path: YamlPath, required: boolean, example: string): boolean {
-    const node = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
+    const value = this.get(path);
+    if (value === undefined || value === null) {
       if (required) this.fail(path, `missing \`${formatYamlPath(path)}\``, `add it, e.g.\n${example}`);
       return false;
     }
-    if (!isMap(node)) {
+    if (!isPlainMap(value)) {
       this.fail(path, `\`${formatYamlPath(path)}\` must be a mapping`, `write it as\n${example}`);
       return false;
     }
@@ -99,13 +117,13 @@ export class SpecReader {
 
   /** Number of items when `path` holds a sequence, else reports and returns 0. */
   sequenceLength(path: YamlPath, example: string): number {
-    const node = this.doc.getIn(path, true) as { items?: unknown[] } | undefined;
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return 0;
-    if (isMap(node) || isScalar(node) || !Array.isArray(node.items)) {
+    const value = this.get(path);
+    if (value === undefined || value === null) return 0;
+    if (!Array.isArray(value)) {
       this.fail(path, `\`${formatYamlPath(path)}\` must be a list`, `write it as\n${example}`);
       return 0;
     }
-    return node.items.length;
+    return value.length;
   }
 
   string(path: YamlPath, fallback?: string): string | undefined {
