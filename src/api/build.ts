@@ -5,8 +5,9 @@ import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
 import { materializeTree, type ProgressListener } from "../build/materialize.js";
 import { writeTree } from "../build/writeTree.js";
-import { planBuild, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
-import { readTree, type TreeState } from "../tree/read.js";
+import { planBuild, rotateKey, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
+import { readTree, type Settle, type TreeState } from "../tree/read.js";
+import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex } from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
 import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
@@ -58,17 +59,40 @@ export async function converge(options: BuildOptions, intents: Intents): Promise
   }
 }
 
-async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<{ result: BuildResult; tree: TreeState }> {
-  const tree = await readTree(spec);
+interface Planned {
+  result: BuildResult;
+  tree: TreeState;
+  stamps: { index?: StampIndex; text?: string };
+}
+
+async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<Planned> {
+  const layout = treeLayout(spec.out);
+  const stamps = readStampIndex(layout.stamps);
+  const tree = await readTree(spec, settleWithStamps(spec, stamps.index, intents, now));
   const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
-  return { result: { spec, plan, warnings: messages, written: [], confPath: treeLayout(spec.out).mosquittoConf }, tree };
+  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
+}
+
+/**
+ * Lets the stamp index spare the clients nothing touched, when the command's intents are known
+ * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
+ * and concern no CA and no revocation. Clients to be rotated are always read.
+ */
+function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: Intents, now: Date): Settle | undefined {
+  if (!index || typeof intents === "function" || intents.caRotation || intents.revoke?.length) return undefined;
+  const exclude = new Set(spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))));
+  return ({ ca, previousCa, ledger }) => {
+    const rotating = previousCa.certPem !== undefined;
+    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter((fp): fp is string => fp !== undefined);
+    return settledClients(index, spec, treeLayout(spec.out), { rotating, acceptedCas, ledger, now, exclude });
+  };
 }
 
 async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener): Promise<BuildResult> {
   // Read and plan under the lock: another run may have changed the tree until now.
-  const { result, tree } = await plan(spec, warnings, intents, now);
+  const { result, tree, stamps } = await plan(spec, warnings, intents, now);
   const messages = result.warnings;
   const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress);
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
@@ -78,6 +102,8 @@ async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now:
     }
   }
   result.written = await writeTree(spec.out, content);
+  const layout = treeLayout(spec.out);
+  await writeStampIndex(layout.stamps, await stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set()), stamps.text);
   if (content.ledger.certificates.some((record) => record.status === "revoked")) {
     for (const server of spec.servers) {
       for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {

@@ -7,12 +7,13 @@ import { fromPem } from "../crypto/der.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { buildPkcs12, MIN_PKCS12_ITERATIONS } from "../crypto/pkcs12.js";
 import { PkiError, TreeError } from "../errors.js";
+import { P12_PASSWORD_ENV } from "../io/passphrase.js";
+export { P12_PASSWORD_ENV };
 import { readIfExists, writeFileAtomic } from "../io/files.js";
 import { loadSpecFile } from "../spec/load.js";
 import { treeLayout } from "../tree/layout.js";
 
 /** Where automation puts the bundle's password; a terminal is asked instead when it is unset. */
-export const P12_PASSWORD_ENV = "MQTT_PKI_P12_PASSWORD";
 
 /** A source of the bundle's password, asked only once everything else is known to be in order. */
 export type P12PasswordSource = () => Promise<string>;

@@ -8,8 +8,8 @@ import type { Spec } from "../spec/types.js";
 
 export type { SnippetTexts } from "../render/snippets.js";
 
-export const SNIPPET_FORMATS = ["mosquitto", "mqttx", "mqttjs", "paho"] as const;
-export type SnippetFormat = (typeof SNIPPET_FORMATS)[number];
+import { SNIPPET_FORMATS, type SnippetFormat } from "./snippetFormats.js";
+export { SNIPPET_FORMATS, type SnippetFormat };
 
 export interface SnippetsOptions {
   specFile?: string;

@@ -104,6 +104,8 @@ interface LeafEntry {
   entry: EntityPlan;
   holder: ServerSpec | ClientSpec;
   stored: StoredPair;
+  /** The stamp index vouches for its files: nothing of it is planned. */
+  settled?: boolean;
 }
 
 interface LeafPair {
@@ -125,6 +127,10 @@ async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previou
   for (const leaf of leaves) {
     const { entry, holder, stored } = leaf;
     const label = `${entry.role} ${entry.name}`;
+    if (leaf.settled) {
+      pairs.push({ keyPem: "", certPem: "", unchanged: true, label });
+      continue;
+    }
     if (entry.action !== "create" && entry.action !== "reissue") {
       // Kept after the full comparison: remember the pair so the next build can skip it.
       if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
@@ -216,7 +222,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
 
   const leaves = [
     ...spec.servers.map((holder, index) => ({ entry: plan.servers[index], holder, stored: tree.servers.get(holder.name) ?? {} })),
-    ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair })),
+    ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair, settled: tree.settled?.has(holder.name) })),
   ];
   const pairs = await issuePairs(leaves, { current, previous }, out, book, now, onProgress);
   for (const pair of pairs) if (pair.clamped) clamped.push(pair.label);
@@ -228,6 +234,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     out.file(layout.serverCert(server.name), certPem, perms.publicFile, false, unchanged);
   });
   spec.clients.forEach((client, index) => {
+    if (tree.settled?.has(client.name)) return;
     const { keyPem, certPem, unchanged } = pairs[spec.servers.length + index];
     out.dir(layout.clientDir(client.name), perms.privateDir);
     if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
@@ -253,6 +260,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   for (const client of spec.clients) {
+    if (tree.settled?.has(client.name)) continue;
     const password = passwords.get(client.name);
     out.file(layout.clientCommands(client.name), () => renderClientCommands(spec, client, plan.rotating, password), perms.script);
     out.file(layout.clientMqttJs(client.name), () => renderMqttJsSnippet(spec, client, plan.rotating, password), perms.script);

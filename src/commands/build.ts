@@ -1,11 +1,12 @@
 import path from "node:path";
 import type { CommandModule } from "yargs";
-import { build, type BuildResult } from "../api/build.js";
+import type { BuildResult } from "../api/build.js";
 import { treeLayout } from "../tree/layout.js";
 import { progressBar } from "../cli/progress.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 
+const MAX_KEEP_LINES = 20;
 const MARK = { create: "+ create ", reissue: "~ reissue", keep: "= keep   ", revoke: "! revoke " } as const;
 
 function planLine(entry: EntityPlan): string {
@@ -18,7 +19,12 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
   const { spec, plan } = result;
   const rel = (file: string) => path.relative(process.cwd(), file) || ".";
   ctx.output.out(`${dryRun ? "Plan (dry run, nothing written)" : "Plan"} for ${rel(spec.out)} from ${rel(spec.file)}:`);
-  for (const entry of [plan.ca, ...plan.servers, ...plan.clients]) ctx.output.out(planLine(entry));
+  const entries = [plan.ca, ...plan.servers, ...plan.clients];
+  // A fleet's unchanged devices are one line, not ten thousand.
+  const quiet = new Set(entries.filter((entry) => entry.action === "keep" && entry.reasons.length === 0 && entry.role === "client"));
+  const summarize = quiet.size > MAX_KEEP_LINES;
+  for (const entry of entries) if (!(summarize && quiet.has(entry))) ctx.output.out(planLine(entry));
+  if (summarize) ctx.output.out(`  ${MARK.keep} ${quiet.size} clients (unchanged)`);
   for (const revocation of plan.revocations.filter((r) => r.removeFolder)) ctx.output.out(`  ! revoke   client ${revocation.name} (not in the spec; files moved to archive/)`);
   for (const warning of result.warnings) ctx.output.out(`  ! ${warning}`);
   if (dryRun) return;
@@ -44,6 +50,7 @@ export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, Com
       .option("prune", { type: "boolean", default: false, describe: "revoke and archive clients no longer in the spec" }),
     handler: async (args) => {
       const progress = progressBar(args.json);
+      const { build } = await import("../api/build.js");
       const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"], prune: args.prune, onProgress: progress.onProgress }).finally(() => progress.stop());
       if (args.json) ctx.output.out(buildJson(result));
       else printBuild(result, args["dry-run"], ctx);

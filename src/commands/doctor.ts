@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { doctor, doctorServer, type DoctorReport } from "../api/doctor.js";
+import type { DoctorReport } from "../api/doctor.js";
 import { DOCTOR_PROTOCOLS, targetUrl, type DoctorProtocol } from "../doctor/target.js";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../errors.js";
 import { TLS_VERSIONS, type TlsVersion } from "../spec/types.js";
@@ -66,6 +66,7 @@ export function doctorCommand(ctx: CommandContext): CommandModule<CommonArgs, Do
         servername: args.servername,
       };
       if (args.server) {
+        const { doctorServer } = await import("../api/doctor.js");
         const result = await doctorServer({ ...options, server: args.server });
         if (args.json) ctx.output.out(JSON.stringify(result, null, 2));
         else result.reports.forEach((report, index) => {
@@ -75,6 +76,7 @@ export function doctorCommand(ctx: CommandContext): CommandModule<CommonArgs, Do
         ctx.exitCode = result.ok ? EXIT_OK : EXIT_CHECK_FAILED;
         return;
       }
+      const { doctor } = await import("../api/doctor.js");
       const report = await doctor(options);
       if (args.json) ctx.output.out(JSON.stringify(report, null, 2));
       else printDoctorReport(report, ctx);

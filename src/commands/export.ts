@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { exportP12, P12_PASSWORD_ENV } from "../api/export.js";
+import { P12_PASSWORD_ENV } from "../io/passphrase.js";
 import { EXIT_BAD_INPUT, PkiError } from "../errors.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
@@ -21,6 +21,7 @@ export function exportCommand(ctx: CommandContext): CommandModule<CommonArgs, Ex
       if (!args.p12) {
         throw new PkiError("name the format to export: --p12 (the only one so far)", { hint: `mqtt-pki export ${args.name} --p12`, exitCode: EXIT_BAD_INPUT });
       }
+      const { exportP12 } = await import("../api/export.js");
       const result = await exportP12({ specFile: args.file, now: args.now, name: args.name, outFile: args.out });
       if (args.json) {
         ctx.output.out(JSON.stringify({ ok: true, ...result }, null, 2));

@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { init } from "../api/init.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
 export function initCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { force: boolean }> {
@@ -8,6 +7,7 @@ export function initCommand(ctx: CommandContext): CommandModule<CommonArgs, Comm
     describe: "Write a commented starter pki.yaml",
     builder: (y) => y.option("force", { type: "boolean", default: false, describe: "replace an existing file" }),
     handler: async (args) => {
+      const { init } = await import("../api/init.js");
       const file = await init({ file: args.file, force: args.force });
       if (args.json) ctx.output.out(JSON.stringify({ ok: true, file }));
       else {

@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { issue } from "../api/issue.js";
 import { KEY_ALGORITHMS } from "../spec/types.js";
 import { PkiError } from "../errors.js";
 import { buildJson, printBuild } from "./build.js";
@@ -23,6 +22,7 @@ export function issueCommand(ctx: CommandContext): CommandModule<CommonArgs, Iss
       .option("key", { type: "string", choices: [...KEY_ALGORITHMS], describe: "key type (default: defaults.key)" }) as never,
     handler: async (args) => {
       if (args.cn !== undefined && args.names.length > 1) throw new PkiError("--cn applies to one client, but several names were given", { hint: "issue them one at a time, or leave out --cn" });
+      const { issue } = await import("../api/issue.js");
       const result = await issue({
         specFile: args.file, now: args.now,
         clients: args.names.map((name) => ({ name, cn: args.cn, days: args.days, key: args.key })),

@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { lint, type LintReport } from "../api/lint.js";
+import type { LintReport } from "../api/lint.js";
 import { formatFinding } from "../lint/findings.js";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../errors.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
@@ -28,6 +28,7 @@ export function lintCommand(ctx: CommandContext): CommandModule<CommonArgs, Lint
     describe: "Check a mosquitto.conf made by hand or another tool: referenced files, certificates, keys, permissions (exit 1 on any error)",
     builder: (yargs) => yargs.positional("conf", { type: "string", demandOption: true, describe: "the mosquitto.conf the broker starts with, e.g. /etc/mosquitto/mosquitto.conf" }),
     handler: async (args) => {
+      const { lint } = await import("../api/lint.js");
       const report = await lint({ confFile: args.conf, now: args.now });
       if (args.json) ctx.output.out(JSON.stringify(report, null, 2));
       else printLintReport(report, args.conf, ctx);

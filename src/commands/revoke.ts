@@ -1,6 +1,5 @@
 import type { CommandModule } from "yargs";
-import { revoke } from "../api/revoke.js";
-import { REVOCATION_REASONS, type RevocationReason } from "../crypto/crl.js";
+import { REVOCATION_REASONS, type RevocationReason } from "../crypto/revocationReasons.js";
 import { buildJson } from "./build.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
@@ -12,6 +11,7 @@ export function revokeCommand(ctx: CommandContext): CommandModule<CommonArgs, Co
       .positional("name", { type: "string", demandOption: true, describe: "the client (or server) to revoke" })
       .option("reason", { type: "string", default: "unspecified", choices: [...REVOCATION_REASONS], describe: "CRL reason code" }) as never,
     handler: async (args) => {
+      const { revoke } = await import("../api/revoke.js");
       const result = await revoke({ specFile: args.file, now: args.now, name: args.name, reason: args.reason as RevocationReason });
       if (args.json) {
         ctx.output.out(buildJson(result));

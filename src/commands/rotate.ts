@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { rotate } from "../api/rotate.js";
 import { printBuild, buildJson } from "./build.js";
 import { progressBar } from "../cli/progress.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
@@ -27,6 +26,7 @@ export function rotateCommand(ctx: CommandContext): CommandModule<CommonArgs, Ro
     handler: async (args) => {
       const caRequested = args.names.includes("ca");
       const progress = progressBar(args.json);
+      const { rotate } = await import("../api/rotate.js");
       const result = await rotate({
         onProgress: progress.onProgress,
         specFile: args.file, now: args.now, dryRun: args["dry-run"],

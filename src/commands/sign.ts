@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { sign } from "../api/sign.js";
 import { buildJson, printBuild } from "./build.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
@@ -20,6 +19,7 @@ export function signCommand(ctx: CommandContext): CommandModule<CommonArgs, Sign
       .option("cn", { type: "string", describe: "the client's CN (default: the CSR's CN, else the name)" })
       .option("days", { type: "number", describe: "certificate lifetime (default: defaults.days)" }) as never,
     handler: async (args) => {
+      const { sign } = await import("../api/sign.js");
       const result = await sign({ specFile: args.file, now: args.now, csrFile: args.csr, name: args.name, cn: args.cn, days: args.days });
       if (args.json) {
         ctx.output.out(buildJson(result));

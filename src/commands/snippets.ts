@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
-import { SNIPPET_FORMATS, snippets, type SnippetFormat, type SnippetTexts } from "../api/snippets.js";
+import { SNIPPET_FORMATS, type SnippetFormat } from "../api/snippetFormats.js";
+import type { SnippetTexts } from "../api/snippets.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
 type Format = SnippetFormat | "all";
@@ -32,6 +33,7 @@ export function snippetsCommand(ctx: CommandContext): CommandModule<CommonArgs, 
       .positional("name", { type: "string", demandOption: true, describe: "the client, by its name in the spec" })
       .option("format", { choices: [...SNIPPET_FORMATS, "all"] as const, default: "all" as Format, describe: "which snippet to print" }),
     handler: async (args) => {
+      const { snippets } = await import("../api/snippets.js");
       const texts = await snippets({ specFile: args.file, name: args.name });
       if (args.json) {
         const picked = args.format === "all" ? texts : { [args.format]: texts[args.format] };

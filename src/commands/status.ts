@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { status, type StatusReport } from "../api/status.js";
+import type { StatusReport } from "../api/status.js";
 import { EXIT_CHECK_FAILED } from "../errors.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
@@ -25,6 +25,7 @@ export function statusCommand(ctx: CommandContext): CommandModule<CommonArgs, Co
     describe: "Show every certificate, its expiry and state; --check exits 1 when anything is expired or due for renewal",
     builder: (y) => y.option("check", { type: "boolean", default: false, describe: "exit 1 when anything is expired, missing or within defaults.renewBeforeDays" }),
     handler: async (args) => {
+      const { status } = await import("../api/status.js");
       const report = await status({ specFile: args.file, now: args.now });
       if (args.json) ctx.output.out(JSON.stringify(report, null, 2));
       else printStatus(report, ctx);

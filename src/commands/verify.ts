@@ -1,5 +1,5 @@
 import type { CommandModule } from "yargs";
-import { verify, type VerifyReport } from "../api/verify.js";
+import type { VerifyReport } from "../api/verify.js";
 import { EXIT_CHECK_FAILED, EXIT_OK } from "../errors.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 
@@ -29,6 +29,7 @@ export function verifyCommand(ctx: CommandContext): CommandModule<CommonArgs, Co
     describe: "Check certificates, keys, mosquitto.conf and client commands against each other (exit 1 on any failure)",
     builder: (y) => y.option("verbose", { type: "boolean", default: false, describe: "list every passed check, however many" }),
     handler: async (args) => {
+      const { verify } = await import("../api/verify.js");
       const report = await verify({ specFile: args.file, now: args.now });
       if (args.json) ctx.output.out(JSON.stringify(report, null, 2));
       else printReport(report, ctx, args.verbose);

@@ -4,8 +4,8 @@ import { x509 } from "./provider.js";
 import { keyIdentifier } from "./profiles.js";
 import type { IssuingCa } from "./issue.js";
 
-export const REVOCATION_REASONS = ["unspecified", "keyCompromise", "cACompromise", "affiliationChanged", "superseded", "cessationOfOperation", "privilegeWithdrawn"] as const;
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+import { REVOCATION_REASONS, type RevocationReason } from "./revocationReasons.js";
+export { REVOCATION_REASONS, type RevocationReason };
 
 export interface RevokedEntry {
   serial: string;

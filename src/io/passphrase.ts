@@ -4,6 +4,9 @@ import { PkiError } from "../errors.js";
 /** Where automation puts the CA key's passphrase; a terminal is asked instead when it is unset. */
 export const PASSPHRASE_ENV = "MQTT_PKI_CA_PASSPHRASE";
 
+/** Where automation puts the password of an exported PKCS#12 bundle. */
+export const P12_PASSWORD_ENV = "MQTT_PKI_P12_PASSWORD";
+
 /** A source of the CA passphrase, asked only when a command really has to sign. */
 export type PassphraseSource = (purpose: "unlock" | "new") => Promise<string>;
 

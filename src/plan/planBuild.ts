@@ -83,7 +83,9 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
   const context: LeafContext = { current, previous, now, rotating, ledger: tree.ledger, active, rotate: intents.rotate ?? new Map() };
 
   const servers = spec.servers.map((server) => planLeaf("server", server, tree.servers.get(server.name) ?? {}, context));
-  const clients = spec.clients.map((client) => planLeaf("client", client, tree.clients.get(client.name) ?? {}, context));
+  const clients = spec.clients.map((client) => tree.settled?.has(client.name)
+    ? { role: "client" as const, name: client.name, action: "keep" as const, newKey: false, reasons: [], issuer: "current" as const, archive: false }
+    : planLeaf("client", client, tree.clients.get(client.name) ?? {}, context));
   const revocations: Revocation[] = (intents.revoke ?? []).map((r) => ({ ...r, removeFolder: false }));
   for (const name of tree.strayClients) {
     if (intents.prune) revocations.push({ role: "client", name, reason: "cessationOfOperation", removeFolder: true });

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import path from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { yamlPackage } from "./yamlPackage.js";
 import { SpecError } from "../errors.js";
 import { parseFast } from "./fastYaml.js";
 import { formatYamlPath, SpecReader, type YamlPath, type YamlSource } from "./reader.js";
@@ -78,6 +78,7 @@ export function parseSpec(text: string, file: string): ParsedSpec {
 }
 
 function parseWithPositions(text: string): YamlSource {
+  const { LineCounter, parseDocument } = yamlPackage();
   const lines = new LineCounter();
   return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
 }

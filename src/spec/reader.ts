@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, type Document, type LineCounter } from "yaml";
+import type { Document, LineCounter } from "yaml";
+import { yamlPackage } from "./yamlPackage.js";
 import { closest, distance } from "fastest-levenshtein";
 import type { SourcePosition, SpecProblem } from "../errors.js";
 
@@ -44,6 +45,7 @@ export class SpecReader {
   /** Position of the value at `path` (or of its key with `atKey`), falling back to the nearest parent. */
   positionOf(path: YamlPath, atKey = false): SourcePosition {
     const { doc } = this.source;
+    const { isMap, isPair, isScalar } = yamlPackage();
     for (let depth = path.length; depth >= 0; depth--) {
       const parentPath = path.slice(0, depth - 1);
       const last = path[depth - 1];

@@ -18,6 +18,11 @@ export interface TreeLayout {
   crl: string;
   /** Human-readable ledger of every certificate issued (serials, fingerprints, revocations). */
   state: string;
+  /**
+   * Stamps of each client's files as last built (see tree/stamps.ts): a cache, safe to delete.
+   * Beside the tree, like its lock file: inode numbers mean nothing in a copy of the tree.
+   */
+  stamps: string;
   /** Old certificates and keys after rotation, revocation or pruning; nothing is deleted. */
   archiveDir: string;
   serversDir: string;
@@ -49,7 +54,8 @@ export interface TreeLayout {
 export const TEMP_DIR = ".tmp";
 
 export function treeLayout(root: string): TreeLayout {
-  const join = root.startsWith("/") ? path.posix.join : path.join;
+  const paths = root.startsWith("/") ? path.posix : path;
+  const join = paths.join;
   const at = (...parts: string[]) => join(root, ...parts);
   return {
     root,
@@ -61,6 +67,7 @@ export function treeLayout(root: string): TreeLayout {
     caBundle: at("ca", "bundle.crt"),
     crl: at("ca", "crl.pem"),
     state: at("state.json"),
+    stamps: join(paths.dirname(root), `.${paths.basename(root)}.stamps.json`),
     archiveDir: at("archive"),
     serversDir: at("servers"),
     serverDir: (name) => at("servers", name),

@@ -33,6 +33,8 @@ export interface TreeState {
   /** Generated MQTT passwords of clients with `password: true`, and the password file's text. */
   passwords?: Map<string, string>;
   passwdText?: string;
+  /** Clients whose files the stamp index vouches for: neither read nor planned (see tree/stamps.ts). */
+  settled?: ReadonlySet<string>;
   /** Every file read, with its mode: lets the writer skip files that are already right. */
   seen?: Map<string, SeenFile | null>;
 }
@@ -91,8 +93,11 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Reads every certificate and key the spec mentions from the output tree. */
-export async function readTree(spec: Spec): Promise<TreeState> {
+/** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
+export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string>;
+
+/** Reads every certificate and key the spec mentions from the output tree, except those of settled clients. */
+export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> {
   const layout = treeLayout(spec.out);
   const seen = new Map<string, SeenFile | null>();
   const [serverDirs, clientDirs] = await Promise.all([listDir(layout.serversDir), listDir(layout.clientsDir)]);
@@ -104,14 +109,18 @@ export async function readTree(spec: Spec): Promise<TreeState> {
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
   const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
-  const [ca, previousCa, ledger, [crl], servers, clients] = await Promise.all([
+  const [ca, previousCa, ledger, [crl], servers] = await Promise.all([
     readPair(layout.caCert, layout.caKey, seen),
     readPair(layout.previousCaCert, layout.previousCaKey, seen),
     readLedger(layout.state),
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
-    Promise.all(spec.clients.map(async (client) => [client.name, present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)])] as const)),
   ]);
+  const settled = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
+  const clients = await Promise.all(spec.clients.map(async (client) => [
+    client.name,
+    settled.has(client.name) ? storedPair(undefined, undefined) : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)]),
+  ] as const));
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
   const serverNames = new Set(spec.servers.map((server) => server.name));
@@ -126,6 +135,7 @@ export async function readTree(spec: Spec): Promise<TreeState> {
     clients: new Map(clients),
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),
     strayClients: clientDirs.filter((name) => !clientNames.has(name)),
+    settled,
     seen,
     passwords,
     passwdText: passwdText?.toString(),

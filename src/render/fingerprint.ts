@@ -1,0 +1,22 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+
+const RENDER_DIR = new URL("./", import.meta.url);
+const TEMPLATE_DIR = new URL("../../templates/", import.meta.url);
+let cached: string | undefined;
+
+/**
+ * A digest of everything that turns a spec into text: the templates and the renderers' own
+ * code. A file rendered by other code is not known to be right, however old its stamp.
+ */
+export function rendererFingerprint(): string {
+  if (cached !== undefined) return cached;
+  const hash = createHash("sha256");
+  for (const dir of [TEMPLATE_DIR, RENDER_DIR]) {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.endsWith(".map") || name.endsWith(".d.ts")) continue;
+      hash.update(name).update(readFileSync(new URL(name, dir)));
+    }
+  }
+  return (cached = hash.digest("hex"));
+}
