@@ -25,25 +25,37 @@ export interface CertFacts {
 export const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 export const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
-/** Parses one PEM certificate; throws on garbage (callers turn that into a finding). */
+/**
+ * Parses one PEM certificate; throws on garbage (callers turn that into a finding). Fields
+ * are read off the certificate when first asked for: each costs a call into OpenSSL, and
+ * verifying a fleet asks most certificates for only half of them.
+ */
 export function certFacts(pem: string | Buffer): CertFacts {
   const x509 = new X509Certificate(pem);
   const subject = parseDn(x509.subject);
-  const sans = parseSubjectAltName(x509.subjectAltName ?? "");
+  const once = <T>(read: () => T) => {
+    let value: { v: T } | undefined;
+    return () => (value ??= { v: read() }).v;
+  };
+  const sans = once(() => parseSubjectAltName(x509.subjectAltName ?? ""));
+  const issuer = once(() => parseDn(x509.issuer));
+  const keyAlgorithm = once(() => safeAlgorithm(x509.publicKey));
+  const fingerprint256 = once(() => x509.fingerprint256);
+  const serial = once(() => x509.serialNumber.toLowerCase());
   return {
     x509,
     subject,
-    issuer: parseDn(x509.issuer),
     cn: subject.CN ?? "",
-    serial: x509.serialNumber.toLowerCase(),
     notBefore: new Date(x509.validFrom),
     notAfter: new Date(x509.validTo),
     isCa: x509.ca,
-    dns: sans.dns,
-    ip: sans.ip,
     extendedKeyUsage: x509.keyUsage ?? [],
-    keyAlgorithm: safeAlgorithm(x509.publicKey),
-    fingerprint256: x509.fingerprint256,
+    get issuer() { return issuer(); },
+    get serial() { return serial(); },
+    get dns() { return sans().dns; },
+    get ip() { return sans().ip; },
+    get keyAlgorithm() { return keyAlgorithm(); },
+    get fingerprint256() { return fingerprint256(); },
   };
 }
 

@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerAvailable, workerCount } from "../io/threads.js";
 import { prepareLeaf, type LeafJob, type LeafTemplate, type PreparedLeaf } from "./leafTbs.js";
 
 /**
@@ -10,18 +8,11 @@ import { prepareLeaf, type LeafJob, type LeafTemplate, type PreparedLeaf } from 
  * part that goes to worker threads; signing stays with the caller's Signer.
  */
 
-export const WORKERS_ENV = "MQTT_PKI_WORKERS";
 /** Below this many leaves, starting threads costs more than they save. */
 const MIN_JOBS_FOR_WORKERS = 48;
 const BATCH = 64;
 
 const workerFile = new URL("./leafWorker.js", import.meta.url);
-
-/** How many worker threads: $MQTT_PKI_WORKERS, else one per core. */
-export function workerCount(): number {
-  const wanted = Number(process.env[WORKERS_ENV]);
-  return Number.isInteger(wanted) && wanted >= 1 ? wanted : availableParallelism();
-}
 
 /**
  * Prepares every job, calling `onPrepared` as results arrive (in batches, in any order), so
@@ -29,7 +20,7 @@ export function workerCount(): number {
  */
 export async function prepareLeaves(templates: LeafTemplate[], jobs: LeafJob[], onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>): Promise<void> {
   // Under ts-jest the compiled worker does not exist: the same function then runs here.
-  const threads = worthThreads(jobs) && existsSync(fileURLToPath(workerFile)) ? Math.min(workerCount(), jobs.length) : 0;
+  const threads = worthThreads(jobs) && workerAvailable(workerFile) ? Math.min(workerCount(), jobs.length) : 0;
   if (threads === 0) {
     for (let i = 0; i < jobs.length; i++) await onPrepared(i, prepareLeaf(templates[jobs[i].template], jobs[i]));
     return;

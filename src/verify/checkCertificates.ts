@@ -4,7 +4,7 @@ import { isEncryptedPem } from "../crypto/keys.js";
 import { PASSPHRASE_ENV } from "../io/passphrase.js";
 import { sanCovers } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
-import type { Checklist } from "./result.js";
+import type { CheckResult, Checklist } from "./result.js";
 import type { TreeSnapshot } from "./snapshot.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -61,6 +61,14 @@ export function certsInFile(content: Buffer | undefined): CertFacts[] {
   });
 }
 
+/** A certificate whose CN another one (`owner`) already has. */
+export function cnClash(subject: string, cn: string, owner: string): CheckResult {
+  return {
+    status: "fail", subject, message: `CN "${cn}" is also the CN of ${owner}`,
+    hint: owner === "the CA" ? "OpenSSL rejects a chain whose server and CA share a CN: give the CA its own CN" : "give each certificate its own CN and rebuild",
+  };
+}
+
 /** The CAs the tree trusts: the current one, and the retiring one during a CA rotation. */
 export interface TrustedCas {
   current?: CertFacts;
@@ -77,15 +85,20 @@ function checkCa(snapshot: TreeSnapshot, list: Checklist, subject: string, certF
   return ca;
 }
 
-/** The CA(s) and every leaf: chain, key pair, validity, role, names. Returns the trusted CAs for later checks. */
-export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: Date): TrustedCas {
+/**
+ * The CA(s) and every leaf: chain, key pair, validity, role, names. Returns the trusted CAs for
+ * later checks. Client results go to `clientList` (see api/verify.ts for why).
+ */
+export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: Date, clientList = list): TrustedCas {
   const { spec } = snapshot;
+  const global = list;
   const layout = treeLayout(spec.out);
   const ca = checkCa(snapshot, list, "CA", layout.caCert, layout.caKey, now);
   const previous = snapshot.files.has(layout.previousCaCert) ? checkCa(snapshot, list, "CA (retiring)", layout.previousCaCert, layout.previousCaKey, now) : undefined;
   const trusted = { current: ca, previous, all: [ca, previous].filter((c): c is CertFacts => c !== undefined) };
   const cns = new Map<string, string>(trusted.all.map((c) => [c.cn.toLowerCase(), "the CA"]));
   const leaf = (role: "server" | "client", name: string, certFile: string, keyFile: string, expectedCn: string, deviceKey = false) => {
+    const list = role === "client" ? clientList : global;
     const subject = `${role} ${name}`;
     const facts = loadCert(snapshot, list, subject, certFile);
     if (!facts) return undefined;
@@ -96,7 +109,7 @@ export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: 
     list.check(!facts.isCa && facts.extendedKeyUsage.includes(usage), subject, `${role} profile (CA:FALSE, ${role === "server" ? "serverAuth" : "clientAuth"})`, `certificate lacks the ${role} profile`, REBUILD);
     list.check(facts.cn === expectedCn, subject, `CN "${facts.cn}"`, `CN is "${facts.cn}", the spec says "${expectedCn}"`, REBUILD);
     const clash = cns.get(facts.cn.toLowerCase());
-    if (clash) list.fail(subject, `CN "${facts.cn}" is also the CN of ${clash}`, clash === "the CA" ? "OpenSSL rejects a chain whose server and CA share a CN: give the CA its own CN" : "give each certificate its own CN and rebuild");
+    if (clash) list.results.push(cnClash(subject, facts.cn, clash));
     cns.set(facts.cn.toLowerCase(), subject);
     return facts;
   };
@@ -107,6 +120,6 @@ export function checkCertificates(snapshot: TreeSnapshot, list: Checklist, now: 
       `SAN (${[...facts.dns, ...facts.ip].join(", ") || "empty"}) does not cover host ${server.host}; clients dialing it fail hostname verification`,
       `add ${server.host} to the server's dns or ip and run \`mqtt-pki build\``);
   }
-  for (const client of spec.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn, client.deviceKey);
+  for (const client of snapshot.clients) leaf("client", client.name, layout.clientCert(client.name), layout.clientKey(client.name), client.cn, client.deviceKey);
   return trusted;
 }

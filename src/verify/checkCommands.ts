@@ -13,7 +13,7 @@ const REBUILD = "run `mqtt-pki build` to regenerate commands.sh";
 /** Every line of every commands.sh against the listeners, the CA and the client's own files. */
 export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
   const layout = treeLayout(snapshot.spec.out);
-  for (const client of snapshot.spec.clients) {
+  for (const client of snapshot.clients) {
     const invocations = snapshot.commands.get(client.name);
     if (!invocations) {
       list.fail(`client ${client.name}`, `${layout.clientCommands(client.name)} is missing`, REBUILD);

@@ -20,11 +20,14 @@ export interface ClientInvocation {
 }
 
 const TOOLS = new Set(["mosquitto_sub", "mosquitto_pub", "mqttx"]);
+const MENTIONS_TOOL = /mosquitto_(sub|pub)|mqttx/;
 
 /** Finds every mosquitto_sub/pub and mqttx line in a shell script. */
 export function parseClientCommands(script: string): ClientInvocation[] {
   const found: ClientInvocation[] = [];
   script.split("\n").forEach((raw, index) => {
+    // Only a line that names a client can start with one; the shell parser is the slow part of verifying a fleet.
+    if (!MENTIONS_TOOL.test(raw)) return;
     const words = parse(raw.trim()).filter((word): word is string => typeof word === "string");
     if (words.length === 0 || !TOOLS.has(words[0])) return;
     found.push(readInvocation(words, index + 1));

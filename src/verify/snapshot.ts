@@ -5,7 +5,7 @@ import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
 import { ParseCache } from "./parseCache.js";
-import type { Spec } from "../spec/types.js";
+import type { ClientSpec, Spec } from "../spec/types.js";
 
 export interface FileInfo {
   content?: Buffer;
@@ -18,6 +18,8 @@ export interface FileInfo {
 /** Everything verify looks at, read once from disk so that the checks themselves are pure. */
 export interface TreeSnapshot {
   spec: Spec;
+  /** The clients this snapshot covers: all of the spec's, or one shard of a fleet (see api/verify.ts). */
+  clients: ClientSpec[];
   files: Map<string, FileInfo>;
   conf?: ParsedConf;
   commands: Map<string, ClientInvocation[]>;
@@ -41,7 +43,9 @@ export function localPath(spec: Spec, confPath: string): string {
  */
 function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
   try {
-    const stat = statSync(file);
+    // No exception for a missing file: building one costs more than the stat, and a fleet has thousands.
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat) return Promise.resolve(undefined);
     const content = withContent && stat.isFile() ? readFileSync(file) : undefined;
     return Promise.resolve({ content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() });
   } catch {
@@ -61,12 +65,15 @@ export function ancestors(file: string): string[] {
   }
 }
 
-export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
+export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clients): Promise<TreeSnapshot> {
   const layout = treeLayout(spec.out);
   const files = new Map<string, FileInfo>();
   const wanted = new Set<string>([layout.caCert, layout.caKey, layout.previousCaCert, layout.previousCaKey, layout.caBundle, layout.crl, layout.state, layout.mosquittoConf]);
   for (const server of spec.servers) [layout.serverCert(server.name), layout.serverKey(server.name)].forEach((f) => wanted.add(f));
-  for (const client of spec.clients) [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name), layout.clientPassword(client.name)].forEach((f) => wanted.add(f));
+  for (const client of clients) {
+    [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name)].forEach((f) => wanted.add(f));
+    if (client.password) wanted.add(layout.clientPassword(client.name));
+  }
   [layout.passwdFile, layout.aclFile].forEach((f) => wanted.add(f));
 
   const load = async (list: Iterable<string>) => {
@@ -79,7 +86,7 @@ export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
   const confText = files.get(layout.mosquittoConf)?.content?.toString();
   const conf = confText === undefined ? undefined : parseMosquittoConf(confText, layout.mosquittoConf);
   const commands = new Map<string, ClientInvocation[]>();
-  for (const client of spec.clients) {
+  for (const client of clients) {
     const text = files.get(layout.clientCommands(client.name))?.content?.toString();
     if (text !== undefined) commands.set(client.name, parseClientCommands(text));
   }
@@ -105,5 +112,5 @@ export async function takeSnapshot(spec: Spec): Promise<TreeSnapshot> {
     const account = lookupAccount(server.user);
     if (account) accounts.set(server.user, account);
   }
-  return { spec, files, conf, commands, accounts, parsed: new ParseCache(files) };
+  return { spec, clients, files, conf, commands, accounts, parsed: new ParseCache(files) };
 }

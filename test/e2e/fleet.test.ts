@@ -7,7 +7,7 @@
  * `npm run bench`, not here.
  */
 import { X509Certificate } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { build } from "../../src/index.js";
@@ -74,6 +74,24 @@ test(`${FLEET} clients from the CLI: serials unique in the ledger and the certif
   const verified = await cli(["verify", "--json", "-f", spec.specFile]);
   expect(JSON.parse(verified.stdout).ok).toBe(true);
 }, 300_000);
+
+test("verify in shards on worker threads reports exactly what one thread reports, including a CN clash across shards", async () => {
+  const spec = await writeSpec(await workDir("shards"), { clients: names(2400) });
+  const built = await cli(["build", "-f", spec.specFile]);
+  expect(built.code).toBe(0);
+  // dev-02000 (second shard) gets dev-00005's certificate (first shard); dev-01500's commands.sh a wrong port.
+  await writeFile(spec.layout.clientCert("dev-02000"), await readFile(spec.layout.clientCert("dev-00005")));
+  const commands = spec.layout.clientCommands("dev-01500");
+  await writeFile(commands, (await readFile(commands, "utf8")).replace(`-p ${spec.mqttPort} `, "-p 1 "));
+
+  const oneThread = await cli(["verify", "--json", "-f", spec.specFile], { MQTT_PKI_WORKERS: "1" });
+  const shards = await cli(["verify", "--json", "-f", spec.specFile], { MQTT_PKI_WORKERS: "2" });
+  expect(oneThread.code).toBe(1);
+  expect(shards.code).toBe(1);
+  const fails = (stdout: string) => (JSON.parse(stdout) as { checks: { status: string; subject: string; message: string }[] }).checks.filter((c) => c.status === "fail").map((c) => `${c.subject}: ${c.message}`);
+  expect(fails(shards.stdout)).toEqual(expect.arrayContaining(['client dev-02000: CN "dev-00005" is also the CN of client dev-00005', expect.stringMatching(/^client dev-01500 \(commands\.sh:\d+\): /)]));
+  expect(shards.stdout).toBe(oneThread.stdout);
+}, 120_000);
 
 /** Every file under `root` with its mode and, for text that is not key material, its content with `dir` masked. */
 async function treeShape(spec: WrittenSpec): Promise<Map<string, string>> {
