@@ -4,7 +4,8 @@ import { x509 } from "../crypto/provider.js";
 import { loadSpecFile } from "../spec/load.js";
 import { planBuild, type EntityPlan } from "../plan/planBuild.js";
 import { isRevoked } from "../state/ledger.js";
-import { ledgerFromTree, pemBlocks } from "../state/rebuild.js";
+import { ledgerFromTree } from "../state/rebuild.js";
+import { pemBlocks } from "../crypto/der.js";
 import { readTree } from "../tree/read.js";
 import type { Role } from "../crypto/profiles.js";
 

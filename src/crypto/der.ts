@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** The two DER wrappers the certificate builder needs around parts that are already encoded. */
 
 function encodeLength(length: number): Buffer {
@@ -96,4 +98,15 @@ export function ecPkcs8PublicKeyBits(pkcs8: Buffer): Buffer | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/** SHA-256 of a certificate's DER, as OpenSSL and Node print it (upper-case hex, colon-separated). */
+export function fingerprintOf(der: Buffer): string {
+  return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
+}
+
+/** Splits a PEM file holding several certificates or CRLs into its blocks. */
+export function pemBlocks(text: string, label: string): string[] {
+  const pattern = new RegExp(`-----BEGIN ${label}-----[\\s\\S]*?-----END ${label}-----`, "g");
+  return text.match(pattern) ?? [];
 }

@@ -19,6 +19,8 @@ export interface CertFacts {
   ip: string[];
   extendedKeyUsage: string[];
   keyAlgorithm: KeyAlgorithm | "unknown";
+  /** The certified public key, made once (a CA's is asked for by every leaf it signed). */
+  publicKey: KeyObject;
   fingerprint256: string;
 }
 
@@ -39,7 +41,8 @@ export function certFacts(pem: string | Buffer): CertFacts {
   };
   const sans = once(() => parseSubjectAltName(x509.subjectAltName ?? ""));
   const issuer = once(() => parseDn(x509.issuer));
-  const keyAlgorithm = once(() => safeAlgorithm(x509.publicKey));
+  const publicKey = once(() => x509.publicKey);
+  const keyAlgorithm = once(() => safeAlgorithm(publicKey()));
   const fingerprint256 = once(() => x509.fingerprint256);
   const serial = once(() => x509.serialNumber.toLowerCase());
   return {
@@ -55,6 +58,7 @@ export function certFacts(pem: string | Buffer): CertFacts {
     get dns() { return sans().dns; },
     get ip() { return sans().ip; },
     get keyAlgorithm() { return keyAlgorithm(); },
+    get publicKey() { return publicKey(); },
     get fingerprint256() { return fingerprint256(); },
   };
 }
@@ -92,7 +96,7 @@ function parseSubjectAltName(text: string): { dns: string[]; ip: string[] } {
 export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer | { key: string | Buffer; passphrase: string }): boolean {
   try {
     const mine = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
-    return mine.equals(facts.x509.publicKey.export({ type: "spki", format: "der" }));
+    return mine.equals(facts.publicKey.export({ type: "spki", format: "der" }));
   } catch {
     return false;
   }
@@ -100,5 +104,5 @@ export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer | { key
 
 /** Whether `issuer` signed `cert` (names chain and the signature verifies). */
 export function issuedBy(cert: CertFacts, issuer: CertFacts): boolean {
-  return cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.x509.publicKey);
+  return cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.publicKey);
 }

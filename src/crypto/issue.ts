@@ -3,7 +3,8 @@ import { x509 } from "./provider.js";
 import { CertificateBuilder } from "./certBuilder.js";
 import { prepareLeaves } from "./leafPool.js";
 import type { LeafJob, LeafTemplate } from "./leafTbs.js";
-import { toPem } from "./der.js";
+import { fingerprintOf, toPem } from "./der.js";
+export { fingerprintOf };
 import { caExtensions, keyIdentifier, leafTemplate, newSerialNumber, subjectName } from "./profiles.js";
 import type { Signer } from "./signer.js";
 import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec } from "../spec/types.js";
@@ -102,9 +103,6 @@ function caContext(ca: IssuingCa): CaContext {
   return context;
 }
 
-export function fingerprintOf(der: Buffer): string {
-  return createHash("sha256").update(der).digest("hex").toUpperCase().match(/../g)!.join(":");
-}
 
 /**
  * Issues many leaves: keys and TBSCertificates are made on every core (leafPool.ts), each is

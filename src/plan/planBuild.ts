@@ -2,7 +2,7 @@ import { TreeError } from "../errors.js";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { algorithmOf, isEncryptedPem } from "../crypto/keys.js";
-import { fingerprintOf } from "../crypto/issue.js";
+import { fingerprintOf } from "../crypto/der.js";
 import { fromPem } from "../crypto/der.js";
 import { specDigest } from "./specDigest.js";
 import { parseCsr } from "../crypto/csr.js";

@@ -1,27 +1,11 @@
-import { x509 } from "../crypto/provider.js";
-import { fingerprintOf } from "../crypto/issue.js";
-import { fromPem } from "../crypto/der.js";
-
-function pemFingerprint(pem: string): string {
-  return fingerprintOf(fromPem(pem));
-}
+import { fingerprintOf, fromPem } from "../crypto/der.js";
+import { revokedSerials } from "../crypto/crlSerials.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
 import { emptyLedger, LedgerBook, recordOf, type IssuedRecord, type Ledger } from "./ledger.js";
 import type { TreeState } from "../tree/read.js";
 
-/** Splits a PEM file holding several certificates or CRLs into its blocks. */
-export function pemBlocks(text: string, label: string): string[] {
-  const pattern = new RegExp(`-----BEGIN ${label}-----[\\s\\S]*?-----END ${label}-----`, "g");
-  return text.match(pattern) ?? [];
-}
-
-/** Serial numbers (lower-case hex) listed in every CRL of a crl.pem. */
-export function revokedSerials(crlPem: string | undefined): Set<string> {
-  const serials = new Set<string>();
-  for (const block of pemBlocks(crlPem ?? "", "X509 CRL")) {
-    for (const entry of new x509.X509Crl(block).entries) serials.add(entry.serialNumber.toLowerCase());
-  }
-  return serials;
+function pemFingerprint(pem: string): string {
+  return fingerprintOf(fromPem(pem));
 }
 
 /**

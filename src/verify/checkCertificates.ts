@@ -1,5 +1,5 @@
 import { certFacts, certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { pemBlocks } from "../state/rebuild.js";
+import { pemBlocks } from "../crypto/der.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { PASSPHRASE_ENV } from "../io/passphrase.js";
 import { sanCovers } from "../spec/rules.js";

@@ -1,6 +1,5 @@
 import { issuedBy } from "../crypto/facts.js";
 import type { TrustedCas } from "./checkCertificates.js";
-import { revokedSerials } from "../state/rebuild.js";
 import { revokedBy, type Ledger } from "../state/ledger.js";
 import { treeLayout } from "../tree/layout.js";
 import { readObstacle } from "./access.js";
@@ -108,7 +107,7 @@ function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: strin
   if (protocol === "websockets") {
     list.warn(subject, WEBSOCKETS_CRL_GAP, "close this websockets listener (remove it from the spec), or cut revoked devices off for good with `mqtt-pki rotate ca`");
   }
-  const listed = revokedSerials(snapshot.files.get(localPath(snapshot.spec, crlfile))?.content?.toString());
+  const listed = snapshot.revoked.get(localPath(snapshot.spec, crlfile)) ?? new Set<string>();
   const missing = revoked.filter((r) => !listed.has(r.serial));
   list.check(missing.length === 0, subject, `crlfile lists all ${revoked.length} revoked certificate(s)`, `crlfile lacks ${missing.map((r) => r.name).join(", ")}`, "run `mqtt-pki build` to regenerate ca/crl.pem");
 }

@@ -25,6 +25,8 @@ export interface TreeSnapshot {
   commands: Map<string, ClientInvocation[]>;
   /** The broker accounts that exist on this machine, by name. */
   accounts: Map<string, Account>;
+  /** Serials listed by each CRL file mosquitto.conf names. */
+  revoked: Map<string, Set<string>>;
   /** Parsed certificates and keys, each file at most once. */
   parsed: ParseCache;
 }
@@ -112,5 +114,14 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
     const account = lookupAccount(server.user);
     if (account) accounts.set(server.user, account);
   }
-  return { spec, clients, files, conf, commands, accounts, parsed: new ParseCache(files) };
+  return { spec, clients, files, conf, commands, accounts, revoked: await crlSerials(spec, conf, files), parsed: new ParseCache(files) };
+}
+
+/** Every CRL the conf names, read into serials; the CRL parser is loaded only when there is one. */
+async function crlSerials(spec: Spec, conf: ParsedConf | undefined, files: Map<string, FileInfo>): Promise<Map<string, Set<string>>> {
+  const named = [conf?.global.get("crlfile"), ...(conf?.listeners ?? []).map((listener) => listener.options.get("crlfile"))];
+  const crls = [...new Set(named.flatMap((option) => (option ? [localPath(spec, option.value)] : [])))].filter((file) => files.get(file)?.content);
+  if (crls.length === 0) return new Map();
+  const { revokedSerials } = await import("../crypto/crlSerials.js");
+  return new Map(crls.map((file) => [file, revokedSerials(files.get(file)!.content!.toString())]));
 }
