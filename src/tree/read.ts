@@ -93,6 +93,9 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
+/** What a settled client's entry holds: nothing read, nothing to parse. */
+const SETTLED: StoredPair = Object.freeze({});
+
 /** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
 export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string>;
 
@@ -119,7 +122,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   const settled = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
   const clients = await Promise.all(spec.clients.map(async (client) => [
     client.name,
-    settled.has(client.name) ? storedPair(undefined, undefined) : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)]),
+    settled.has(client.name) ? SETTLED : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)]),
   ] as const));
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
