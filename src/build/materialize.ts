@@ -57,6 +57,7 @@ export interface TreeContent {
   ledger: Ledger;
   /** What the build read from disk, so that writing can skip what is already right. */
   seen: TreeState["seen"];
+  absentDirs?: TreeState["absentDirs"];
 }
 
 /** Resolves a broker account to the group its key file is shared with (undefined: no such account here). */
@@ -269,7 +270,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
-  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen };
+  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen, absentDirs: tree.absentDirs };
 }
 
 /**

@@ -84,7 +84,7 @@ function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean },
     return true;
   }
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
-  const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : readSeen(file.path) ?? null;
+  const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : content.absentDirs?.has(path.dirname(file.path)) ? null : readSeen(file.path) ?? null;
   if (file.archive && seen) return false;
   if (file.unchanged && !seen) {
     applyOwnership(file.path, file.own);

@@ -35,6 +35,8 @@ export interface TreeState {
   passwdText?: string;
   /** Clients whose files the stamp index vouches for: neither read nor planned (see tree/stamps.ts). */
   settled?: ReadonlySet<string>;
+  /** Client folders that do not exist: none of their files needs opening to know it is absent. */
+  absentDirs?: ReadonlySet<string>;
   /** Every file read, with its mode: lets the writer skip files that are already right. */
   seen?: Map<string, SeenFile | null>;
 }
@@ -93,7 +95,7 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** What a settled client's entry holds: nothing read, nothing to parse. */
+/** What a settled or absent client's entry holds: nothing read, nothing to parse. */
 const SETTLED: StoredPair = Object.freeze({});
 
 /** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
@@ -106,9 +108,10 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   const [serverDirs, clientDirs] = await Promise.all([listDir(layout.serversDir), listDir(layout.clientsDir)]);
   // A client without a folder has no files: known absent without trying each (a first build, an added device).
   const present = new Set(clientDirs);
-  const absentClient = (files: (string | undefined)[]): StoredPair => {
-    for (const file of files) if (file !== undefined) seen.set(file, null);
-    return storedPair(undefined, undefined);
+  const absentDirs = new Set<string>();
+  const absentClient = (name: string): StoredPair => {
+    absentDirs.add(layout.clientDir(name));
+    return SETTLED;
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
   const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
@@ -122,7 +125,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   const settled = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
   const clients = await Promise.all(spec.clients.map(async (client) => [
     client.name,
-    settled.has(client.name) ? SETTLED : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient([...clientFiles(client)]),
+    settled.has(client.name) ? SETTLED : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient(client.name),
   ] as const));
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
@@ -139,6 +142,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),
     strayClients: clientDirs.filter((name) => !clientNames.has(name)),
     settled,
+    absentDirs,
     seen,
     passwords,
     passwdText: passwdText?.toString(),
