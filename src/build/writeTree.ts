@@ -56,15 +56,17 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
     content.files.filter((file) => !file.archive && !file.isKey),
   ];
   for (const phase of phases) {
-    // Each phase: write everything under temporary names (or, fresh, in place) without an fsync
-    // each, make it all durable at once, then rename into place. Renames stay atomic per file.
+    // Each phase: write everything under temporary names without an fsync each, make it all
+    // durable at once, then rename into place; renames stay atomic per file. (Fresh: in place.)
     const staged: { temp: string; file: string }[] = [];
     for (const file of phase) {
       if (writeOne(file, content, tempDir, staged)) written.push(file.path);
     }
-    await makeDurable(root, content.fresh ? phase.map((file) => file.path) : staged.map((s) => s.temp));
+    if (!content.fresh) await makeDurable(root, staged.map((s) => s.temp));
     for (const { temp, file } of staged) renameOver(temp, file);
   }
+  // A fresh tree is invisible until its folder is renamed into place: one flush for all of it.
+  if (content.fresh) await makeDurable(root, content.files.map((file) => file.path));
   // Only after every archive copy is on disk does anything go away.
   for (const gone of content.removals) {
     if (await exists(gone)) {

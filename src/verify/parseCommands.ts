@@ -22,17 +22,42 @@ export interface ClientInvocation {
 const TOOLS = new Set(["mosquitto_sub", "mosquitto_pub", "mqttx"]);
 const MENTIONS_TOOL = /mosquitto_(sub|pub)|mqttx/;
 
-/** Finds every mosquitto_sub/pub and mqttx line in a shell script. */
-export function parseClientCommands(script: string): ClientInvocation[] {
+/**
+ * Finds every mosquitto_sub/pub and mqttx line in a shell script. With the client's `name`,
+ * lines are split once per shape: the generated lines of a fleet differ only by the name.
+ */
+export function parseClientCommands(script: string, name?: string): ClientInvocation[] {
   const found: ClientInvocation[] = [];
   script.split("\n").forEach((raw, index) => {
     // Only a line that names a client can start with one; the shell parser is the slow part of verifying a fleet.
     if (!MENTIONS_TOOL.test(raw)) return;
-    const words = parse(raw.trim()).filter((word): word is string => typeof word === "string");
+    const words = splitLine(raw.trim(), name);
     if (words.length === 0 || !TOOLS.has(words[0])) return;
     found.push(readInvocation(words, index + 1));
   });
   return found;
+}
+
+const PLACEHOLDER = "mqtt-pki-client-name";
+const shapes = new Map<string, string[]>();
+const MAX_SHAPES = 10_000;
+
+/**
+ * The line's words as the shell reads them. A client name is file-safe (letters, digits, . _ -),
+ * so swapping it for a placeholder of the same kind changes no word boundary, quote or escape,
+ * except after `$` (a variable name); lines with `$`, or already holding the placeholder, are
+ * split as they are.
+ */
+function splitLine(line: string, name: string | undefined): string[] {
+  const words = (text: string) => parse(text).filter((word): word is string => typeof word === "string");
+  if (!name || line.includes("$") || line.includes(PLACEHOLDER) || !line.includes(name)) return words(line);
+  const shape = line.split(name).join(PLACEHOLDER);
+  let cached = shapes.get(shape);
+  if (!cached) {
+    cached = words(shape);
+    if (shapes.size < MAX_SHAPES) shapes.set(shape, cached);
+  }
+  return cached.map((word) => word.split(PLACEHOLDER).join(name));
 }
 
 function readInvocation(argv: string[], line: number): ClientInvocation {

@@ -90,7 +90,7 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
   const commands = new Map<string, ClientInvocation[]>();
   for (const client of clients) {
     const text = files.get(layout.clientCommands(client.name))?.content?.toString();
-    if (text !== undefined) commands.set(client.name, parseClientCommands(text));
+    if (text !== undefined) commands.set(client.name, parseClientCommands(text, client.name));
   }
 
   // Second pass: whatever the conf and the commands point at, plus the folders on the way.

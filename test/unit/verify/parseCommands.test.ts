@@ -87,4 +87,18 @@ describe("parseClientCommands", () => {
     expect(bare.caFile).toBeUndefined();
     expect(bare.topic).toBeUndefined();
   });
+
+  test("splitting a line once per shape (the client's name swapped out) reads every line as splitting it directly does", () => {
+    const lines = (name: string) => [
+      `mosquitto_sub -h h -p 1 --cafile /t/ca.crt --cert /t/clients/${name}/client.crt --key /t/clients/${name}/client.key -t mqtt-pki/${name}/hello -C 1 -W 30 &`,
+      `mosquitto_pub -h h -p 1 -t "x/${name}" -m 'hello from ${name}' -u ${name}x\\${name} -P "${name}"'${name}'`,
+      `mqttx pub -h h -p 2 -l wss --cert "/t/${name} dir/c.crt" -m '${name}'"'"'s' -t ${name}${name}`,
+      `mosquitto_pub -t $${name} -m \${name} -u mqtt-pki-client-name`,
+    ].join("\n");
+    for (const name of ["a", "aa", "sensor-001", "x.y_z", "e", "mqtt-pki-client"]) {
+      expect(parseClientCommands(lines(name), name)).toEqual(parseClientCommands(lines(name)));
+      // A second client of the same shape comes from the cache and still gets its own name back.
+      expect(parseClientCommands(lines(`${name}2`), `${name}2`)).toEqual(parseClientCommands(lines(`${name}2`)));
+    }
+  });
 });
