@@ -12,6 +12,7 @@ import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { renderAclFile, usesAcl, usesPasswords } from "../render/access.js";
 import { renderMqttJsSnippet, renderPahoSnippet } from "../render/snippets.js";
+import { ShapeRenderer } from "../render/byShape.js";
 import { newPassword, passwdLine, passwdLineMatches } from "../crypto/mosquittoPasswd.js";
 import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
 import { specDigest } from "../plan/specDigest.js";
@@ -260,12 +261,15 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const passwords = writeAccessFiles(spec, tree, out, brokerGroup);
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
+  const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined, rotating: plan.rotating }));
   for (const client of spec.clients) {
     if (tree.settled?.has(client.name)) continue;
     const password = passwords.get(client.name);
-    out.file(layout.clientCommands(client.name), () => renderClientCommands(spec, client, plan.rotating, password), perms.script);
-    out.file(layout.clientMqttJs(client.name), () => renderMqttJsSnippet(spec, client, plan.rotating, password), perms.script);
-    out.file(layout.clientPaho(client.name), () => renderPahoSnippet(spec, client, plan.rotating, password), perms.script);
+    // A password is the client's own: those scripts are rendered one by one.
+    const render = (kind: string, text: (client: ClientSpec) => string) => () => (password === undefined ? shapes.render(kind, client, text) : text(client));
+    out.file(layout.clientCommands(client.name), render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)), perms.script);
+    out.file(layout.clientMqttJs(client.name), render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)), perms.script);
+    out.file(layout.clientPaho(client.name), render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)), perms.script);
   }
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
