@@ -171,7 +171,8 @@ async function removeAbandonedStaging(root: string): Promise<void> {
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
 async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
   // Files are checked where they are read or written (readSeen, renameOver, applyOwnership): one syscall each, not two.
-  const paths = [root, ...content.dirs.map((dir) => dir.path)];
+  // Under a root that does not exist yet there is nothing to check (a fresh tree is built in a staging folder).
+  const paths = (await exists(root)) ? [root, ...content.dirs.map((dir) => dir.path)] : [];
   for (const candidate of paths) {
     const stat = await fs.lstat(candidate).catch(() => undefined);
     if (stat?.isSymbolicLink()) {
