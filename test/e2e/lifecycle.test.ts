@@ -5,7 +5,7 @@
  * on real time; `now` is only used for status checks that connect to nothing.
  */
 import { createHash } from "node:crypto";
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mqtt from "mqtt";
 import { parse as parseYaml } from "yaml";
@@ -411,6 +411,38 @@ describe("idempotence and status", () => {
     }
     // status and --check only read.
     expect(await snapshotTree(spec.out)).toEqual(before);
+  });
+});
+
+describe("the stamp cache", () => {
+  test("a rebuild skips untouched clients yet repairs a same-size edit, a mode change and a deleted script of one", async () => {
+    const spec = await writeSpec(await workDir("stamps"), { clients: ["alice", "bob", "carol"] });
+    await buildTree(spec);
+    const stamps = JSON.parse(await readFile(spec.layout.stamps, "utf8")) as { clients: Record<string, unknown> };
+    expect(Object.keys(stamps.clients).sort()).toEqual(["alice", "bob", "carol"]);
+    const pristine = new Map(await Promise.all(["alice", "bob", "carol"].flatMap((name) => [spec.layout.clientCommands(name), spec.layout.clientKey(name), spec.layout.clientPaho(name)])
+      .map(async (file) => [file, { text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }] as const)));
+
+    // alice: a same-size edit in place; bob: the key made world-readable; carol untouched but her Python script deleted.
+    const commands = spec.layout.clientCommands("alice");
+    const text = pristine.get(commands)!.text;
+    await writeFile(commands, text.replace(`-p ${spec.mqttPort} `, `-p ${String(spec.mqttPort).replace(/.$/, (d) => String((Number(d) + 1) % 10))} `));
+    expect((await readFile(commands, "utf8")).length).toBe(text.length);
+    await chmod(spec.layout.clientKey("bob"), 0o644);
+    await rm(spec.layout.clientPaho("carol"));
+
+    const repaired = await build({ specFile: spec.specFile });
+    expect(repaired.written.sort()).toEqual([commands, spec.layout.clientPaho("carol")].sort());
+    for (const [file, { text: wanted, mode }] of pristine) {
+      expect({ file, text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }).toEqual({ file, text: wanted, mode });
+    }
+    expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
+
+    // And then nothing: the stamps were taken again, so the next build neither writes nor rewrites the cache.
+    const cacheBefore = (await stat(spec.layout.stamps)).mtimeMs;
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await build({ specFile: spec.specFile })).written).toEqual([]);
+    expect((await stat(spec.layout.stamps)).mtimeMs).toBe(cacheBefore);
   });
 });
 
