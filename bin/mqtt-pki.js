@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The compiled CLI lives in dist/ (built by `npm ci` through the prepare script, or `npm run build`).
-import { main } from "../dist/cli.js";
+// The CLI is bundled into dist/bundle/ (built by `npm ci` through the prepare script, or `npm run build`).
+import { main } from "../dist/bundle/cli.js";
 
 // A closed pipe (`mqtt-pki verify | head`) is not an error worth a stack trace.
 process.stdout.on("error", (error) => {

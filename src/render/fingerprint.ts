@@ -7,13 +7,13 @@ let cached: string | undefined;
 
 /**
  * A digest of everything that turns a spec into text: the templates and the renderers' own
- * code. A file rendered by other code is not known to be right, however old its stamp.
+ * code (in the bundled CLI, the whole bundle). A file rendered by other code is not known to be right, however old its stamp.
  */
 export function rendererFingerprint(): string {
   if (cached !== undefined) return cached;
   const hash = createHash("sha256");
   for (const dir of [TEMPLATE_DIR, RENDER_DIR]) {
-    for (const name of readdirSync(dir).sort()) {
+    for (const name of readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
       if (name.endsWith(".map") || name.endsWith(".d.ts")) continue;
       hash.update(name).update(readFileSync(new URL(name, dir)));
     }

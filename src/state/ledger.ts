@@ -128,6 +128,14 @@ export class LedgerBook {
   }
 }
 
+/**
+ * state.json as JSON with one certificate per line: readable and greppable (`grep sensor-001
+ * state.json` shows a whole record), and a third smaller than indenting every field, which a
+ * fleet's ledger, rewritten on every change, feels.
+ */
 export function serializeLedger(ledger: Ledger): string {
-  return `${JSON.stringify(ledger, null, 2)}\n`;
+  const { certificates, ...head } = ledger;
+  const fields = Object.entries(head).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
+  const records = certificates.map((record, i) => `    ${JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`);
+  return ["{", ...fields, `  "certificates": [${records.length > 0 ? "" : "]"}`, ...(records.length > 0 ? [...records, "  ]"] : []), "}", ""].join("\n");
 }

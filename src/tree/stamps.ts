@@ -75,9 +75,10 @@ function stampsHold(dir: string, names: string[], recorded: number[]): boolean {
   if (recorded.length !== names.length * STAMP_FIELDS) return false;
   for (let i = 0; i < names.length; i++) {
     const stat = lstatSync(`${dir}/${names[i]}`, { throwIfNoEntry: false });
-    if (!stat?.isFile()) return false;
-    const fields = stampFields(stat);
-    for (let f = 0; f < STAMP_FIELDS; f++) if (fields[f] !== recorded[i * STAMP_FIELDS + f]) return false;
+    const at = i * STAMP_FIELDS;
+    // Field by field, in stampFields' order, without an array per file.
+    if (!stat?.isFile() || stat.ino !== recorded[at] || stat.size !== recorded[at + 1] || stat.mtimeMs !== recorded[at + 2] || stat.ctimeMs !== recorded[at + 3]
+      || stat.mode !== recorded[at + 4] || stat.uid !== recorded[at + 5] || stat.gid !== recorded[at + 6]) return false;
   }
   return true;
 }
