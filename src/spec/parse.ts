@@ -280,25 +280,31 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
 
 /** Rules that relate several entries: uniqueness, coverage, listener sets, lifetimes. */
 function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): void {
-  checkUnique(r, spec.servers.map((s, i) => ({ value: s.name, path: ["servers", indexOf(s, i), "name"] })), "server name");
-  checkUnique(r, spec.clients.map((c, i) => ({ value: c.name, path: ["clients", indexOf(c, i), "name"] })), "client name");
+  // Paths and labels are made only for a clash: a fleet's spec has 10,000 clients and none.
+  checkUnique(r, spec.servers, (s) => s.name, (s, i) => ["servers", indexOf(s, i), "name"], "server name");
+  checkUnique(r, spec.clients, (c) => c.name, (c, i) => ["clients", indexOf(c, i), "name"], "client name");
 
-  const cns = [
-    { value: spec.ca.cn, path: ["ca", "cn"] as YamlPath, role: "the CA" },
-    ...spec.servers.map((s, i) => ({ value: s.cn, path: ["servers", indexOf(s, i), "cn"] as YamlPath, role: `server \`${s.name}\`` })),
-    ...spec.clients.map((c, i) => ({ value: c.cn, path: ["clients", indexOf(c, i), "cn"] as YamlPath, role: `client \`${c.name}\`` })),
+  type Holder = { section: "ca" } | { section: "servers" | "clients"; entry: ServerSpec | ClientSpec; position: number };
+  const role = (h: Holder) => (h.section === "ca" ? "the CA" : `${h.section === "servers" ? "server" : "client"} \`${h.entry.name}\``);
+  const cnPath = (h: Holder): YamlPath => (h.section === "ca" ? ["ca", "cn"] : [h.section, indexOf(h.entry, h.position), "cn"]);
+  const holders: Holder[] = [
+    { section: "ca" },
+    ...spec.servers.map((entry, position) => ({ section: "servers" as const, entry, position })),
+    ...spec.clients.map((entry, position) => ({ section: "clients" as const, entry, position })),
   ];
-  const seenCn = new Map<string, string>();
-  for (const entry of cns) {
-    if (!entry.value) continue;
-    const key = entry.value.toLowerCase();
+  const seenCn = new Map<string, Holder>();
+  for (const holder of holders) {
+    const value = holder.section === "ca" ? spec.ca.cn : holder.entry.cn;
+    if (!value) continue;
+    const key = value.toLowerCase();
     const first = seenCn.get(key);
     if (first !== undefined) {
-      const caClash = first === "the CA" || entry.role === "the CA";
-      r.fail(entry.path, `CN \`${entry.value}\` of ${entry.role} is already used by ${first}`,
+      const caClash = first.section === "ca" || holder.section === "ca";
+      const path = cnPath(holder);
+      r.fail(path, `CN \`${value}\` of ${role(holder)} is already used by ${role(first)}`,
         caClash ? "give the CA its own CN (e.g. `cn: Example MQTT Root CA`): OpenSSL treats a leaf whose CN equals its CA's as self-signed and refuses the chain"
-          : "every certificate needs its own CN; set `cn:` to something unique", r.has(entry.path) ? false : true);
-    } else seenCn.set(key, entry.role);
+          : "every certificate needs its own CN; set `cn:` to something unique", r.has(path) ? false : true);
+    } else seenCn.set(key, holder);
   }
 
   const ports = new Map<string, string>();
@@ -307,12 +313,13 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
     if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
       r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${isIP(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
     }
-    const withoutPassword = spec.clients.filter((c) => !c.password).map((c) => c.name);
+    const names = (clients: ClientSpec[]) => clients.map((c) => c.name);
+    const withoutPassword = server.identityAsUsername ? [] : names(spec.clients.filter((c) => !c.password));
     if (!server.identityAsUsername && withoutPassword.length > 0) {
       r.fail(["servers", si, "identityAsUsername"], `\`identityAsUsername: false\` leaves clients without a username unless they have a password, and with \`allow_anonymous false\` mosquitto refuses ${withoutPassword.join(", ")} ("not authorised")`,
         "give those clients `password: true` (or `defaults.password: true`), or keep `identityAsUsername: true` (the certificate's CN becomes the username)");
     }
-    const withPassword = spec.clients.filter((c) => c.password).map((c) => c.name);
+    const withPassword = server.identityAsUsername ? names(spec.clients.filter((c) => c.password)) : [];
     if (server.identityAsUsername && withPassword.length > 0) {
       r.fail(["servers", si, "identityAsUsername"], `clients ${withPassword.join(", ")} have \`password: true\`, but with \`identityAsUsername: true\` mosquitto ignores usernames and passwords`,
         "set `identityAsUsername: false` on the servers so the certificate AND the password are both required, or drop `password: true`");
@@ -335,10 +342,11 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
   });
 }
 
-function checkUnique(r: SpecReader, entries: { value: string; path: YamlPath }[], what: string): void {
+function checkUnique<T extends object>(r: SpecReader, items: T[], value: (item: T) => string, path: (item: T, position: number) => YamlPath, what: string): void {
   const seen = new Set<string>();
-  for (const entry of entries) {
-    if (seen.has(entry.value)) r.fail(entry.path, `duplicate ${what} \`${entry.value}\``, `each ${what} must be unique; rename one of them`);
-    seen.add(entry.value);
-  }
+  items.forEach((item, position) => {
+    const text = value(item);
+    if (seen.has(text)) r.fail(path(item, position), `duplicate ${what} \`${text}\``, `each ${what} must be unique; rename one of them`);
+    seen.add(text);
+  });
 }
