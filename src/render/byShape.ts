@@ -1,6 +1,7 @@
 import type { ClientSpec } from "../spec/types.js";
 
-const PLACEHOLDER = "mqttpkiclientname";
+/** Stands for a client's name in text made once per shape (here, and in verify's command parsing). */
+export const NAME_PLACEHOLDER = "mqtt-pki-client-name";
 const MAX_SHAPES = 64;
 
 /**
@@ -19,22 +20,22 @@ export class ShapeRenderer {
 
   render(kind: string, client: ClientSpec, render: (client: ClientSpec) => string): string {
     const own = JSON.stringify(client);
-    if (this.shared.includes(PLACEHOLDER) || own.includes(PLACEHOLDER)) return render(client);
-    const shaped = renamed(client, client.name, PLACEHOLDER);
+    if (this.shared.includes(NAME_PLACEHOLDER) || own.includes(NAME_PLACEHOLDER)) return render(client);
+    const shaped = renamed(client, client.name, NAME_PLACEHOLDER);
     const key = `${kind}\n${JSON.stringify(shaped)}`;
     let text = this.texts.get(key);
     if (text === undefined) {
       text = render(shaped);
       if (this.texts.size < MAX_SHAPES) this.texts.set(key, text);
     }
-    return text.split(PLACEHOLDER).join(client.name);
+    return text.replaceAll(NAME_PLACEHOLDER, client.name);
   }
 }
 
 /** The client with every occurrence of `from` in its text fields (ACL topics too) replaced by `to`. */
 function renamed(client: ClientSpec, from: string, to: string): ClientSpec {
   const swap = (value: unknown): unknown => {
-    if (typeof value === "string") return value.split(from).join(to);
+    if (typeof value === "string") return value.replaceAll(from, to);
     if (Array.isArray(value)) return value.map(swap);
     if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
     return value;

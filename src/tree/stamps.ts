@@ -8,7 +8,7 @@ import type { IssuedRecord, Ledger } from "../state/ledger.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
 
 /**
- * The stamp index (`.stamps.json` in the tree), like git's index: for each client, the stat
+ * The stamp index (`.<out>.stamps.json` beside the tree), like git's index: for each client, the stat
  * stamp of every file in its folder as the last build left it, the spec entry it was made
  * from and its certificate's fingerprint. A rebuild that finds all of that unchanged knows
  * the client's files are right without reading or rendering them. It is only a cache: a
@@ -101,7 +101,7 @@ const activeClients = (ledger?: Ledger) => new Map((ledger?.certificates ?? []).
  * entry, the certificate the ledger still holds active, from an accepted CA, not expired, and
  * every file's stamp unchanged.
  */
-export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext, holds = stampsHold): Set<string> {
+export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext): Set<string> {
   const settled = new Set<string>();
   if (!index || index.context !== contextDigest(spec, context.rotating)) return settled;
   const active = activeClients(context.ledger);
@@ -110,7 +110,7 @@ export function settledClients(index: StampIndex | undefined, spec: Spec, layout
     const record = active.get(client.name);
     if (!entry || !record || context.exclude?.has(client.name) || !stillValid(record, entry, context)) continue;
     if (entry.inputs !== clientInputs(client)) continue;
-    if (holds(clientDir(layout, client), clientFileNames(layout, client), entry.files)) settled.add(client.name);
+    if (stampsHold(clientDir(layout, client), clientFileNames(layout, client), entry.files)) settled.add(client.name);
   }
   return settled;
 }

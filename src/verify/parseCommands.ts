@@ -1,4 +1,5 @@
 import { parse } from "shell-quote";
+import { NAME_PLACEHOLDER } from "../render/byShape.js";
 
 /** One client invocation found in commands.sh, with its flags read the way the client reads them. */
 export interface ClientInvocation {
@@ -38,7 +39,6 @@ export function parseClientCommands(script: string, name?: string): ClientInvoca
   return found;
 }
 
-const PLACEHOLDER = "mqtt-pki-client-name";
 const shapes = new Map<string, string[]>();
 const MAX_SHAPES = 10_000;
 
@@ -50,14 +50,14 @@ const MAX_SHAPES = 10_000;
  */
 function splitLine(line: string, name: string | undefined): string[] {
   const words = (text: string) => parse(text).filter((word): word is string => typeof word === "string");
-  if (!name || line.includes("$") || line.includes(PLACEHOLDER) || !line.includes(name)) return words(line);
-  const shape = line.split(name).join(PLACEHOLDER);
+  if (!name || line.includes("$") || line.includes(NAME_PLACEHOLDER) || !line.includes(name)) return words(line);
+  const shape = line.replaceAll(name, NAME_PLACEHOLDER);
   let cached = shapes.get(shape);
   if (!cached) {
     cached = words(shape);
     if (shapes.size < MAX_SHAPES) shapes.set(shape, cached);
   }
-  return cached.map((word) => word.split(PLACEHOLDER).join(name));
+  return cached.map((word) => word.replaceAll(NAME_PLACEHOLDER, name));
 }
 
 function readInvocation(argv: string[], line: number): ClientInvocation {

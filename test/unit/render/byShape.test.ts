@@ -37,7 +37,7 @@ describe("ShapeRenderer", () => {
 
   test("renders directly when the placeholder is already in the text", () => {
     const shapes = new ShapeRenderer("{}");
-    const client = clientSpec({ name: "a", topic: "mqttpkiclientname/a" });
+    const client = clientSpec({ name: "a", topic: "mqtt-pki-client-name/a" });
     expect(shapes.render("commands", client, renderers.commands)).toBe(renderers.commands(client));
   });
 });
