@@ -50,11 +50,11 @@ export async function verify(options: VerifyOptions = {}): Promise<VerifyReport>
 
 /** A client CN that a client of an earlier shard also has (clashes within a shard, and with the CA or a server, each shard's own checks catch). */
 function flagCnClashes(first: ShardResult["cns"], shards: ShardResult[]): void {
-  const owners = new Map(first.map(([lower, , subject]) => [lower, subject]));
+  const owners = new Map(first.map(([cn, subject]) => [cn.toLowerCase(), subject]));
   for (const shard of shards) {
     const earlier = new Map(owners);
-    for (const [lower, cn, subject] of shard.cns) {
-      const owner = earlier.get(lower);
+    for (const [cn, subject] of shard.cns) {
+      const owner = earlier.get(cn.toLowerCase());
       // Where the checks of one thread would have put it: after that client's other certificate results.
       if (owner) {
         const results = shard.clients.certificates;
@@ -62,7 +62,7 @@ function flagCnClashes(first: ShardResult["cns"], shards: ShardResult[]): void {
         while (at > 0 && results[at - 1].subject !== subject) at--;
         results.splice(at, 0, cnClash(subject, cn, owner));
       }
-      owners.set(lower, subject);
+      owners.set(cn.toLowerCase(), subject);
     }
   }
 }

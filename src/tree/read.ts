@@ -96,7 +96,7 @@ async function listDir(dir: string): Promise<string[]> {
 }
 
 /** What a settled or absent client's entry holds: nothing read, nothing to parse. */
-const SETTLED: StoredPair = Object.freeze({});
+const NOTHING_READ: StoredPair = Object.freeze({});
 
 /** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
 export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string>;
@@ -111,7 +111,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   const absentDirs = new Set<string>();
   const absentClient = (name: string): StoredPair => {
     absentDirs.add(layout.clientDir(name));
-    return SETTLED;
+    return NOTHING_READ;
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
   const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
@@ -125,7 +125,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   const settled = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
   const clients = await Promise.all(spec.clients.map(async (client) => [
     client.name,
-    settled.has(client.name) ? SETTLED : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient(client.name),
+    settled.has(client.name) ? NOTHING_READ : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient(client.name),
   ] as const));
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));

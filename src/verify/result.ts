@@ -31,8 +31,4 @@ export class Checklist {
     else this.fail(subject, failMessage, hint);
     return ok;
   }
-
-  get ok(): boolean {
-    return this.results.every((result) => result.status !== "fail");
-  }
 }

@@ -28,11 +28,11 @@ export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseRes
   return { global: results(global), clients: results(clients) };
 }
 
-/** The CN of each client certificate in the snapshot, in order, as [lower-case CN, CN, subject]. */
-export function clientCns(snapshot: TreeSnapshot): [string, string, string][] {
+/** The CN of each client certificate in the snapshot, in order, as [CN, subject]. */
+export function clientCns(snapshot: TreeSnapshot): [string, string][] {
   const layout = treeLayout(snapshot.spec.out);
   return snapshot.clients.flatMap((client) => {
     const cn = snapshot.parsed.certificate(layout.clientCert(client.name))?.cn;
-    return cn === undefined ? [] : [[cn.toLowerCase(), cn, `client ${client.name}`] as [string, string, string]];
+    return cn === undefined ? [] : [[cn, `client ${client.name}`] as [string, string]];
   });
 }

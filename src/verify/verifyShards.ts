@@ -9,7 +9,7 @@ const workerFile = new URL("./verifyWorker.js", import.meta.url);
 
 export interface ShardResult {
   clients: PhaseResults;
-  cns: [string, string, string][];
+  cns: [string, string][];
 }
 
 /** Client index ranges, one per thread (the first for this one); a single range when threads would not pay. */
