@@ -3,11 +3,11 @@ import { lookupGroupId } from "../io/accounts.js";
 import { acquireTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
-import { materializeTree, type ProgressListener } from "../build/materialize.js";
-import { writeTree } from "../build/writeTree.js";
+import { materializeTree, type ProgressListener, type TreeContent } from "../build/materialize.js";
+import { FreshTree, writeTree } from "../build/writeTree.js";
 import { planBuild, rotateKey, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
 import { readTree, type Settle, type TreeState } from "../tree/read.js";
-import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex } from "../tree/stamps.js";
+import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex, type StatOf } from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
 import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
@@ -94,16 +94,30 @@ async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now:
   // Read and plan under the lock: another run may have changed the tree until now.
   const { result, tree, stamps } = await plan(spec, warnings, intents, now);
   const messages = result.warnings;
-  const content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress);
+  const layout = treeLayout(spec.out);
+  // A first build streams its files into a staging folder as they are made.
+  const fresh = await FreshTree.open(spec.out);
+  let content: TreeContent;
+  try {
+    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress, fresh);
+  } catch (error) {
+    await fresh?.abandon();
+    throw error;
+  }
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
   for (const server of spec.servers) {
     if (lookupGroupId(server.user) === undefined) {
       messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
     }
   }
-  result.written = await writeTree(spec.out, content);
-  const layout = treeLayout(spec.out);
-  await writeStampIndex(layout.stamps, await stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set()), stamps.text);
+  const stamp = (statOf?: StatOf) => stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set(), statOf);
+  let index: StampIndex | undefined;
+  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)));
+  else {
+    result.written = await writeTree(spec.out, content);
+    index = await stamp();
+  }
+  await writeStampIndex(layout.stamps, index!, stamps.text);
   if (content.ledger.certificates.some((record) => record.status === "revoked")) {
     for (const server of spec.servers) {
       for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {

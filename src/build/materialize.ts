@@ -48,6 +48,16 @@ export interface PlannedDir {
   own: Ownership;
 }
 
+/**
+ * Where planned folders and files go as they are made: by default they are collected for
+ * writeTree; a first build streams them into its staging folder (a fleet's client folders are
+ * then written while the next certificates are still being issued). Folders come parents first.
+ */
+export interface FileSink {
+  dir(dir: PlannedDir): void;
+  file(file: PlannedFile): void;
+}
+
 export interface TreeContent {
   dirs: PlannedDir[];
   files: PlannedFile[];
@@ -118,11 +128,14 @@ interface LeafPair {
   label: string;
 }
 
+/** Hears of each leaf's pair once it is final (kept ones first, issued ones as they arrive). */
+type PairListener = (index: number, pair: LeafPair) => void;
+
 /**
  * Key and certificate text for every leaf, in order: kept ones straight from disk, the rest
- * issued in one go (keys made on every core). Records each issue in the ledger.
+ * issued in one go (keys made on every core). Records each issue in the ledger, in order.
  */
-async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previous?: LoadedCa }, out: TreeWriter, book: LedgerBook, now: Date, onProgress?: ProgressListener): Promise<LeafPair[]> {
+async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previous?: LoadedCa }, out: TreeWriter, book: LedgerBook, now: Date, onPair: PairListener, onProgress?: ProgressListener): Promise<LeafPair[]> {
   const pairs: LeafPair[] = [];
   const requests: LeafRequest[] = [];
   const waiting: { at: number; leaf: LeafEntry; ca: LoadedCa; keyPem?: string }[] = [];
@@ -138,7 +151,7 @@ async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previou
       if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
         book.annotate(fingerprintOf(fromPem(stored.certPem)), { keyDigest: digest(stored.keyPem), specDigest: specDigest(entry.role as "server" | "client", holder) });
       }
-      pairs.push({ keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true, label });
+      onPair(pairs.push({ keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true, label }) - 1, pairs[pairs.length - 1]);
       continue;
     }
     if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
@@ -149,17 +162,20 @@ async function issuePairs(leaves: LeafEntry[], cas: { current: LoadedCa; previou
     pairs.push({ keyPem: "", certPem: "", unchanged: false, label });
   }
   let done = 0;
-  const issued = await issueLeaves(requests, now, () => onProgress?.(++done, requests.length));
+  const issued = await issueLeaves(requests, now, (i, leaf) => {
+    const { at } = waiting[i];
+    onPair(at, Object.assign(pairs[at], { keyPem: leaf.keyPem ?? waiting[i].keyPem ?? "", certPem: leaf.pem, clamped: leaf.clamped }));
+    onProgress?.(++done, requests.length);
+  });
   issued.forEach((leaf, i) => {
     const { at, leaf: { entry, holder }, ca } = waiting[i];
-    const keyPem = leaf.keyPem ?? waiting[i].keyPem ?? "";
+    const { keyPem } = pairs[at];
     book.issued({
       serial: leaf.serial, role: entry.role, name: entry.name, cn: holder.cn,
       notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(),
       fingerprint256: leaf.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
       keyDigest: keyPem ? digest(keyPem) : undefined, specDigest: specDigest(entry.role as "server" | "client", holder),
     });
-    Object.assign(pairs[at], { keyPem, certPem: leaf.pem, clamped: leaf.clamped });
   });
   return pairs;
 }
@@ -173,20 +189,27 @@ function existingKey(plan: EntityPlan, stored: StoredPair, holder: ServerSpec | 
   return plan.newKey || stored.keyPem === undefined ? undefined : loadPrivateKey(stored.keyPem);
 }
 
-/** Collects planned files and folders; one place that knows the tree's modes. */
-class TreeWriter {
+/** Collects planned files and folders (or hands them to a sink); one place that knows the tree's modes. */
+class TreeWriter implements FileSink {
   readonly files: PlannedFile[] = [];
   readonly dirs: PlannedDir[] = [];
   readonly removals: string[] = [];
+  private readonly sink: FileSink;
 
-  constructor(readonly layout: TreeLayout) {}
-
-  file(file: string, content: string | (() => string), own: Ownership, isKey = false, unchanged = false): void {
-    this.files.push({ path: file, content, own, isKey, unchanged });
+  constructor(readonly layout: TreeLayout, sink?: FileSink) {
+    this.sink = sink ?? { dir: (dir) => this.dirs.push(dir), file: (file) => this.files.push(file) };
   }
 
-  dir(dir: string, own: Ownership): void {
-    this.dirs.push({ path: dir, own });
+  file(file: PlannedFile): void;
+  file(file: string, content: string | (() => string), own: Ownership, isKey?: boolean, unchanged?: boolean): void;
+  file(file: string | PlannedFile, content?: string | (() => string), own?: Ownership, isKey = false, unchanged = false): void {
+    this.sink.file(typeof file === "string" ? { path: file, content: content!, own: own!, isKey, unchanged } : file);
+  }
+
+  dir(dir: PlannedDir): void;
+  dir(dir: string, own: Ownership): void;
+  dir(dir: string | PlannedDir, own?: Ownership): void {
+    this.sink.dir(typeof dir === "string" ? { path: dir, own: own! } : dir);
   }
 
   /** Copies a certificate (and key) into archive/<group>/<serial>/ before they are replaced or removed. */
@@ -197,8 +220,8 @@ class TreeWriter {
     this.dir(folder, perms.privateDir);
     // An archive copy is never replaced: after a killed run the tree may hold a new key beside
     // the old certificate, and the copy made first is the one that belongs to that certificate.
-    if (certPem !== undefined) this.files.push({ path: path.join(folder, `${baseName}.crt`), content: certPem, own: perms.publicFile, isKey: false, archive: true });
-    if (keyPem !== undefined) this.files.push({ path: path.join(folder, `${baseName}.key`), content: keyPem, own: perms.privateKey, isKey: true, archive: true });
+    if (certPem !== undefined) this.file({ path: path.join(folder, `${baseName}.crt`), content: certPem, own: perms.publicFile, isKey: false, archive: true });
+    if (keyPem !== undefined) this.file({ path: path.join(folder, `${baseName}.key`), content: keyPem, own: perms.privateKey, isKey: true, archive: true });
   }
 }
 
@@ -209,24 +232,29 @@ class TreeWriter {
 /** Called as certificates are issued: how many are done out of how many this build issues. */
 export type ProgressListener = (done: number, total: number) => void;
 
-export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource, onProgress?: ProgressListener): Promise<TreeContent> {
-  const out = new TreeWriter(treeLayout(spec.out));
+export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeState, now: Date, brokerGroup: GroupLookup, passphrase: PassphraseSource, onProgress?: ProgressListener, sink?: FileSink): Promise<TreeContent> {
+  const out = new TreeWriter(treeLayout(spec.out), sink);
   const { layout } = out;
   const book = new LedgerBook(tree.ledger ?? emptyLedger());
   for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
   const clamped: string[] = [];
 
-  const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
-  if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
   for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
+  const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
+  if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
 
   const leaves = [
     ...spec.servers.map((holder, index) => ({ entry: plan.servers[index], holder, stored: tree.servers.get(holder.name) ?? {} })),
     ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair, settled: tree.settled?.has(holder.name) })),
   ];
-  const pairs = await issuePairs(leaves, { current, previous }, out, book, now, onProgress);
+  // Made before anything is issued, so that each client's folder is complete as soon as its pair exists.
+  const passwords = clientPasswords(spec, tree);
+  const writeClient = clientFolderWriter(spec, plan, tree, out, passwords);
+  const pairs = await issuePairs(leaves, { current, previous }, out, book, now, (index, pair) => {
+    if (index >= spec.servers.length) writeClient(spec.clients[index - spec.servers.length], pair);
+  }, onProgress);
   for (const pair of pairs) if (pair.clamped) clamped.push(pair.label);
   spec.servers.forEach((server, index) => {
     const serverPerms = treePermissions(brokerGroup(server.user));
@@ -234,14 +262,6 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
     out.dir(layout.serverDir(server.name), serverPerms.serverDir);
     out.file(layout.serverKey(server.name), keyPem, serverPerms.serverKey, true, unchanged);
     out.file(layout.serverCert(server.name), certPem, perms.publicFile, false, unchanged);
-  });
-  spec.clients.forEach((client, index) => {
-    if (tree.settled?.has(client.name)) return;
-    const { keyPem, certPem, unchanged } = pairs[spec.servers.length + index];
-    out.dir(layout.clientDir(client.name), perms.privateDir);
-    if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
-    else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
-    out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
   });
 
   for (const revocation of plan.revocations) {
@@ -258,38 +278,53 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   if (crl) out.file(layout.crl, crl, perms.publicFile);
   else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
 
-  const passwords = writeAccessFiles(spec, tree, out, brokerGroup);
+  writeAccessFiles(spec, tree, out, brokerGroup, passwords);
   const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
-  const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined, rotating: plan.rotating }));
-  for (const client of spec.clients) {
-    if (tree.settled?.has(client.name)) continue;
-    const password = passwords.get(client.name);
-    // A password is the client's own: those scripts are rendered one by one.
-    const render = (kind: string, text: (client: ClientSpec) => string) => () => (password === undefined ? shapes.render(kind, client, text) : text(client));
-    out.file(layout.clientCommands(client.name), render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)), perms.script);
-    out.file(layout.clientMqttJs(client.name), render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)), perms.script);
-    out.file(layout.clientPaho(client.name), render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)), perms.script);
-  }
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen, absentDirs: tree.absentDirs };
 }
 
+/** A client's folder: its key (or CSR), its certificate and its ready-to-run scripts. Settled clients are left alone. */
+function clientFolderWriter(spec: Spec, plan: BuildPlan, tree: TreeState, out: TreeWriter, passwords: Map<string, string>): (client: ClientSpec, pair: LeafPair) => void {
+  const { layout } = out;
+  const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined, rotating: plan.rotating }));
+  return (client, { keyPem, certPem, unchanged }) => {
+    if (tree.settled?.has(client.name)) return;
+    out.dir(layout.clientDir(client.name), perms.privateDir);
+    if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
+    else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
+    out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
+    const password = passwords.get(client.name);
+    // A password is the client's own: those scripts are rendered one by one.
+    const render = (kind: string, text: (client: ClientSpec) => string) => () => (password === undefined ? shapes.render(kind, client, text) : text(client));
+    out.file(layout.clientCommands(client.name), render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)), perms.script);
+    out.file(layout.clientMqttJs(client.name), render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)), perms.script);
+    out.file(layout.clientPaho(client.name), render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)), perms.script);
+  };
+}
+
+/** Each password client's MQTT password: the one kept in its folder, or a new one. */
+function clientPasswords(spec: Spec, tree: TreeState): Map<string, string> {
+  const passwords = new Map<string, string>();
+  if (!usesPasswords(spec)) return passwords;
+  for (const client of spec.clients.filter((c) => c.password)) passwords.set(client.name, tree.passwords?.get(client.name) ?? newPassword());
+  return passwords;
+}
+
 /**
- * Passwords (made once, kept in the client's folder), the mosquitto password file (a line is
+ * The password files (kept in each client's folder), the mosquitto password file (a line is
  * kept byte for byte while it still matches, so rebuilds change nothing) and the ACL file.
  */
-function writeAccessFiles(spec: Spec, tree: TreeState, out: TreeWriter, brokerGroup: GroupLookup): Map<string, string> {
+function writeAccessFiles(spec: Spec, tree: TreeState, out: TreeWriter, brokerGroup: GroupLookup, passwords: Map<string, string>): void {
   const { layout } = out;
-  const passwords = new Map<string, string>();
   if (usesPasswords(spec)) {
     const existing = new Map((tree.passwdText ?? "").split("\n").filter(Boolean).map((line) => [line.slice(0, line.lastIndexOf(":$7$")), line]));
     const lines: string[] = [];
     for (const client of spec.clients.filter((c) => c.password)) {
-      const password = tree.passwords?.get(client.name) ?? newPassword();
-      passwords.set(client.name, password);
+      const password = passwords.get(client.name)!;
       out.file(layout.clientPassword(client.name), `${password}\n`, perms.privateKey, true);
       const kept = existing.get(client.cn);
       lines.push(kept && passwdLineMatches(kept, client.cn, password) ? kept : passwdLine(client.cn, password));
@@ -299,7 +334,6 @@ function writeAccessFiles(spec: Spec, tree: TreeState, out: TreeWriter, brokerGr
   } else if (tree.passwdText !== undefined) out.removals.push(layout.passwdFile);
   if (usesAcl(spec)) out.file(layout.aclFile, renderAclFile(spec), perms.publicFile);
   else if (tree.seen?.get(layout.aclFile)) out.removals.push(layout.aclFile);
-  return passwords;
 }
 
 function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {
@@ -342,8 +376,7 @@ async function prepareCas(spec: Spec, plan: BuildPlan, tree: TreeState, now: Dat
     out.archive("ca", tree.previousCa.facts, tree.previousCa.certPem, tree.previousCa.keyPem, "ca");
     out.removals.push(layout.previousCaKey, layout.previousCaCert, path.dirname(layout.previousCaCert), layout.caBundle);
   }
-  out.file(layout.caKey, current.keyPem, perms.caKey, true);
-  if (plan.caRotation !== "start") Object.assign(out.files[out.files.length - 1], { mustNotReplace: true, replaces });
+  out.file({ path: layout.caKey, content: current.keyPem, own: perms.caKey, isKey: true, ...(plan.caRotation !== "start" && { mustNotReplace: true, replaces }) });
   out.file(layout.caCert, current.pem, perms.publicFile);
   refuseExpiredCa(current, now);
   return { current, previous };

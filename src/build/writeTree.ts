@@ -3,52 +3,91 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import { lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, temporaryName, writeNewFile } from "../io/files.js";
+import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
-import type { PlannedFile, TreeContent } from "./materialize.js";
+import type { FileSink, PlannedDir, PlannedFile, TreeContent } from "./materialize.js";
 
 /**
- * Puts the tree on disk. A tree that does not exist yet is built in a hidden sibling folder
- * and renamed into place, so a failed first build leaves nothing behind. An existing tree
- * is updated file by file, each atomically, keys first. Returns the paths written.
+ * Updates an existing tree file by file, each atomically, keys first, skipping what is already
+ * right. Returns the paths written. (A tree that does not exist yet is made by FreshTree.)
  */
 export async function writeTree(root: string, content: TreeContent): Promise<string[]> {
   await refuseSymlinks(root, content);
   await refuseWorldWritable(root);
   await removeAbandonedStaging(root);
-  if (!(await exists(root))) return writeFresh(root, content);
   return writeInPlace(content, root);
 }
 
-async function writeFresh(root: string, content: TreeContent): Promise<string[]> {
-  await fs.mkdir(path.dirname(root), { recursive: true });
-  const staging = path.join(path.dirname(root), `.${path.basename(root)}.partial-${process.pid}-${randomBytes(3).toString("hex")}`);
-  const moved = (file: string) => path.join(staging, path.relative(root, file));
-  try {
-    await writeInPlace({
-      ...content,
-      fresh: true,
-      dirs: content.dirs.map((dir) => ({ ...dir, path: moved(dir.path) })),
-      files: content.files.map((file) => ({ ...file, path: moved(file.path) })),
-    }, staging);
-    await fs.rename(staging, root);
-    await fsyncDir(path.dirname(root));
-  } catch (error) {
-    await fs.rm(staging, { recursive: true, force: true });
-    throw error;
+/**
+ * A first build: the tree is written into a hidden sibling folder as its files are planned
+ * (a fleet's client folders go to disk while later certificates are still being made) and
+ * renamed into place at the end, so a failed first build leaves nothing behind.
+ */
+export class FreshTree implements FileSink {
+  private readonly made = new Set<string>();
+  private readonly written: string[] = [];
+  /** Each written file's stat as it was left, by its path in the tree. */
+  private readonly stats = new StatLog();
+
+  private constructor(readonly root: string, readonly staging: string) {}
+
+  /** A FreshTree for `root`, or undefined when a tree is already there. */
+  static async open(root: string): Promise<FreshTree | undefined> {
+    await refuseWorldWritable(root);
+    await removeAbandonedStaging(root);
+    if (await exists(root)) return undefined;
+    await fs.mkdir(path.dirname(root), { recursive: true });
+    return new FreshTree(root, path.join(path.dirname(root), `.${path.basename(root)}.partial-${process.pid}-${randomBytes(3).toString("hex")}`));
   }
-  return content.files.map((file) => file.path);
+
+  /** Where a path of the tree is while it is being built. */
+  staged(file: string): string {
+    return file.startsWith(`${this.root}/`) ? this.staging + file.slice(this.root.length) : path.join(this.staging, path.relative(this.root, file));
+  }
+
+  dir(dir: PlannedDir): void {
+    if (this.made.has(dir.path)) return;
+    makeDir(this.staged(dir.path), dir.own);
+    this.made.add(dir.path);
+  }
+
+  file(file: PlannedFile): void {
+    this.stats.record(file.path, writeNewFile(this.staged(file.path), typeof file.content === "string" ? file.content : file.content(), file.own, false, true)!);
+    this.written.push(file.path);
+  }
+
+  /**
+   * Flushes everything once and renames the tree into place; returns the paths written.
+   * `whileFlushing` runs while the flush is under way, and may look up the stat each file was
+   * left with (by its path in the tree: inodes and times survive the rename).
+   */
+  async commit(whileFlushing?: (statOf: (file: string) => FileStat | undefined) => Promise<void>): Promise<string[]> {
+    try {
+      await Promise.all([makeDurable(this.staging, this.written.map((file) => this.staged(file))), whileFlushing?.((file) => this.stats.get(file))]);
+      await fs.rename(this.staging, this.root);
+      await fsyncDir(path.dirname(this.root));
+    } catch (error) {
+      await this.abandon();
+      throw error;
+    }
+    return this.written;
+  }
+
+  /** Removes the staging folder after a failure. */
+  async abandon(): Promise<void> {
+    await fs.rm(this.staging, { recursive: true, force: true });
+  }
 }
 
 /** Folders parents first (each once), then files in phases; synchronous, see writeNewFile. */
-async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: string): Promise<string[]> {
+async function writeInPlace(content: TreeContent, root: string): Promise<string[]> {
   const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
   const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
-  for (const dir of ordered) content.fresh ? makeDir(dir.path, dir.own) : ensureDir(dir.path, dir.own);
+  for (const dir of ordered) ensureDir(dir.path, dir.own);
   const written: string[] = [];
-  const tempDir = content.fresh ? undefined : prepareTempDir(root);
+  const tempDir = prepareTempDir(root);
   // Archive copies first, then keys, then everything that refers to them.
   const phases = [
     content.files.filter((file) => file.archive),
@@ -57,16 +96,14 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
   ];
   for (const phase of phases) {
     // Each phase: write everything under temporary names without an fsync each, make it all
-    // durable at once, then rename into place; renames stay atomic per file. (Fresh: in place.)
+    // durable at once, then rename into place; renames stay atomic per file.
     const staged: { temp: string; file: string }[] = [];
     for (const file of phase) {
       if (writeOne(file, content, tempDir, staged)) written.push(file.path);
     }
-    if (!content.fresh) await makeDurable(root, staged.map((s) => s.temp));
+    await makeDurable(root, staged.map((s) => s.temp));
     for (const { temp, file } of staged) renameOver(temp, file);
   }
-  // A fresh tree is invisible until its folder is renamed into place: one flush for all of it.
-  if (content.fresh) await makeDurable(root, content.files.map((file) => file.path));
   // Only after every archive copy is on disk does anything go away.
   for (const gone of content.removals) {
     if (await exists(gone)) {
@@ -78,13 +115,9 @@ async function writeInPlace(content: TreeContent & { fresh?: boolean }, root: st
 }
 
 /** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
-function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean }, tempDir: string | undefined, staged: { temp: string; file: string }[]): boolean {
+function writeOne(file: PlannedFile, content: TreeContent, tempDir: string, staged: { temp: string; file: string }[]): boolean {
   const text = typeof file.content === "string" ? file.content : file.content();
   if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
-  if (content.fresh) {
-    writeNewFile(file.path, text, file.own, false);
-    return true;
-  }
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
   const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : content.absentDirs?.has(path.dirname(file.path)) ? null : readSeen(file.path) ?? null;
   if (file.archive && seen) return false;
@@ -97,7 +130,7 @@ function writeOne(file: PlannedFile, content: TreeContent & { fresh?: boolean },
     if (!(seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
     return false;
   }
-  const temp = temporaryName(file.path, tempDir!);
+  const temp = temporaryName(file.path, tempDir);
   writeNewFile(temp, text, file.own, false);
   staged.push({ temp, file: file.path });
   return true;
@@ -171,9 +204,7 @@ async function removeAbandonedStaging(root: string): Promise<void> {
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
 async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
   // Files are checked where they are read or written (readSeen, renameOver, applyOwnership): one syscall each, not two.
-  // Under a root that does not exist yet there is nothing to check (a fresh tree is built in a staging folder).
-  const paths = (await exists(root)) ? [root, ...content.dirs.map((dir) => dir.path)] : [];
-  for (const candidate of paths) {
+  for (const candidate of [root, ...content.dirs.map((dir) => dir.path)]) {
     const stat = await fs.lstat(candidate).catch(() => undefined);
     if (stat?.isSymbolicLink()) {
       throw new TreeError(`${candidate} is a symbolic link; mqtt-pki does not write through links`, {

@@ -49,8 +49,12 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
   const size = Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
   let next = 0;
   let pending = 0;
-  // Results are handled one batch at a time, in arrival order, even when onPrepared awaits.
-  let handled = Promise.resolve();
+  // Results wait in arrival order and are handled one batch per turn of the event loop: handling
+  // them right in the message event let one busy worker's port hog the loop (Node drains a port
+  // while it has messages), and the other worker sat idle for the whole build. A worker gets its
+  // next batch once one of its results is handled, so at most two of its batches are out at a time.
+  const arrived: { worker: Worker; batch: number; results: PreparedLeaf[] }[] = [];
+  let handling = false;
   return new Promise<void>((resolve, reject) => {
     const fail = (error: unknown) => {
       for (const worker of workers) void worker.terminate();
@@ -63,27 +67,38 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
       pending++;
       worker.postMessage({ batch, jobs: jobs.slice(batch, batch + size) });
     };
+    const handleNext = async () => {
+      const { worker, batch, results } = arrived.shift()!;
+      for (let i = 0; i < results.length; i++) {
+        const leaf = results[i];
+        await onPrepared(batch + i, { keyPem: leaf.keyPem, spkiDer: buffer(leaf.spkiDer), tbsDer: buffer(leaf.tbsDer), certDer: leaf.certDer && buffer(leaf.certDer) });
+      }
+      feed(worker);
+      if (--pending === 0 && next >= jobs.length) {
+        // Not awaited: terminate() can stay pending here after a large run (seen on Node 20),
+        // and an unref'ed worker cannot hold the process open anyway.
+        for (const w of workers) {
+          w.unref();
+          void w.terminate();
+        }
+        resolve();
+      }
+    };
+    const schedule = () => {
+      if (handling || arrived.length === 0) return;
+      handling = true;
+      setImmediate(() => handleNext().then(() => {
+        handling = false;
+        schedule();
+      }, fail));
+    };
     for (const worker of workers) {
       worker.on("error", fail);
       worker.on("message", ({ batch, results }: { batch: number; results: PreparedLeaf[] }) => {
-        feed(worker);
-        handled = handled.then(async () => {
-          for (let i = 0; i < results.length; i++) {
-            const leaf = results[i];
-            await onPrepared(batch + i, { keyPem: leaf.keyPem, spkiDer: buffer(leaf.spkiDer), tbsDer: buffer(leaf.tbsDer), certDer: leaf.certDer && buffer(leaf.certDer) });
-          }
-          if (--pending === 0 && next >= jobs.length) {
-            // Not awaited: terminate() can stay pending here after a large run (seen on Node 20),
-            // and an unref'ed worker cannot hold the process open anyway.
-            for (const w of workers) {
-              w.unref();
-              void w.terminate();
-            }
-            resolve();
-          }
-        }).catch(fail);
+        arrived.push({ worker, batch, results });
+        schedule();
       });
-      // Two batches in flight per worker, so none waits while its last result is handled.
+      // Two batches out per worker, so none waits while its last result is handled.
       feed(worker);
       feed(worker);
     }

@@ -61,13 +61,23 @@ export function subjectKeyId(spkiDer: Buffer): Buffer {
   return createHash("sha1").update(spkiPublicKeyBits(spkiDer)).digest();
 }
 
-const NAME_OIDS: [keyof SubjectFields, string][] = [["c", "2.5.4.6"], ["st", "2.5.4.8"], ["l", "2.5.4.7"], ["o", "2.5.4.10"], ["ou", "2.5.4.11"], ["cn", "2.5.4.3"]];
+/** The last arc of each name attribute's OID under 2.5.4 (id-at), in DER order. */
+const NAME_ATTRIBUTES: [keyof SubjectFields, number][] = [["c", 6], ["st", 8], ["l", 7], ["o", 10], ["ou", 11], ["cn", 3]];
 
-/** The subject in DER order (C, ST, L, O, OU, CN); C is a PrintableString, the rest UTF8. */
-export function subjectRdns(subject: SubjectFields): asn1.Name {
-  return new asn1.Name(NAME_OIDS.filter(([field]) => subject[field] !== undefined && subject[field] !== "").map(([field, type]) => new asn1.RelativeDistinguishedName([
-    new asn1.AttributeTypeAndValue({ type, value: new asn1.AttributeValue(field === "c" ? { printableString: subject[field] } : { utf8String: subject[field] }) }),
-  ])));
+/**
+ * The subject Name in DER order (C, ST, L, O, OU, CN), one attribute per RDN; C is a
+ * PrintableString, the rest UTF8String. Encoded by hand: a fleet build makes one per device,
+ * and the generic ASN.1 serializer cost more than the key generation.
+ */
+export function subjectDer(subject: SubjectFields): Buffer {
+  const rdns: Buffer[] = [];
+  for (const [field, arc] of NAME_ATTRIBUTES) {
+    const value = subject[field];
+    if (value === undefined || value === "") continue;
+    const attribute = derSequence(Buffer.from([0x06, 0x03, 0x55, 0x04, arc]), derTlv(field === "c" ? 0x13 : 0x0c, Buffer.from(value, "utf8")));
+    rdns.push(derTlv(0x31, attribute));
+  }
+  return derSequence(...rdns);
 }
 
 /** Most leaves of a build share one validity: encode it once. */
@@ -96,7 +106,7 @@ export function prepareLeaf(template: LeafTemplate, job: LeafJob): PreparedLeaf 
     template.algorithmIdDer,
     template.issuerDer,
     validityDer(job.notBefore, job.notAfter),
-    Buffer.from(AsnConvert.serialize(subjectRdns(job.subject))),
+    subjectDer(job.subject),
     spkiDer,
     derTlv(0xa3, derSequence(...template.extensionsBefore, template.subjectKeyIdPrefix, subjectKeyId(spkiDer), ...template.extensionsAfter)),
   );

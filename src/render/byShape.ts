@@ -14,21 +14,38 @@ const MAX_SHAPES = 64;
  */
 export class ShapeRenderer {
   private readonly texts = new Map<string, string>();
+  /** The last client's shape: its files are rendered one after another. */
+  private last?: { client: ClientSpec; shape?: { client: ClientSpec; key: string } };
+
+  private readonly sharedHasPlaceholder: boolean;
 
   /** `shared` is everything else the renderers read (the spec without its clients, flags), as text. */
-  constructor(private readonly shared: string) {}
+  constructor(shared: string) {
+    this.sharedHasPlaceholder = shared.includes(NAME_PLACEHOLDER);
+  }
 
   render(kind: string, client: ClientSpec, render: (client: ClientSpec) => string): string {
-    const own = JSON.stringify(client);
-    if (this.shared.includes(NAME_PLACEHOLDER) || own.includes(NAME_PLACEHOLDER)) return render(client);
-    const shaped = renamed(client, client.name, NAME_PLACEHOLDER);
-    const key = `${kind}\n${JSON.stringify(shaped)}`;
+    const shape = this.shapeOf(client);
+    if (!shape) return render(client);
+    const key = `${kind}\n${shape.key}`;
     let text = this.texts.get(key);
     if (text === undefined) {
-      text = render(shaped);
+      text = render(shape.client);
       if (this.texts.size < MAX_SHAPES) this.texts.set(key, text);
     }
     return text.replaceAll(NAME_PLACEHOLDER, client.name);
+  }
+
+  /** The client with the placeholder for its name, and that as text; undefined when the placeholder is already there. */
+  private shapeOf(client: ClientSpec): { client: ClientSpec; key: string } | undefined {
+    if (this.last?.client === client) return this.last.shape;
+    let shape: { client: ClientSpec; key: string } | undefined;
+    if (!this.sharedHasPlaceholder && !JSON.stringify(client).includes(NAME_PLACEHOLDER)) {
+      const shaped = renamed(client, client.name, NAME_PLACEHOLDER);
+      shape = { client: shaped, key: JSON.stringify(shaped) };
+    }
+    this.last = { client, shape };
+    return shape;
   }
 }
 

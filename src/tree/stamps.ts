@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { lstatSync, type Stats } from "node:fs";
+import { lstatSync } from "node:fs";
 import path from "node:path";
-import { readSeen, writeFileAtomic } from "../io/files.js";
+import { readSeen, writeFileAtomic, type FileStat } from "../io/files.js";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { TreeLayout } from "./layout.js";
 import type { IssuedRecord, Ledger } from "../state/ledger.js";
@@ -44,9 +44,13 @@ export interface SettleContext {
 /** A stamp written less than this long before it was taken may share its time with a later change (timestamps are coarse). */
 const RACY_MS = 20;
 
+/** Looks up a file's stat without following links; undefined when it is missing. */
+export type StatOf = (file: string) => FileStat | undefined;
+const lstatOf: StatOf = (file) => lstatSync(file, { throwIfNoEntry: false });
+
 /** lstat fields that change whenever a file is written, replaced, renamed over, chmod-ed or chown-ed. */
 const STAMP_FIELDS = 7;
-const stampFields = (stat: Stats) => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
+const stampFields = (stat: FileStat) => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
 
 /** The files the build keeps in a client's folder, by name (the layout's own names, worked out once). */
 export function clientFileNames(layout: TreeLayout, client: ClientSpec): string[] {
@@ -124,7 +128,7 @@ function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleCo
  * are all there is stamped anew. A stamp taken within RACY_MS of its file's last change is
  * taken again once that much time has passed, so a later change cannot hide behind it.
  */
-export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledger, rotating: boolean, previous: StampIndex | undefined, settled: ReadonlySet<string>): Promise<StampIndex> {
+export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledger, rotating: boolean, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
   const active = activeClients(ledger);
   const clients: Record<string, ClientStamps> = {};
   const stampAll = (client: ClientSpec, record: IssuedRecord, since: number): { entry?: ClientStamps; racy: boolean } => {
@@ -132,7 +136,7 @@ export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledge
     const files: number[] = [];
     let racy = false;
     for (const name of clientFileNames(layout, client)) {
-      const stat = lstatSync(`${dir}/${name}`, { throwIfNoEntry: false });
+      const stat = statOf(`${dir}/${name}`);
       if (!stat?.isFile()) return { racy: false };
       files.push(...stampFields(stat));
       racy ||= stat.ctimeMs >= since - RACY_MS;

@@ -784,6 +784,15 @@ describe("h. encrypted CA key", () => {
     }
   }, 60_000);
 
+  test("a first build that fails after it started writing leaves no tree and no staging folder behind", async () => {
+    const spec = await encryptedSpec("enc-fresh-fail");
+    // The folders are already in the staging tree when the new CA key asks for its passphrase.
+    const error = await thrown(() => build({ specFile: spec.specFile, passphrase: async () => { throw new PkiError("no passphrase today", { hint: "none" }); } }));
+    expect((error as Error).message).toBe("no passphrase today");
+    expect(existsSync(spec.out)).toBe(false);
+    expect((await readdir(spec.dir)).filter((f) => f.startsWith(".pki"))).toEqual([]);
+  }, 60_000);
+
   test("CLI: env passphrase builds; verify and status need none; signing without one exits 2 naming the variable", async () => {
     const spec = await encryptedSpec("enc-cli");
     const built = await cli(["build", "-f", spec.specFile], { env: cliEnv({ [PASSPHRASE_ENV]: SECRET }) });
