@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 rmSync(path.join(root, "dist", "bundle"), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: "src/cli.ts", leafWorker: "src/crypto/leafWorker.ts", verifyWorker: "src/verify/verifyWorker.ts" },
+  entryPoints: { cli: "src/cli.ts", leafWorker: "src/crypto/leafWorker.ts", verifyWorker: "src/verify/verifyWorker.ts", stampWorker: "src/tree/stampWorker.ts" },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,

@@ -1,16 +1,14 @@
+import { existsSync } from "node:fs";
 import { currentTime } from "../clock.js";
-import { lookupGroupId } from "../io/accounts.js";
-import { acquireTreeLock } from "../io/lock.js";
+import { acquireTreeLock, takeTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
-import { materializeTree, type ProgressListener, type TreeContent } from "../build/materialize.js";
-import { FreshTree, writeTree } from "../build/writeTree.js";
-import { planBuild, rotateKey, type BuildIntents, type BuildPlan } from "../plan/planBuild.js";
-import { readTree, type Settle, type TreeState } from "../tree/read.js";
-import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex, type StatOf } from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
-import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
-import type { Spec, SpecWarning } from "../spec/types.js";
+import { compareStampsInBackground, type UnchangedClients } from "../tree/backgroundStamps.js";
+import { stampsCanSettle, type Intents } from "../build/intents.js";
+import type { ProgressListener } from "../build/materialize.js";
+import type { BuildPlan } from "../plan/planBuild.js";
+import type { Spec } from "../spec/types.js";
 
 export interface BuildOptions {
   /** Path of pki.yaml; default ./pki.yaml. */
@@ -42,88 +40,82 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
 }
 
 /**
- * The engine behind build, rotate and revoke: read the spec and the tree, plan with the
- * command's intents, make what the plan needs, write it. `check` may refuse a plan.
+ * What build, rotate and revoke share: read the spec, lock the tree, then let the engine
+ * plan with the command's intents and make what the plan needs.
  */
-type Intents = BuildIntents | ((spec: Spec, tree: TreeState, now: Date) => BuildIntents);
 
 export async function converge(options: BuildOptions, intents: Intents): Promise<BuildResult> {
   const now = currentTime(options.now);
-  const { spec, warnings } = await loadSpecFile(options.specFile);
-  if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
-  const release = await acquireTreeLock(spec.out);
+  const early = options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart();
+  let parsed: Awaited<ReturnType<typeof loadSpecFile>>;
   try {
-    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase, options.onProgress);
+    parsed = await loadSpecFile(options.specFile, early?.start);
+  } catch (error) {
+    await early?.abandon();
+    throw error;
+  }
+  const { spec, warnings } = parsed;
+  const { plan, apply } = await import("../build/engine.js");
+  if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
+  const release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
+  try {
+    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase, options.onProgress, early?.unchangedFor(spec.out));
   } finally {
+    early?.stop();
     await release();
   }
 }
 
-interface Planned {
-  result: BuildResult;
-  tree: TreeState;
-  stamps: { index?: StampIndex; text?: string };
-}
-
-async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date): Promise<Planned> {
-  const layout = treeLayout(spec.out);
-  const stamps = readStampIndex(layout.stamps);
-  const tree = await readTree(spec, settleWithStamps(spec, stamps.index, intents, now));
-  const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
-  const plan = planBuild(spec, tree, now, wanted);
-  const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
-  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
-}
-
 /**
- * Lets the stamp index spare the clients nothing touched, when the command's intents are known
- * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
- * and concern no CA and no revocation. Clients to be rotated are always read.
+ * A rebuild of a fleet's tree spends much of its time comparing stamps (50,000 lstats for
+ * 10,000 clients). As soon as the spec's output folder is known, before the rest of the spec
+ * is validated, this takes the tree's lock and starts that comparison in a worker thread.
  */
-function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: Intents, now: Date): Settle | undefined {
-  if (!index || typeof intents === "function" || intents.caRotation || intents.revoke?.length) return undefined;
-  const exclude = new Set(spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))));
-  return ({ ca, previousCa, ledger }) => {
-    const rotating = previousCa.certPem !== undefined;
-    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter((fp): fp is string => fp !== undefined);
-    return settledClients(index, spec, treeLayout(spec.out), { rotating, acceptedCas, ledger, now, exclude });
+class EarlyStart {
+  private out?: string;
+  private lock?: Promise<() => Promise<void>>;
+  private comparison?: ReturnType<typeof compareStampsInBackground>;
+  private unchanged?: UnchangedClients;
+
+  readonly start = (out: string): void => {
+    // Only for a tree with a stamp index (so the lock's folder is there already: a spec that
+    // turns out bad must leave nothing behind). Synchronous: the spec is still being read.
+    if (!existsSync(treeLayout(out).stamps)) return;
+    this.out = out;
+    try {
+      this.lock = Promise.resolve(takeTreeLock(out));
+    } catch (error) {
+      // Reported by lockFor, after the spec's own problems.
+      this.lock = Promise.reject(error);
+      this.lock.catch(() => undefined);
+      return;
+    }
+    this.comparison = compareStampsInBackground(treeLayout(out));
+    this.unchanged = this.comparison.unchanged;
   };
+
+  /** The lock taken early when the spec's `out` is the one it was taken for; otherwise the lock, taken now. */
+  async lockFor(out: string): Promise<() => Promise<void>> {
+    if (this.lock && this.out === out) return this.lock;
+    await this.abandon();
+    return acquireTreeLock(out);
+  }
+
+  unchangedFor(out: string): UnchangedClients | undefined {
+    return this.out === out ? this.unchanged : undefined;
+  }
+
+  stop(): void {
+    this.comparison?.stop();
+  }
+
+  /** The spec failed (or names another tree): stop the comparison and give the lock back. */
+  async abandon(): Promise<void> {
+    const lock = this.lock;
+    this.lock = this.out = this.unchanged = undefined;
+    this.stop();
+    const release = await lock?.catch(() => undefined);
+    await release?.();
+  }
 }
 
-async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener): Promise<BuildResult> {
-  // Read and plan under the lock: another run may have changed the tree until now.
-  const { result, tree, stamps } = await plan(spec, warnings, intents, now);
-  const messages = result.warnings;
-  const layout = treeLayout(spec.out);
-  // A first build streams its files into a staging folder as they are made.
-  const fresh = await FreshTree.open(spec.out);
-  let content: TreeContent;
-  try {
-    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress, fresh);
-  } catch (error) {
-    await fresh?.abandon();
-    throw error;
-  }
-  for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
-  for (const server of spec.servers) {
-    if (lookupGroupId(server.user) === undefined) {
-      messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
-    }
-  }
-  const stamp = (statOf?: StatOf) => stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set(), statOf);
-  let index: StampIndex | undefined;
-  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)));
-  else {
-    result.written = await writeTree(spec.out, content);
-    index = await stamp();
-  }
-  await writeStampIndex(layout.stamps, index!, stamps.text);
-  if (content.ledger.certificates.some((record) => record.status === "revoked")) {
-    for (const server of spec.servers) {
-      for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {
-        messages.push(`server ${server.name} port ${listener.port}: ${WEBSOCKETS_CRL_GAP}; close that listener or rotate the CA to cut revoked devices off`);
-      }
-    }
-  }
-  return result;
-}

@@ -1,4 +1,4 @@
-import { promises as fs, constants as fsConstants } from "node:fs";
+import { closeSync, mkdirSync, openSync, promises as fs, readFileSync, renameSync, rmSync, writeSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
 import { PkiError } from "../errors.js";
 
@@ -12,9 +12,9 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-async function holderOf(lockFile: string): Promise<number | undefined> {
+function holderOf(lockFile: string): number | undefined {
   try {
-    const pid = Number((await fs.readFile(lockFile, "utf8")).trim());
+    const pid = Number(readFileSync(lockFile, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -27,20 +27,28 @@ async function holderOf(lockFile: string): Promise<number | undefined> {
  * Returns the release function.
  */
 export async function acquireTreeLock(root: string): Promise<() => Promise<void>> {
+  return takeTreeLock(root);
+}
+
+/** acquireTreeLock without waiting for the event loop: a build takes it in the middle of reading its spec. */
+export function takeTreeLock(root: string): () => Promise<void> {
   const lockFile = path.join(path.dirname(root), `.${path.basename(root)}.lock`);
-  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  mkdirSync(path.dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await fs.open(lockFile, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
+      const fd = openSync(lockFile, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
       return async () => {
-        if ((await holderOf(lockFile)) === process.pid) await fs.rm(lockFile, { force: true });
+        if (holderOf(lockFile) === process.pid) await fs.rm(lockFile, { force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const holder = await holderOf(lockFile);
+    const holder = holderOf(lockFile);
     if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
       throw new PkiError(`another mqtt-pki (PID ${holder}) is changing ${root} right now; nothing was changed`, {
         hint: `wait for it to finish, or if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
@@ -48,8 +56,12 @@ export async function acquireTreeLock(root: string): Promise<() => Promise<void>
       });
     }
     // Stale: its holder died mid-run. Move it aside atomically, then try again.
-    await fs.rename(lockFile, `${lockFile}.stale-${process.pid}`).catch(() => undefined);
-    await fs.rm(`${lockFile}.stale-${process.pid}`, { force: true });
+    try {
+      renameSync(lockFile, `${lockFile}.stale-${process.pid}`);
+    } catch {
+      // Another taker moved it first.
+    }
+    rmSync(`${lockFile}.stale-${process.pid}`, { force: true });
   }
   throw new PkiError(`could not take the lock ${lockFile}`, { hint: "remove it if no mqtt-pki is running, then try again" });
 }

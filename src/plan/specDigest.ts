@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../crypto/der.js";
 import { normalizeIp } from "../spec/rules.js";
 import type { ClientSpec, ServerSpec } from "../spec/types.js";
 
@@ -16,5 +16,5 @@ export function specDigest(role: "server" | "client", entry: ServerSpec | Client
     key: entry.key,
     deviceKey: role === "client" ? (entry as ClientSpec).deviceKey : false,
   };
-  return createHash("sha256").update(JSON.stringify(material)).digest("hex");
+  return sha256Hex(JSON.stringify(material));
 }

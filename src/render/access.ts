@@ -2,11 +2,19 @@ import type { AclRule, ClientSpec, Spec } from "../spec/types.js";
 
 /** Whether this spec needs a password file / an ACL file at all. */
 export function usesPasswords(spec: Spec): boolean {
-  return spec.clients.some((client) => client.password);
+  return accessNeeds(spec).passwords;
 }
 
 export function usesAcl(spec: Spec): boolean {
-  return spec.defaults.acl.length > 0 || spec.clients.some((client) => client.acl.length > 0);
+  return spec.defaults.acl.length > 0 || accessNeeds(spec).acl;
+}
+
+/** Worked out once per client list: every rendered conf and script asks, and a fleet has 10,000 clients. */
+const needs = new WeakMap<readonly ClientSpec[], { passwords: boolean; acl: boolean }>();
+function accessNeeds(spec: Spec): { passwords: boolean; acl: boolean } {
+  let known = needs.get(spec.clients);
+  if (!known) needs.set(spec.clients, (known = { passwords: spec.clients.some((c) => c.password), acl: spec.clients.some((c) => c.acl.length > 0) }));
+  return known;
 }
 
 /** The rules that apply to one client, with %c made concrete (its CN, which is its MQTT username). */

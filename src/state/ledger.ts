@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../crypto/der.js";
 import type { CertFacts } from "../crypto/facts.js";
 import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";
@@ -55,7 +55,7 @@ export function recordOf(role: Role, name: string, facts: CertFacts, issuerFinge
 }
 
 export function digest(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
+  return sha256Hex(text);
 }
 
 export function isRevoked(ledger: Ledger, serial: string): boolean {

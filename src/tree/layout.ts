@@ -70,7 +70,7 @@ export function treeLayout(root: string): TreeLayout {
     caBundle: at("ca", "bundle.crt"),
     crl: at("ca", "crl.pem"),
     state: at("state.json"),
-    stamps: paths.join(paths.dirname(root), `.${paths.basename(root)}.stamps.json`),
+    stamps: paths.join(paths.dirname(root), `.${paths.basename(root)}.stamps`),
     archiveDir: at("archive"),
     serversDir: at("servers"),
     serverDir: (name) => at("servers", name),

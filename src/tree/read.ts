@@ -99,7 +99,7 @@ async function listDir(dir: string): Promise<string[]> {
 const NOTHING_READ: StoredPair = Object.freeze({});
 
 /** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
-export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string>;
+export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string> | Promise<Set<string>>;
 
 /** Reads every certificate and key the spec mentions from the output tree, except those of settled clients. */
 export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> {
@@ -122,7 +122,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
   ]);
-  const settled = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
+  const settled = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
   const clients = await Promise.all(spec.clients.map(async (client) => [
     client.name,
     settled.has(client.name) ? NOTHING_READ : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient(client.name),

@@ -1,24 +1,26 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../crypto/der.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { readSeen, writeFileAtomic, type FileStat } from "../io/files.js";
+import { readSeen, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
+import { rename, rm } from "node:fs/promises";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { TreeLayout } from "./layout.js";
 import type { IssuedRecord, Ledger } from "../state/ledger.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
 
 /**
- * The stamp index (`.<out>.stamps.json` beside the tree), like git's index: for each client, the stat
+ * The stamp index (`.<out>.stamps` beside the tree), like git's index: for each client, the stat
  * stamp of every file in its folder as the last build left it, the spec entry it was made
  * from and its certificate's fingerprint. A rebuild that finds all of that unchanged knows
  * the client's files are right without reading or rendering them. It is only a cache: a
  * missing, stale or unreadable index just means the full comparison runs.
  */
 export interface StampIndex {
-  version: 1;
   /** Digest of everything shared by every client's files (see contextDigest). */
   context: string;
-  clients: Record<string, ClientStamps>;
+  /** The lists of file names client folders hold (a handful of kinds: key or CSR, password or not). */
+  fileSets: string[][];
+  clients: Map<string, ClientStamps>;
 }
 
 export interface ClientStamps {
@@ -26,8 +28,10 @@ export interface ClientStamps {
   inputs: string;
   /** Fingerprint of the certificate the ledger recorded for it. */
   certificate: string;
-  /** STAMP_FIELDS numbers per file of clientFileNames, in that order. */
-  files: number[];
+  /** Which of fileSets its folder holds: with that, the index alone says which files to stamp. */
+  set: number;
+  /** STAMP_FIELDS numbers per file of its file set, in that order, comma-separated as stored (read only to compare). */
+  files: string;
 }
 
 /** What the accepted-or-not decision needs to know beyond the index and the files. */
@@ -74,20 +78,20 @@ function fileNamesOf(layout: TreeLayout) {
 /** The client's folder by concatenation: names are file-safe, and normalizing 10,000 joined paths is measurable. */
 const clientDir = (layout: TreeLayout, client: ClientSpec) => `${layout.clientsDir}/${client.name}`;
 
-/** Whether every file still has the stamp recorded for it (numbers compared as they are: a fleet has 50,000 of them). */
-function stampsHold(dir: string, names: string[], recorded: number[]): boolean {
-  if (recorded.length !== names.length * STAMP_FIELDS) return false;
+/** Whether every file still has the stamp recorded for it (fields compared in stampFields' order, without an array per file). */
+function stampsHold(dir: string, names: string[], recorded: string): boolean {
+  const numbers = recorded.split(",");
+  if (numbers.length !== names.length * STAMP_FIELDS) return false;
   for (let i = 0; i < names.length; i++) {
     const stat = lstatSync(`${dir}/${names[i]}`, { throwIfNoEntry: false });
     const at = i * STAMP_FIELDS;
-    // Field by field, in stampFields' order, without an array per file.
-    if (!stat?.isFile() || stat.ino !== recorded[at] || stat.size !== recorded[at + 1] || stat.mtimeMs !== recorded[at + 2] || stat.ctimeMs !== recorded[at + 3]
-      || stat.mode !== recorded[at + 4] || stat.uid !== recorded[at + 5] || stat.gid !== recorded[at + 6]) return false;
+    if (!stat?.isFile() || stat.ino !== Number(numbers[at]) || stat.size !== Number(numbers[at + 1]) || stat.mtimeMs !== Number(numbers[at + 2])
+      || stat.ctimeMs !== Number(numbers[at + 3]) || stat.mode !== Number(numbers[at + 4]) || stat.uid !== Number(numbers[at + 5]) || stat.gid !== Number(numbers[at + 6])) return false;
   }
   return true;
 }
 
-const sha256 = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+const sha256 = (value: unknown) => sha256Hex(JSON.stringify(value));
 
 /** The spec apart from its clients, whether a CA rotation is under way, and the code that renders files. */
 export function contextDigest(spec: Spec, rotating: boolean): string {
@@ -105,18 +109,33 @@ const activeClients = (ledger?: Ledger) => new Map((ledger?.certificates ?? []).
  * entry, the certificate the ledger still holds active, from an accepted CA, not expired, and
  * every file's stamp unchanged.
  */
-export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext): Set<string> {
+export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext, unchanged?: ReadonlySet<string>): Set<string> {
   const settled = new Set<string>();
   if (!index || index.context !== contextDigest(spec, context.rotating)) return settled;
   const active = activeClients(context.ledger);
+  const sets = index.fileSets.map((names) => names.join("/"));
   for (const client of spec.clients) {
-    const entry = index.clients[client.name];
+    const entry = index.clients.get(client.name);
     const record = active.get(client.name);
     if (!entry || !record || context.exclude?.has(client.name) || !stillValid(record, entry, context)) continue;
-    if (entry.inputs !== clientInputs(client)) continue;
-    if (stampsHold(clientDir(layout, client), clientFileNames(layout, client), entry.files)) settled.add(client.name);
+    if (entry.inputs !== clientInputs(client) || sets[entry.set] !== clientFileNames(layout, client).join("/")) continue;
+    // `unchanged`: the stamps were already compared, in a worker thread (see unchangedClients).
+    if (unchanged ? unchanged.has(client.name) : stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files)) settled.add(client.name);
   }
   return settled;
+}
+
+/**
+ * The clients of an index whose files all still have their recorded stamps, from the index
+ * alone (no spec needed: it runs while the spec is still being validated, see backgroundStamps.ts).
+ */
+export function unchangedClients(index: StampIndex, clientsDir: string): Set<string> {
+  const unchanged = new Set<string>();
+  for (const [name, entry] of index.clients) {
+    const names = index.fileSets[entry.set];
+    if (names && stampsHold(`${clientsDir}/${name}`, names, entry.files)) unchanged.add(name);
+  }
+  return unchanged;
 }
 
 function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleContext): boolean {
@@ -130,29 +149,41 @@ function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleCo
  */
 export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledger, rotating: boolean, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
   const active = activeClients(ledger);
-  const clients: Record<string, ClientStamps> = {};
+  const clients = new Map<string, ClientStamps>();
+  const fileSets: string[][] = [];
+  const setOf = new Map<string, number>();
+  const setIndex = (names: string[]) => {
+    const key = names.join("/");
+    let at = setOf.get(key);
+    if (at === undefined) setOf.set(key, (at = fileSets.push(names) - 1));
+    return at;
+  };
   const stampAll = (client: ClientSpec, record: IssuedRecord, since: number): { entry?: ClientStamps; racy: boolean } => {
     const dir = clientDir(layout, client);
     const files: number[] = [];
+    const names = clientFileNames(layout, client);
     let racy = false;
-    for (const name of clientFileNames(layout, client)) {
+    for (const name of names) {
       const stat = statOf(`${dir}/${name}`);
       if (!stat?.isFile()) return { racy: false };
       files.push(...stampFields(stat));
       racy ||= stat.ctimeMs >= since - RACY_MS;
     }
-    return { entry: { inputs: clientInputs(client), certificate: record.fingerprint256, files }, racy };
+    return { entry: { inputs: clientInputs(client), certificate: record.fingerprint256, set: setIndex(names), files: files.join(",") }, racy };
   };
   let since = Date.now();
   const racy: ClientSpec[] = [];
   for (const client of spec.clients) {
-    const kept = settled.has(client.name) ? previous?.clients[client.name] : undefined;
+    const kept = settled.has(client.name) ? previous?.clients.get(client.name) : undefined;
     const record = active.get(client.name);
-    if (kept) clients[client.name] = kept;
-    else if (record) {
+    if (kept && previous) {
+      // A kept entry's set is numbered anew in this index's table (almost always the same number).
+      const set = setIndex(previous.fileSets[kept.set]);
+      clients.set(client.name, set === kept.set ? kept : { ...kept, set });
+    } else if (record) {
       const stamped = stampAll(client, record, since);
       if (stamped.racy) racy.push(client);
-      else if (stamped.entry) clients[client.name] = stamped.entry;
+      else if (stamped.entry) clients.set(client.name, stamped.entry);
     }
   }
   if (racy.length > 0) {
@@ -160,26 +191,68 @@ export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledge
     since = Date.now();
     for (const client of racy) {
       const stamped = stampAll(client, active.get(client.name)!, since);
-      if (stamped.entry && !stamped.racy) clients[client.name] = stamped.entry;
+      if (stamped.entry && !stamped.racy) clients.set(client.name, stamped.entry);
     }
   }
-  return { version: 1, context: contextDigest(spec, rotating), clients };
+  return { context: contextDigest(spec, rotating), fileSets, clients };
+}
+
+/**
+ * The stored form: plain lines, one per client, so that reading it and writing it back cost
+ * little more than splitting and joining (a fleet's index has 10,000 clients):
+ *   mqtt-pki stamps 3
+ *   context <digest>
+ *   files <set> <name>/<name>/...
+ *   client <name> <inputs> <certificate> <set> <number>,<number>,...
+ * Names, digests and fingerprints hold no spaces or slashes (names are file-safe).
+ */
+const HEADER = "mqtt-pki stamps 3";
+
+export function formatStampIndex(index: StampIndex): string {
+  const lines = [HEADER, `context ${index.context}`, ...index.fileSets.map((names, set) => `files ${set} ${names.join("/")}`)];
+  for (const [name, entry] of index.clients) lines.push(`client ${name} ${entry.inputs} ${entry.certificate} ${entry.set} ${entry.files}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** Undefined for anything that is not a whole index of this format (an older one, a torn write). */
+export function parseStampIndex(text: string): StampIndex | undefined {
+  const lines = text.split("\n");
+  if (lines[0] !== HEADER || !lines[1]?.startsWith("context ") || lines.at(-1) !== "") return undefined;
+  const index: StampIndex = { context: lines[1].slice("context ".length), fileSets: [], clients: new Map() };
+  for (let i = 2; i < lines.length - 1; i++) {
+    const parts = lines[i].split(" ");
+    if (parts[0] === "files" && parts.length === 3 && Number(parts[1]) === index.fileSets.length) index.fileSets.push(parts[2].split("/"));
+    else if (parts[0] === "client" && parts.length === 6 && Number(parts[4]) < index.fileSets.length) {
+      index.clients.set(parts[1], { inputs: parts[2], certificate: parts[3], set: Number(parts[4]), files: parts[5] });
+    } else return undefined;
+  }
+  return index;
 }
 
 /** The index as stored, with its text (to tell whether it needs writing); undefined when absent or unreadable. */
 export function readStampIndex(file: string): { index?: StampIndex; text?: string } {
   try {
     const text = readSeen(file)?.content.toString();
-    if (text === undefined) return {};
-    const index = JSON.parse(text) as StampIndex;
-    return index.version === 1 && typeof index.clients === "object" ? { index, text } : { text };
+    return text === undefined ? {} : { index: parseStampIndex(text), text };
   } catch {
     return {};
   }
 }
 
-/** Writes the index when it changed: a rebuild that changed nothing writes nothing. */
+/**
+ * Writes the index when it changed: a rebuild that changed nothing writes nothing. Replaced
+ * atomically but not flushed: after a crash an old or empty index only costs a full comparison
+ * (replaced files have new inodes), and the tree itself was made durable before this.
+ */
 export async function writeStampIndex(file: string, index: StampIndex, previousText: string | undefined): Promise<void> {
-  const text = JSON.stringify(index);
-  if (text !== previousText) await writeFileAtomic(file, text, { mode: 0o600 });
+  const text = formatStampIndex(index);
+  if (text === previousText) return;
+  const temp = temporaryName(file, path.dirname(file));
+  writeNewFile(temp, text, { mode: 0o600 }, false);
+  try {
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }

@@ -73,6 +73,20 @@ test(`${FLEET} clients from the CLI: serials unique in the ledger and the certif
 
   const verified = await cli(["verify", "--json", "-f", spec.specFile]);
   expect(JSON.parse(verified.stdout).ok).toBe(true);
+
+  // Rebuilds compare the stamps in a background thread while the spec is read: nothing to do...
+  const noop = await cli(["build", "--json", "-f", spec.specFile]);
+  expect(JSON.parse(noop.stdout).written).toEqual([]);
+  // ...then one device added and one script edited in place: exactly those are written.
+  const edited = spec.layout.clientCommands(names(FLEET)[FLEET - 1]);
+  await writeFile(edited, "echo tampered\n");
+  await writeFile(spec.specFile, `${await readFile(spec.specFile, "utf8")}  - name: one-more\n`);
+  const added = await cli(["build", "--json", "-f", spec.specFile]);
+  expect(added.stderr).toBe("");
+  const written = (JSON.parse(added.stdout).written as string[]).filter((file) => !file.startsWith(spec.layout.clientDir("one-more") + path.sep));
+  expect(written.sort()).toEqual([edited, spec.layout.state].sort());
+  expect(await readFile(edited, "utf8")).not.toBe("echo tampered\n");
+  expect((await stat(spec.layout.clientCert("one-more"))).isFile()).toBe(true);
 }, 300_000);
 
 test("verify in shards on worker threads reports exactly what one thread reports, including a CN clash across shards", async () => {

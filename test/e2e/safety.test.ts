@@ -722,6 +722,27 @@ describe("g. one writer per tree", () => {
   }, 60_000);
 });
 
+describe("locking early, from the spec's first line", () => {
+  test("a tree the spec only seemed to name is unlocked again, and the tree it names is built", async () => {
+    const dir = await workDir("early-lock");
+    const spec = await writeSpec(dir, { clients: ["alice"] });
+    await build({ specFile: spec.specFile });
+    const named = path.join(dir, "pki b");
+    // `out: ./pki` continued on the next line reads as "./pki b": the early hint names the first tree.
+    await writeSpecText(spec, spec.text.replace(/^out: .*$/m, "out: ./pki\n  b"));
+    const before = filesOf(await snapshot(spec.out));
+    const result = await build({ specFile: spec.specFile });
+    expect(result.spec.out).toBe(named);
+    expect(existsSync(path.join(named, "clients", "alice", "client.crt"))).toBe(true);
+    expect(filesOf(await snapshot(spec.out))).toEqual(before);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".lock"))).toEqual([]);
+    // And a spec that fails after the early lock leaves no lock either.
+    await writeSpecText(spec, `${spec.text}  - name: "not a file-safe name"\n`);
+    await expect(build({ specFile: spec.specFile })).rejects.toBeInstanceOf(SpecError);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  }, 60_000);
+});
+
 // ---------------------------------------------------------------------------------------
 // h. Encrypted CA key
 // ---------------------------------------------------------------------------------------

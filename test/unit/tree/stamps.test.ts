@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } 
 import os from "node:os";
 import path from "node:path";
 import { treeLayout } from "../../../src/tree/layout.js";
-import { clientFileNames, settledClients, stampClients, type SettleContext, type StampIndex } from "../../../src/tree/stamps.js";
+import { clientFileNames, formatStampIndex, parseStampIndex, settledClients, stampClients, unchangedClients, type SettleContext, type StampIndex } from "../../../src/tree/stamps.js";
 import type { IssuedRecord, Ledger } from "../../../src/state/ledger.js";
 import type { Spec } from "../../../src/spec/types.js";
 import { clientSpec, fullSpec } from "../helpers/specs.js";
@@ -46,7 +46,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe("the stamp index", () => {
   test("vouches for every client right after it was taken, even for files written a moment before", async () => {
     const index = await stamped();
-    expect(Object.keys(index.clients).sort()).toEqual(["a", "b", "c"]);
+    expect([...index.clients.keys()].sort()).toEqual(["a", "b", "c"]);
     expect(settledClients(index, spec, treeLayout(spec.out), context())).toEqual(new Set(["a", "b", "c"]));
   });
 
@@ -64,8 +64,35 @@ describe("the stamp index", () => {
     ["a replacement by rename", (file: string) => { writeFileSync(`${file}.new`, "a commands.sh\n", { mode: 0o600 }); renameSync(`${file}.new`, file); }],
   ])("drops a client after %s of one of its files", async (_what, change) => {
     const index = await stamped();
-    change(treeLayout(spec.out).clientCommands("a"));
-    expect(settledClients(index, spec, treeLayout(spec.out), context())).toEqual(new Set(["b", "c"]));
+    const layout = treeLayout(spec.out);
+    change(layout.clientCommands("a"));
+    expect(settledClients(index, spec, layout, context())).toEqual(new Set(["b", "c"]));
+    // The same verdict from the index alone, as the background comparison reaches it.
+    const unchanged = unchangedClients(index, layout.clientsDir);
+    expect(unchanged).toEqual(new Set(["b", "c"]));
+    expect(settledClients(index, spec, layout, context(), unchanged)).toEqual(new Set(["b", "c"]));
+  });
+
+  test("is stored as lines that read back to the same index; a torn or older file reads as no index", async () => {
+    const index = await stamped();
+    const text = formatStampIndex(index);
+    expect(text.split("\n").filter((line) => line.startsWith("client "))).toHaveLength(3);
+    expect(parseStampIndex(text)).toEqual(index);
+    expect(formatStampIndex(parseStampIndex(text)!)).toBe(text);
+    expect(parseStampIndex(text.slice(0, text.length - 20))).toBeUndefined();
+    expect(parseStampIndex(text.replace(/\n$/, ""))).toBeUndefined();
+    expect(parseStampIndex(JSON.stringify({ version: 2, context: index.context, fileSets: index.fileSets, clients: {} }))).toBeUndefined();
+    expect(parseStampIndex(text.replace(" 0 ", " 7 "))).toBeUndefined();
+  });
+
+  test("names each client's files in the index, and settles no client whose recorded file names are not the ones it keeps", async () => {
+    const index = await stamped();
+    const layout = treeLayout(spec.out);
+    expect(index.fileSets.map((names) => names.length).sort()).toEqual([5, 5, 6]);
+    expect(index.fileSets[index.clients.get("b")!.set]).toEqual(clientFileNames(layout, spec.clients[1]));
+    const everyone = new Set(["a", "b", "c"]);
+    const wrongNames: StampIndex = { ...index, fileSets: index.fileSets.map((names, i) => (i === index.clients.get("a")!.set ? names.map((n) => n.replace("commands.sh", "other.sh")) : names)) };
+    expect(settledClients(wrongNames, spec, layout, context(), everyone)).toEqual(new Set(["b", "c"]));
   });
 
   test("drops a client whose spec entry changed, and all of them when anything they share changed", async () => {
@@ -93,7 +120,7 @@ describe("the stamp index", () => {
     const index = await stamped();
     rmSync(treeLayout(spec.out).clientPaho("c"));
     const next = await stampClients(spec, treeLayout(spec.out), context().ledger!, false, index, new Set(["a"]));
-    expect(next.clients.a).toBe(index.clients.a);
-    expect(Object.keys(next.clients).sort()).toEqual(["a", "b"]);
+    expect(next.clients.get("a")).toBe(index.clients.get("a"));
+    expect([...next.clients.keys()].sort()).toEqual(["a", "b"]);
   });
 });

@@ -1,0 +1,90 @@
+import { lookupGroupId } from "../io/accounts.js";
+import type { PassphraseSource } from "../io/passphrase.js";
+import { materializeTree, type ProgressListener, type TreeContent } from "./materialize.js";
+import { FreshTree, writeTree } from "./writeTree.js";
+import { planBuild, rotateKey } from "../plan/planBuild.js";
+import { readTree, type Settle, type TreeState } from "../tree/read.js";
+import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex, type StatOf } from "../tree/stamps.js";
+import { treeLayout } from "../tree/layout.js";
+import type { UnchangedClients } from "../tree/backgroundStamps.js";
+import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
+import { stampsCanSettle, type Intents } from "./intents.js";
+import type { BuildResult } from "../api/build.js";
+import type { Spec, SpecWarning } from "../spec/types.js";
+
+/**
+ * The engine behind build, rotate and revoke once the spec is read and the tree locked: read
+ * the tree, plan with the command's intents, make what the plan needs, write it. Loaded by
+ * api/build.ts only after the spec (its cryptography and rendering modules are most of a
+ * command's start-up, and the stamp comparison runs in the background meanwhile).
+ */
+
+export interface Planned {
+  result: BuildResult;
+  tree: TreeState;
+  stamps: { index?: StampIndex; text?: string };
+}
+
+export async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, unchanged?: UnchangedClients): Promise<Planned> {
+  const layout = treeLayout(spec.out);
+  const stamps = readStampIndex(layout.stamps);
+  const tree = await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, unchanged));
+  const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
+  const plan = planBuild(spec, tree, now, wanted);
+  const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
+  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
+}
+
+/**
+ * Lets the stamp index spare the clients nothing touched, when the command's intents are known
+ * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
+ * and concern no CA and no revocation. Clients to be rotated are always read.
+ */
+function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: Intents, now: Date, unchanged?: UnchangedClients): Settle | undefined {
+  if (!index || !stampsCanSettle(intents)) return undefined;
+  const exclude = new Set(spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))));
+  return async ({ ca, previousCa, ledger }) => {
+    const rotating = previousCa.certPem !== undefined;
+    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter((fp): fp is string => fp !== undefined);
+    return settledClients(index, spec, treeLayout(spec.out), { rotating, acceptedCas, ledger, now, exclude }, await unchanged);
+  };
+}
+
+
+export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener, unchanged?: UnchangedClients): Promise<BuildResult> {
+  // Read and plan under the lock: another run may have changed the tree until now.
+  const { result, tree, stamps } = await plan(spec, warnings, intents, now, unchanged);
+  const messages = result.warnings;
+  const layout = treeLayout(spec.out);
+  // A first build streams its files into a staging folder as they are made.
+  const fresh = await FreshTree.open(spec.out);
+  let content: TreeContent;
+  try {
+    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress, fresh);
+  } catch (error) {
+    await fresh?.abandon();
+    throw error;
+  }
+  for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
+  for (const server of spec.servers) {
+    if (lookupGroupId(server.user) === undefined) {
+      messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
+    }
+  }
+  const stamp = (statOf?: StatOf) => stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set(), statOf);
+  let index: StampIndex | undefined;
+  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)));
+  else {
+    result.written = await writeTree(spec.out, content);
+    index = await stamp();
+  }
+  await writeStampIndex(layout.stamps, index!, stamps.text);
+  if (content.ledger.certificates.some((record) => record.status === "revoked")) {
+    for (const server of spec.servers) {
+      for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {
+        messages.push(`server ${server.name} port ${listener.port}: ${WEBSOCKETS_CRL_GAP}; close that listener or rotate the CA to cut revoked devices off`);
+      }
+    }
+  }
+  return result;
+}
