@@ -43,26 +43,20 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
  * What build, rotate and revoke share: read the spec, lock the tree, then let the engine
  * plan with the command's intents and make what the plan needs.
  */
-
 export async function converge(options: BuildOptions, intents: Intents): Promise<BuildResult> {
   const now = currentTime(options.now);
   const early = options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart();
-  let parsed: Awaited<ReturnType<typeof loadSpecFile>>;
+  let release: (() => Promise<void>) | undefined;
   try {
-    parsed = await loadSpecFile(options.specFile, early?.start);
-  } catch (error) {
-    await early?.abandon();
-    throw error;
-  }
-  const { spec, warnings } = parsed;
-  const { plan, apply } = await import("../build/engine.js");
-  if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
-  const release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
-  try {
+    const { spec, warnings } = await loadSpecFile(options.specFile, early?.start);
+    const { plan, apply } = await import("../build/engine.js");
+    if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
+    release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
     return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase, options.onProgress, early?.unchangedFor(spec.out));
   } finally {
+    // Whatever failed before the lock was ours for good, an early one is given back.
     early?.stop();
-    await release();
+    await (release ? release() : early?.abandon());
   }
 }
 

@@ -162,19 +162,18 @@ function readList<T extends object>(r: SpecReader, p: YamlPath, example: string,
   for (let i = 0; i < count; i++) {
     if (!r.expectMap([...p, i], true, example)) continue;
     const item = readItem([...p, i]);
-    if (item !== undefined) {
-      yamlIndex.set(item, i);
-      out.push(item);
-    }
+    if (item === undefined) continue;
+    // Remembered only once an item was skipped: until then an item's place in the list is its YAML index.
+    if (out.length !== i) yamlIndex.set(item, i);
+    out.push(item);
   }
   return out;
 }
 
 function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFields {
-  const fields: Partial<SubjectFields> = {};
-  for (const key of SUBJECT_KEYS) {
+  const field = (key: (typeof SUBJECT_KEYS)[number]): string | undefined => {
     const value = r.string([...p, key], key === "cn" ? cnFallback : undefined);
-    if (value === undefined) continue;
+    if (value === undefined) return undefined;
     if (value.trim() === "" || hasControlCharacters(value)) {
       r.fail([...p, key], `\`${key}\` must be non-empty text without control characters`, `write a plain name, e.g. \`${key}: Example\``);
     } else if (value.length > 64) {
@@ -182,10 +181,13 @@ function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFi
     } else if (key === "c" && !/^[A-Z]{2}$/.test(value)) {
       r.fail([...p, key], `\`c\` must be a two-letter country code, got \`${value}\``, "write e.g. `c: DE`");
     }
-    fields[key] = value;
-  }
-  if (fields.cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${formatYamlPath(p)}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
-  return { cn: fields.cn ?? "", ...fields } as SubjectFields;
+    return value;
+  };
+  const cn = field("cn");
+  const [o, ou, c, st, l] = [field("o"), field("ou"), field("c"), field("st"), field("l")];
+  if (cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${formatYamlPath(p)}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
+  // Every field present (absent ones undefined, which JSON leaves out): one object shape for a whole fleet.
+  return { cn: cn ?? "", o, ou, c, st, l };
 }
 
 function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
@@ -292,7 +294,7 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
   if (problem) r.fail([...p, "topic"], problem, "write a concrete topic such as `devices/sensor-001/telemetry`");
   if (name === undefined) return undefined;
   return {
-    ...subject,
+    cn: subject.cn, o: subject.o, ou: subject.ou, c: subject.c, st: subject.st, l: subject.l,
     name,
     key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer([...p, "days"], defaults.days, DAYS),
