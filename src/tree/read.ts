@@ -123,10 +123,15 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
   ]);
   const settled = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
-  const clients = await Promise.all(spec.clients.map(async (client) => [
-    client.name,
-    settled.has(client.name) ? NOTHING_READ : present.has(client.name) ? await readClient(seen, ...clientFiles(client)) : absentClient(client.name),
-  ] as const));
+  // Only the clients actually read get a promise (a fleet's rebuild settles 10,000 of them).
+  const clients: (readonly [string, StoredPair])[] = [];
+  const reads: Promise<void>[] = [];
+  spec.clients.forEach((client, i) => {
+    if (settled.has(client.name)) clients[i] = [client.name, NOTHING_READ];
+    else if (!present.has(client.name)) clients[i] = [client.name, absentClient(client.name)];
+    else reads.push(readClient(seen, ...clientFiles(client)).then((pair) => void (clients[i] = [client.name, pair])));
+  });
+  await Promise.all(reads);
   const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
   const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
   const serverNames = new Set(spec.servers.map((server) => server.name));

@@ -19,7 +19,7 @@ export interface StampIndex {
   /** Digest of everything shared by every client's files (see contextDigest). */
   context: string;
   /** The lists of file names client folders hold (a handful of kinds: key or CSR, password or not). */
-  fileSets: string[][];
+  fileSets: (readonly string[])[];
   clients: Map<string, ClientStamps>;
 }
 
@@ -56,30 +56,35 @@ const lstatOf: StatOf = (file) => lstatSync(file, { throwIfNoEntry: false });
 const STAMP_FIELDS = 7;
 const stampFields = (stat: FileStat) => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
 
-/** The files the build keeps in a client's folder, by name (the layout's own names, worked out once). */
-export function clientFileNames(layout: TreeLayout, client: ClientSpec): string[] {
-  const names = (fileNames ??= fileNamesOf(layout));
-  const key = client.deviceKey ? names.csr : names.key;
-  return client.password ? [names.cert, key, names.password, ...names.scripts] : [names.cert, key, ...names.scripts];
+/** The files the build keeps in a client's folder, by name: one of four shared lists (the layout's own names). */
+export function clientFileNames(layout: TreeLayout, client: ClientSpec): readonly string[] {
+  return fileSetOf(layout, client).names;
 }
 
-let fileNames: ReturnType<typeof fileNamesOf> | undefined;
-function fileNamesOf(layout: TreeLayout) {
-  const name = (file: (client: string) => string) => path.basename(file("client"));
-  return {
-    cert: name(layout.clientCert),
-    key: name(layout.clientKey),
-    csr: name(layout.clientCsr),
-    password: name(layout.clientPassword),
-    scripts: [name(layout.clientCommands), name(layout.clientMqttJs), name(layout.clientPaho)],
-  };
+interface FileSet {
+  names: readonly string[];
+  /** The names joined, to compare with a set read from the index. */
+  key: string;
+}
+
+let knownFileSets: FileSet[] | undefined;
+/** Worked out once per process: key or CSR, with or without a password file. */
+function fileSetOf(layout: TreeLayout, client: ClientSpec): FileSet {
+  knownFileSets ??= ((name: (file: (client: string) => string) => string) => {
+    const scripts = [name(layout.clientCommands), name(layout.clientMqttJs), name(layout.clientPaho)];
+    return [name(layout.clientKey), name(layout.clientCsr)].flatMap((key) => [
+      [name(layout.clientCert), key, ...scripts],
+      [name(layout.clientCert), key, name(layout.clientPassword), ...scripts],
+    ]).map((names) => ({ names, key: names.join("/") }));
+  })((file) => path.basename(file("client")));
+  return knownFileSets[(client.deviceKey ? 2 : 0) + (client.password ? 1 : 0)];
 }
 
 /** The client's folder by concatenation: names are file-safe, and normalizing 10,000 joined paths is measurable. */
 const clientDir = (layout: TreeLayout, client: ClientSpec) => `${layout.clientsDir}/${client.name}`;
 
 /** Whether every file still has the stamp recorded for it (fields compared in stampFields' order, without an array per file). */
-function stampsHold(dir: string, names: string[], recorded: string): boolean {
+function stampsHold(dir: string, names: readonly string[], recorded: string): boolean {
   const numbers = recorded.split(",");
   if (numbers.length !== names.length * STAMP_FIELDS) return false;
   for (let i = 0; i < names.length; i++) {
@@ -118,7 +123,7 @@ export function settledClients(index: StampIndex | undefined, spec: Spec, layout
     const entry = index.clients.get(client.name);
     const record = active.get(client.name);
     if (!entry || !record || context.exclude?.has(client.name) || !stillValid(record, entry, context)) continue;
-    if (entry.inputs !== clientInputs(client) || sets[entry.set] !== clientFileNames(layout, client).join("/")) continue;
+    if (sets[entry.set] !== fileSetOf(layout, client).key || entry.inputs !== clientInputs(client)) continue;
     // `unchanged`: the stamps were already compared, in a worker thread (see unchangedClients).
     if (unchanged ? unchanged.has(client.name) : stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files)) settled.add(client.name);
   }
@@ -150,9 +155,9 @@ function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleCo
 export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledger, rotating: boolean, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
   const active = activeClients(ledger);
   const clients = new Map<string, ClientStamps>();
-  const fileSets: string[][] = [];
+  const fileSets: (readonly string[])[] = [];
   const setOf = new Map<string, number>();
-  const setIndex = (names: string[]) => {
+  const setIndex = (names: readonly string[]) => {
     const key = names.join("/");
     let at = setOf.get(key);
     if (at === undefined) setOf.set(key, (at = fileSets.push(names) - 1));
@@ -173,12 +178,14 @@ export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledge
   };
   let since = Date.now();
   const racy: ClientSpec[] = [];
+  const renumbered = new Map<number, number>();
   for (const client of spec.clients) {
     const kept = settled.has(client.name) ? previous?.clients.get(client.name) : undefined;
     const record = active.get(client.name);
     if (kept && previous) {
       // A kept entry's set is numbered anew in this index's table (almost always the same number).
-      const set = setIndex(previous.fileSets[kept.set]);
+      let set = renumbered.get(kept.set);
+      if (set === undefined) renumbered.set(kept.set, (set = setIndex(previous.fileSets[kept.set])));
       clients.set(client.name, set === kept.set ? kept : { ...kept, set });
     } else if (record) {
       const stamped = stampAll(client, record, since);
