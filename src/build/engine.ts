@@ -50,7 +50,6 @@ function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: In
   };
 }
 
-
 export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener, unchanged?: UnchangedClients): Promise<BuildResult> {
   // Read and plan under the lock: another run may have changed the tree until now.
   const { result, tree, stamps } = await plan(spec, warnings, intents, now, unchanged);
