@@ -12,7 +12,7 @@ const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
 test("npm run bench at N=120 measures and prints every row, and leaves bench/RESULTS.md alone", async () => {
   const results = path.join(ROOT, "bench", "RESULTS.md");
   const before = await readFile(results, "utf8");
-  const env = { ...process.env, BENCH_N: "120", BENCH_OPENSSL_N: "4", BENCH_RSA_N: "4", BENCH_NO_WRITE: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_N: "120", BENCH_OPENSSL_N: "4", BENCH_RSA_N: "4", BENCH_NO_WRITE: "1" };
   delete env.NODE_OPTIONS;
   const bench = await run(process.execPath, [path.join(ROOT, "bench", "bench.mjs")], { env, timeoutMs: 240_000 });
   // Exit 1 means a target missed, which a smoke run may; anything else, or a stack trace, is a broken bench.
