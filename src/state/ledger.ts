@@ -136,6 +136,40 @@ export class LedgerBook {
 export function serializeLedger(ledger: Ledger): string {
   const { certificates, ...head } = ledger;
   const fields = Object.entries(head).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  const records = certificates.map((record, i) => `    ${JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`);
+  const records = certificates.map((record, i) => `    ${storedLines.get(record) ?? JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`);
   return ["{", ...fields, `  "certificates": [${records.length > 0 ? "" : "]"}`, ...(records.length > 0 ? [...records, "  ]"] : []), "}", ""].join("\n");
+}
+
+/**
+ * The text each record was read from, while it is the same object: a record is never changed in
+ * place (LedgerBook replaces it), so a fleet's rewrite of state.json stringifies only what is new.
+ */
+const storedLines = new WeakMap<IssuedRecord, string>();
+const CERTIFICATES_OPEN = '  "certificates": [';
+
+/**
+ * state.json's text as a ledger: line by line when it has serializeLedger's layout (keeping
+ * each record's line for the next write), else as any JSON. Throws on text that is not JSON.
+ */
+export function parseLedger(text: string): Ledger {
+  const lines = text.split("\n");
+  const open = lines.indexOf(CERTIFICATES_OPEN);
+  const close = lines.lastIndexOf("  ]");
+  if (lines[0] === "{" && open > 0 && close > open && lines[close + 1] === "}" && lines.slice(close + 2).every((line) => line === "")) {
+    try {
+      const head = JSON.parse(`{${lines.slice(1, open).join("\n").replace(/,\s*$/, "")}}`) as Omit<Ledger, "certificates">;
+      const certificates: IssuedRecord[] = [];
+      for (let i = open + 1; i < close; i++) {
+        const line = lines[i].trim();
+        const json = i < close - 1 && line.endsWith(",") ? line.slice(0, -1) : line;
+        const record = JSON.parse(json) as IssuedRecord;
+        storedLines.set(record, json);
+        certificates.push(record);
+      }
+      return { ...head, certificates };
+    } catch {
+      // Edited into another layout: read as plain JSON below.
+    }
+  }
+  return JSON.parse(text) as Ledger;
 }

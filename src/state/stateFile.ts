@@ -1,13 +1,13 @@
 import { TreeError } from "../errors.js";
 import { readIfExists } from "../io/files.js";
-import type { Ledger } from "./ledger.js";
+import { parseLedger, type Ledger } from "./ledger.js";
 
 /** Reads state.json; undefined when there is none (a new tree, or it was lost and is rebuilt). */
 export async function readLedger(file: string): Promise<Ledger | undefined> {
   const content = await readIfExists(file);
   if (!content) return undefined;
   try {
-    const ledger = JSON.parse(content.toString()) as Ledger;
+    const ledger = parseLedger(content.toString());
     if (ledger.version !== 1 || !Array.isArray(ledger.certificates)) throw new Error("unknown shape");
     return ledger;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { emptyLedger, serializeLedger, type IssuedRecord, type Ledger } from "../../../src/state/ledger.js";
+import { emptyLedger, LedgerBook, parseLedger, serializeLedger, type IssuedRecord, type Ledger } from "../../../src/state/ledger.js";
 
 const record = (serial: string, name: string): IssuedRecord => ({
   serial, role: "client", name, cn: name, notBefore: "2026-01-01T00:00:00.000Z", notAfter: "2027-01-01T00:00:00.000Z",
@@ -17,5 +17,31 @@ describe("serializeLedger", () => {
     const lines = serializeLedger({ version: 1, crlNumber: 0, certificates: [record("01", "sensor-001"), record("02", "sensor-002")] }).split("\n");
     expect(lines.filter((line) => line.includes("sensor-001"))).toHaveLength(1);
     expect(JSON.parse(lines.find((line) => line.includes("sensor-002"))!.trim())).toEqual(record("02", "sensor-002"));
+  });
+});
+
+describe("parseLedger", () => {
+  const ledger: Ledger = { version: 1, crlNumber: 2, certificates: [record("01", "sensor-001"), record("02", "Zürich \"x\""), record("03", "sensor-003")] };
+
+  test("reads serializeLedger's text back to the same ledger, and writes it back byte for byte", () => {
+    const text = serializeLedger(ledger);
+    expect(parseLedger(text)).toEqual(ledger);
+    expect(serializeLedger(parseLedger(text))).toBe(text);
+    expect(parseLedger(serializeLedger(emptyLedger()))).toEqual(emptyLedger());
+  });
+
+  test("keeps an unchanged record's line as it was read, and writes a replaced record anew", () => {
+    const edited = serializeLedger(ledger).replace('{"serial":"01"', '{ "serial": "01"');
+    const book = new LedgerBook(parseLedger(edited));
+    book.revoke("client", "sensor-003", "keyCompromise", new Date("2026-06-01T00:00:00Z"));
+    const written = serializeLedger(book.ledger());
+    expect(written).toContain('{ "serial": "01"');
+    expect(JSON.parse(written.split("\n").find((line) => line.includes("sensor-003"))!.trim())).toMatchObject({ status: "revoked", reason: "keyCompromise" });
+    expect(JSON.parse(written)).toEqual(JSON.parse(serializeLedger({ ...ledger, certificates: book.ledger().certificates })));
+  });
+
+  test("reads any other JSON layout (an indented state.json) as plain JSON, and rejects what is not JSON", () => {
+    expect(parseLedger(JSON.stringify(ledger, null, 2))).toEqual(ledger);
+    expect(() => parseLedger(serializeLedger(ledger).replace("sensor-003", 'sensor-003"'))).toThrow(SyntaxError);
   });
 });
