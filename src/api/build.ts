@@ -3,6 +3,7 @@ import { currentTime } from "../clock.js";
 import { acquireTreeLock, takeTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
+import type { ParsedSpec } from "../spec/parse.js";
 import { treeLayout } from "../tree/layout.js";
 import { compareStampsInBackground, type UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "../build/intents.js";
@@ -39,16 +40,21 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
   return converge(options, { prune: options.prune });
 }
 
+/** build for a command that has just read and changed the spec itself (issue): nothing to read twice. */
+export function buildFromParsed(options: BuildOptions, parsed: ParsedSpec, early: EarlyStart): Promise<BuildResult> {
+  return converge(options, { prune: options.prune }, { early, parsed });
+}
+
 /**
  * What build, rotate and revoke share: read the spec, lock the tree, then let the engine
  * plan with the command's intents and make what the plan needs.
  */
-export async function converge(options: BuildOptions, intents: Intents): Promise<BuildResult> {
+export async function converge(options: BuildOptions, intents: Intents, read?: { early: EarlyStart; parsed: ParsedSpec }): Promise<BuildResult> {
   const now = currentTime(options.now);
-  const early = options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart();
+  const early = read?.early ?? (options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart());
   let release: (() => Promise<void>) | undefined;
   try {
-    const { spec, warnings } = await loadSpecFile(options.specFile, early?.start);
+    const { spec, warnings } = read?.parsed ?? await loadSpecFile(options.specFile, early?.start);
     const { plan, apply } = await import("../build/engine.js");
     if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
     release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
@@ -65,7 +71,7 @@ export async function converge(options: BuildOptions, intents: Intents): Promise
  * 10,000 clients). As soon as the spec's output folder is known, before the rest of the spec
  * is validated, this takes the tree's lock and starts that comparison in a worker thread.
  */
-class EarlyStart {
+export class EarlyStart {
   private out?: string;
   private lock?: Promise<() => Promise<void>>;
   private comparison?: ReturnType<typeof compareStampsInBackground>;
@@ -74,7 +80,8 @@ class EarlyStart {
   readonly start = (out: string): void => {
     // Only for a tree with a stamp index (so the lock's folder is there already: a spec that
     // turns out bad must leave nothing behind). Synchronous: the spec is still being read.
-    if (!existsSync(treeLayout(out).stamps)) return;
+    // Once: a command that read the spec before the build (issue) has started it already.
+    if (this.out !== undefined || !existsSync(treeLayout(out).stamps)) return;
     this.out = out;
     try {
       this.lock = Promise.resolve(takeTreeLock(out));

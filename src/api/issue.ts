@@ -3,7 +3,8 @@ import path from "node:path";
 import { writeFileAtomic } from "../io/files.js";
 import { addClientsToSpec, type NewClient } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
-import { build, type BuildOptions, type BuildResult } from "./build.js";
+import { buildFromParsed, EarlyStart, type BuildOptions, type BuildResult } from "./build.js";
+import type { ParsedSpec } from "../spec/parse.js";
 
 export interface IssueOptions extends BuildOptions {
   clients: NewClient[];
@@ -16,11 +17,20 @@ export interface IssueOptions extends BuildOptions {
 export async function issue(options: IssueOptions): Promise<BuildResult> {
   const file = options.specFile ?? DEFAULT_SPEC_FILE;
   const original = await readFile(file, "utf8");
-  const { text } = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients);
+  // Reading the spec to edit it already tells the tree: its stamps are compared meanwhile.
+  const early = new EarlyStart();
   const own = { mode: (await stat(file)).mode & 0o777 };
-  await writeFileAtomic(file, text, own);
+  let parsed: ParsedSpec;
   try {
-    return await build({ ...options, specFile: file });
+    const edited = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients, early.start);
+    parsed = edited.parsed;
+    await writeFileAtomic(file, edited.text, own);
+  } catch (error) {
+    await early.abandon();
+    throw error;
+  }
+  try {
+    return await buildFromParsed({ ...options, specFile: file }, parsed, early);
   } catch (error) {
     await writeFileAtomic(file, original, own);
     throw error;

@@ -1,6 +1,8 @@
-import { isMap, isScalar, isSeq, parseDocument, stringify, type YAMLSeq } from "yaml";
+import type { YAMLSeq } from "yaml";
 import { PkiError } from "../errors.js";
 import { parseSpec, type ParsedSpec } from "./parse.js";
+import type { Spec } from "./types.js";
+import { yamlPackage } from "./yamlPackage.js";
 
 /** Fields a command may set on a new client entry. */
 export interface NewClient {
@@ -11,8 +13,7 @@ export interface NewClient {
   deviceKey?: boolean;
 }
 
-function refuseClashes(text: string, file: string, clients: NewClient[]): void {
-  const before = parseSpec(text, file).spec;
+function refuseClashes(before: Spec, file: string, clients: NewClient[]): void {
   const names = new Set(before.clients.map((c) => c.name));
   const cns = new Map([[before.ca.cn.toLowerCase(), "the CA"], ...before.servers.map((s) => [s.cn.toLowerCase(), `server \`${s.name}\``] as [string, string]), ...before.clients.map((c) => [c.cn.toLowerCase(), `client \`${c.name}\``] as [string, string])]);
   for (const client of clients) {
@@ -35,18 +36,73 @@ function entryFields(client: NewClient): [string, unknown][] {
 }
 
 /** Block-style lines for one list item, e.g. "  - name: x\n    cn: y\n". */
-function itemLines(client: NewClient, indent: string): string {
-  return entryFields(client).map(([key, value], i) => `${indent}${i === 0 ? "- " : "  "}${key}: ${stringify(value).trimEnd()}\n`).join("");
+function itemLines(client: NewClient, indent: string, scalar = yamlScalar): string {
+  return entryFields(client).map(([key, value], i) => `${indent}${i === 0 ? "- " : "  "}${key}: ${scalar(value)}\n`).join("");
 }
+
+const yamlScalar = (value: unknown): string => yamlPackage().stringify(value).trimEnd();
+
+/** Plain when it is a simple word, else JSON's quoting (valid YAML); whether it reads back as itself is checked after. */
+const quickScalar = (value: unknown): string => (typeof value !== "string" ? String(value) : /^[A-Za-z](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?$/.test(value) ? value : JSON.stringify(value));
 
 /**
  * Appends clients to the spec text without touching any byte before the list: new lines go
  * right after the last item of a block-style `clients:` list. Any other form (no key, an empty
  * key, a flow list) becomes a block list in place, its items kept and any comment on the key's
- * line too. Pure: returns the new text, validated.
+ * line too. Pure: returns the new text, validated (`onOut`: see parseSpec).
  */
-export function addClientsToSpec(text: string, file: string, clients: NewClient[]): { text: string; parsed: ParsedSpec } {
-  refuseClashes(text, file, clients);
+export function addClientsToSpec(text: string, file: string, clients: NewClient[], onOut?: (out: string) => void): { text: string; parsed: ParsedSpec } {
+  const before = parseSpec(text, file, onOut).spec;
+  refuseClashes(before, file, clients);
+  const quick = appendByLines(text, clients);
+  const parsed = quick === undefined ? undefined : parsedOrUndefined(quick, file);
+  if (quick !== undefined && parsed && sameSpecPlus(before, parsed.spec, clients)) return { text: quick, parsed };
+  const updated = editWithDocument(text, clients);
+  return { text: updated, parsed: parseSpec(updated, file) };
+}
+
+/** The quick edit's spec, or undefined when it does not read (the document edit then says why). */
+function parsedOrUndefined(text: string, file: string): ParsedSpec | undefined {
+  try {
+    return parseSpec(text, file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `after` is `before` with exactly these clients appended (their defaults filled in). */
+function sameSpecPlus(before: Spec, after: Spec, clients: NewClient[]): boolean {
+  const added = after.clients.slice(before.clients.length);
+  const asAsked = added.length === clients.length && clients.every((c, i) => added[i].name === c.name && added[i].cn === (c.cn ?? c.name)
+    && added[i].key === (c.key ?? before.defaults.key) && added[i].days === (c.days ?? before.defaults.days) && added[i].deviceKey === (c.deviceKey ?? false));
+  return asAsked && JSON.stringify({ ...after, clients: after.clients.slice(0, before.clients.length) }) === JSON.stringify(before);
+}
+
+/**
+ * The usual case without the positioned YAML document (half a second for a fleet's spec): a
+ * top-level block `clients:` list gets the new items after its last item's lines. The caller
+ * keeps the result only when it reads back as the old spec with exactly the new clients added.
+ */
+function appendByLines(text: string, clients: NewClient[]): string | undefined {
+  const lines = text.split("\n");
+  const key = lines.findIndex((line) => /^clients:[ \t]*(#.*)?$/.test(line));
+  if (key < 0) return undefined;
+  // The list runs until the next line at column 0 that is not an item, a comment or blank.
+  let last = -1;
+  for (let i = key + 1; i < lines.length; i++) {
+    if (lines[i] === "" || /^\s*#/.test(lines[i])) continue;
+    if (!/^[ \t-]/.test(lines[i])) break;
+    last = i;
+  }
+  const prefix = last < 0 ? undefined : /^( *)- /.exec(lines[key + 1 + lines.slice(key + 1).findIndex((line) => /^ *- /.test(line))] ?? "")?.[1];
+  if (prefix === undefined) return undefined;
+  const added = clients.map((c) => itemLines(c, prefix, quickScalar)).join("").replace(/\n$/, "").split("\n");
+  return [...lines.slice(0, last + 1), ...added, ...lines.slice(last + 1)].join("\n");
+}
+
+/** Any other form, through the YAML document (which knows where every node is). */
+function editWithDocument(text: string, clients: NewClient[]): string {
+  const { isMap, isScalar, isSeq, parseDocument, stringify } = yamlPackage();
   const added = clients.map((c) => itemLines(c, "  ")).join("");
   const doc = parseDocument(text);
   const pair = isMap(doc.contents) ? doc.contents.items.find((item) => isScalar(item.key) && item.key.value === "clients") : undefined;
@@ -66,7 +122,7 @@ export function addClientsToSpec(text: string, file: string, clients: NewClient[
     // Whatever followed the value on its line (a comment) stays on the `clients:` line.
     updated = `${text.slice(0, start)}clients:${text.slice(end, lineEnd)}\n${kept}${added}${text.slice(lineEnd + 1)}`;
   }
-  return { text: updated, parsed: parseSpec(updated, file) };
+  return updated;
 }
 
 function indent(block: string, prefix: string): string {

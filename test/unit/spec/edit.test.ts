@@ -17,4 +17,22 @@ describe("addClientsToSpec", () => {
     expect(parsed.spec.clients.find((c) => c.name === "new-2")?.cn).toBe("new-2.plant");
     if (text.includes("# keep me")) expect(updated).toContain("  - name: first   # keep me\n");
   });
+
+  test("a block list followed by comments and another key gets its items right after its last item, every other line kept", () => {
+    const clients = "clients:   # fleet\n  - name: first\n    days: 30   # short\n  # - name: retired\n\n  - name: second\n# end of devices\n";
+    const text = `version: 1\n${clients}ca:\n  cn: Edit CA\nservers:\n  - name: b\n    dns: [mqtt.test]\n    listeners: [{port: 8883}]\n`;
+    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", [{ name: "new-1", days: 90 }, { name: "new-2", cn: "New Two" }]);
+    expect(updated).toBe(text.replace("  - name: second\n", '  - name: second\n  - name: new-1\n    days: 90\n  - name: new-2\n    cn: New Two\n'));
+    expect(parsed.spec.clients.map((c) => [c.name, c.cn, c.days])).toEqual([["first", "first", 30], ["second", "second", 397], ["new-1", "new-1", 90], ["new-2", "New Two", 397]]);
+  });
+
+  test.each([
+    ["items at column 0", `${HEAD}clients:\n- name: first\n`],
+    ["names YAML would read as other types", `${HEAD}clients:\n  - name: first\n`],
+  ])("keeps %s right", (what, text) => {
+    const added = what.startsWith("names") ? [{ name: "123", cn: "null" }, { name: "true", cn: "True" }, { name: "1e3", cn: "~" }] : [{ name: "new-1", cn: "cn-1" }];
+    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", added);
+    expect(updated.startsWith(text)).toBe(true);
+    expect(parsed.spec.clients.map((c) => [c.name, c.cn])).toEqual([["first", "first"], ...added.map((c) => [c.name, c.cn])]);
+  });
 });
