@@ -94,8 +94,10 @@ function appendByLines(text: string, clients: NewClient[]): string | undefined {
     if (!/^[ \t-]/.test(lines[i])) break;
     last = i;
   }
-  const prefix = last < 0 ? undefined : /^( *)- /.exec(lines[key + 1 + lines.slice(key + 1).findIndex((line) => /^ *- /.test(line))] ?? "")?.[1];
-  if (prefix === undefined) return undefined;
+  const firstItem = lines.findIndex((line, i) => i > key && /^ *- /.test(line));
+  if (firstItem < 0 || firstItem > last) return undefined;
+  // New items are indented as the first one is.
+  const prefix = /^( *)- /.exec(lines[firstItem])![1];
   const added = clients.map((c) => itemLines(c, prefix, quickScalar)).join("").replace(/\n$/, "").split("\n");
   return [...lines.slice(0, last + 1), ...added, ...lines.slice(last + 1)].join("\n");
 }
