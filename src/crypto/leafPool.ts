@@ -45,8 +45,10 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
   const shipped = templates.map((template) => ({ ...template, signingKey: template.signingKey && { pkcs8: template.signingKey.key.export({ type: "pkcs8", format: "der" }), hash: template.signingKey.hash } }));
   // Small heaps: a worker holds one batch at a time, and a fleet build must stay under its memory budget.
   const workers = Array.from({ length: threads }, () => new Worker(workerFile, { workerData: { templates: shipped }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } }));
-  // Batches small enough that every worker gets many (RSA key times vary a lot), at most BATCH.
-  const size = Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
+  // Batches small enough that every worker gets many, at most BATCH. RSA keys go one by one:
+  // each takes 100 ms to a second, and a worker left with a few queued ones at the end would
+  // keep the other core idle meanwhile.
+  const size = jobs.some((job) => job.generate?.startsWith("rsa-")) ? 1 : Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
   let next = 0;
   let pending = 0;
   // Results wait in arrival order and are handled one batch per turn of the event loop: handling
