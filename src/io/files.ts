@@ -189,24 +189,27 @@ export interface FileStat {
   isFile(): boolean;
 }
 
+/** A FileStat's numbers in a fixed order (a stamp stores them so, see tree/stamps.ts). */
+export const fileStatNumbers = (stat: FileStat): number[] => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
+export const FILE_STAT_NUMBERS = 7;
+
 /**
  * The stats of files as they were written, kept as plain numbers: a fleet's first build writes
  * 50,000 files, and as many Stats objects would cost tens of megabytes.
  */
 export class StatLog {
-  private static readonly FIELDS = 7;
   private readonly numbers: number[] = [];
   private readonly at = new Map<string, number>();
 
   record(file: string, stat: Stats): void {
     this.at.set(file, this.numbers.length);
-    this.numbers.push(stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid);
+    this.numbers.push(...fileStatNumbers(stat));
   }
 
   get(file: string): FileStat | undefined {
     const at = this.at.get(file);
     if (at === undefined) return undefined;
-    const [ino, size, mtimeMs, ctimeMs, mode, uid, gid] = this.numbers.slice(at, at + StatLog.FIELDS);
+    const [ino, size, mtimeMs, ctimeMs, mode, uid, gid] = this.numbers.slice(at, at + FILE_STAT_NUMBERS);
     return { ino, size, mtimeMs, ctimeMs, mode, uid, gid, isFile: () => true };
   }
 }

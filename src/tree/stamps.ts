@@ -1,7 +1,7 @@
 import { sha256Hex } from "../crypto/der.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { readSeen, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
+import { FILE_STAT_NUMBERS, fileStatNumbers, readSeen, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
 import { rename, rm } from "node:fs/promises";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { TreeLayout } from "./layout.js";
@@ -53,8 +53,8 @@ export type StatOf = (file: string) => FileStat | undefined;
 const lstatOf: StatOf = (file) => lstatSync(file, { throwIfNoEntry: false });
 
 /** lstat fields that change whenever a file is written, replaced, renamed over, chmod-ed or chown-ed. */
-const STAMP_FIELDS = 7;
-const stampFields = (stat: FileStat) => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
+const STAMP_FIELDS = FILE_STAT_NUMBERS;
+const stampFields = fileStatNumbers;
 
 /** The files the build keeps in a client's folder, by name: one of four shared lists (the layout's own names). */
 export function clientFileNames(layout: TreeLayout, client: ClientSpec): readonly string[] {
