@@ -69,8 +69,9 @@ export interface Ownership {
  * Writes `content` so that readers see the old file or the new one, never half of either,
  * and the file has its final mode from its first byte. Leaves an identical file untouched
  * (same bytes, same mtime) and only mends its mode and group. Returns whether it wrote.
+ * `durable: false` skips the fsync, for a cache that may come back old or empty after a crash.
  */
-export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership): Promise<boolean> {
+export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, durable = true): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   await refuseLink(file);
   const current = await readIfExists(file);
@@ -79,7 +80,7 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
     return false;
   }
   const temp = temporaryName(file, path.dirname(file));
-  writeNewFile(temp, bytes, own);
+  writeNewFile(temp, bytes, own, durable);
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -189,7 +190,10 @@ export interface FileStat {
   isFile(): boolean;
 }
 
-/** A FileStat's numbers in a fixed order (a stamp stores them so, see tree/stamps.ts). */
+/**
+ * A FileStat's numbers in a fixed order, as a stamp stores them (see tree/stamps.ts): together
+ * they change whenever a file is written, replaced, renamed over, chmod-ed or chown-ed.
+ */
 export const fileStatNumbers = (stat: FileStat): number[] => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
 export const FILE_STAT_NUMBERS = 7;
 

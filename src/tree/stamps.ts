@@ -1,8 +1,7 @@
 import { sha256Hex } from "../crypto/der.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { FILE_STAT_NUMBERS, fileStatNumbers, readSeen, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
-import { rename, rm } from "node:fs/promises";
+import { FILE_STAT_NUMBERS, fileStatNumbers, readSeen, writeFileAtomic, type FileStat } from "../io/files.js";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { TreeLayout } from "./layout.js";
 import type { IssuedRecord, Ledger } from "../state/ledger.js";
@@ -30,7 +29,7 @@ export interface ClientStamps {
   certificate: string;
   /** Which of fileSets its folder holds: with that, the index alone says which files to stamp. */
   set: number;
-  /** STAMP_FIELDS numbers per file of its file set, in that order, comma-separated as stored (read only to compare). */
+  /** The fileStatNumbers of each file of its file set, in that order, comma-separated as stored (read only to compare). */
   files: string;
 }
 
@@ -52,9 +51,6 @@ const RACY_MS = 20;
 export type StatOf = (file: string) => FileStat | undefined;
 const lstatOf: StatOf = (file) => lstatSync(file, { throwIfNoEntry: false });
 
-/** lstat fields that change whenever a file is written, replaced, renamed over, chmod-ed or chown-ed. */
-const STAMP_FIELDS = FILE_STAT_NUMBERS;
-const stampFields = fileStatNumbers;
 
 /** The files the build keeps in a client's folder, by name: one of four shared lists (the layout's own names). */
 export function clientFileNames(layout: TreeLayout, client: ClientSpec): readonly string[] {
@@ -83,13 +79,13 @@ function fileSetOf(layout: TreeLayout, client: ClientSpec): FileSet {
 /** The client's folder by concatenation: names are file-safe, and normalizing 10,000 joined paths is measurable. */
 const clientDir = (layout: TreeLayout, client: ClientSpec) => `${layout.clientsDir}/${client.name}`;
 
-/** Whether every file still has the stamp recorded for it (fields compared in stampFields' order, without an array per file). */
+/** Whether every file still has the stamp recorded for it (fields compared in fileStatNumbers' order, without an array per file). */
 function stampsHold(dir: string, names: readonly string[], recorded: string): boolean {
   const numbers = recorded.split(",");
-  if (numbers.length !== names.length * STAMP_FIELDS) return false;
+  if (numbers.length !== names.length * FILE_STAT_NUMBERS) return false;
   for (let i = 0; i < names.length; i++) {
     const stat = lstatSync(`${dir}/${names[i]}`, { throwIfNoEntry: false });
-    const at = i * STAMP_FIELDS;
+    const at = i * FILE_STAT_NUMBERS;
     if (!stat?.isFile() || stat.ino !== Number(numbers[at]) || stat.size !== Number(numbers[at + 1]) || stat.mtimeMs !== Number(numbers[at + 2])
       || stat.ctimeMs !== Number(numbers[at + 3]) || stat.mode !== Number(numbers[at + 4]) || stat.uid !== Number(numbers[at + 5]) || stat.gid !== Number(numbers[at + 6])) return false;
   }
@@ -171,7 +167,7 @@ export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledge
     for (const name of names) {
       const stat = statOf(`${dir}/${name}`);
       if (!stat?.isFile()) return { racy: false };
-      files.push(...stampFields(stat));
+      files.push(...fileStatNumbers(stat));
       racy ||= stat.ctimeMs >= since - RACY_MS;
     }
     return { entry: { inputs: clientInputs(client), certificate: record.fingerprint256, set: setIndex(names), files: files.join(",") }, racy };
@@ -253,13 +249,5 @@ export function readStampIndex(file: string): { index?: StampIndex; text?: strin
  */
 export async function writeStampIndex(file: string, index: StampIndex, previousText: string | undefined): Promise<void> {
   const text = formatStampIndex(index);
-  if (text === previousText) return;
-  const temp = temporaryName(file, path.dirname(file));
-  writeNewFile(temp, text, { mode: 0o600 }, false);
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  if (text !== previousText) await writeFileAtomic(file, text, { mode: 0o600 }, false);
 }
