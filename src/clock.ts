@@ -17,3 +17,6 @@ export function currentTime(explicit?: string | Date): Date {
   }
   return parsed;
 }
+
+/** One day in milliseconds: certificate and CRL lifetimes are given in days. */
+export const DAY_MS = 24 * 60 * 60 * 1000;

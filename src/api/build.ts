@@ -33,6 +33,16 @@ export interface BuildResult {
   /** Files written or removed (empty for a dry run or when nothing changed). */
   written: string[];
   confPath: string;
+  /** Set when the running broker must reload (or, once, restart) to apply what was written. */
+  reload?: ReloadAdvice;
+}
+
+/** What mosquitto must be told after a run changed files it reads. */
+export interface ReloadAdvice {
+  /** Files it reloads on SIGHUP that this run changed (the CRL, the password file, the ACL). */
+  changed: string[];
+  /** The conf gained crlfile: mosquitto 2.0 applies that only on a restart, once. */
+  restart: boolean;
 }
 
 /** Converges the output tree to the spec: plans, issues what is missing or stale, writes. */

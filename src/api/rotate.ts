@@ -3,8 +3,8 @@ import { rotateKey, type BuildIntents } from "../plan/planBuild.js";
 import { converge, type BuildOptions, type BuildResult } from "./build.js";
 import type { TreeState } from "../tree/read.js";
 import type { Spec } from "../spec/types.js";
+import { DAY_MS } from "../clock.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface RotateOptions extends BuildOptions {
   /** Server or client names to renew. */

@@ -8,6 +8,7 @@ import { ledgerFromTree } from "../state/rebuild.js";
 import { pemBlocks } from "../crypto/der.js";
 import { readTree } from "../tree/read.js";
 import type { Role } from "../crypto/profiles.js";
+import { DAY_MS } from "../clock.js";
 
 export type HolderState = "ok" | "expiring" | "expired" | "revoked" | "missing" | "out-of-date";
 
@@ -31,7 +32,6 @@ export interface StatusReport {
   healthy: boolean;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface StatusOptions {
   specFile?: string;

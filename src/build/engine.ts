@@ -7,9 +7,8 @@ import { readTree, type Settle, type TreeState } from "../tree/read.js";
 import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex, type StatOf } from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
 import type { UnchangedClients } from "../tree/backgroundStamps.js";
-import { WEBSOCKETS_CRL_GAP } from "../verify/checkConf.js";
 import { stampsCanSettle, type Intents } from "./intents.js";
-import type { BuildResult } from "../api/build.js";
+import type { BuildResult, ReloadAdvice } from "../api/build.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
 
 /**
@@ -78,12 +77,21 @@ export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intent
     index = await stamp();
   }
   await writeStampIndex(layout.stamps, index!, stamps.text);
-  if (content.ledger.certificates.some((record) => record.status === "revoked")) {
-    for (const server of spec.servers) {
-      for (const listener of server.listeners.filter((l) => l.protocol === "websockets")) {
-        messages.push(`server ${server.name} port ${listener.port}: ${WEBSOCKETS_CRL_GAP}; close that listener or rotate the CA to cut revoked devices off`);
-      }
-    }
-  }
+  messages.push(...content.notes);
+  result.reload = reloadAdvice(tree, content, result.written, layout.mosquittoConf);
   return result;
+}
+
+/**
+ * What the running broker must do to pick up this run's changes. mosquitto reloads the CRL,
+ * the password file and the ACL on SIGHUP, but a crlfile newly added to its conf only on a
+ * restart (measured on 2.0.11): a tree from before every tree had a CRL needs that once.
+ * A first build has no broker running on it yet, so it needs neither.
+ */
+function reloadAdvice(tree: TreeState, content: TreeContent, written: string[], confFile: string): ReloadAdvice | undefined {
+  const oldConf = tree.seen?.get(confFile)?.content.toString();
+  if (!tree.exists || oldConf === undefined) return undefined;
+  const changed = content.reloadFiles.filter((file) => written.includes(file));
+  const restart = written.includes(confFile) && !/^crlfile /m.test(oldConf);
+  return changed.length > 0 || restart ? { changed, restart } : undefined;
 }

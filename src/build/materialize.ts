@@ -1,7 +1,6 @@
 import path from "node:path";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
 import { PkiError, TreeError } from "../errors.js";
-import { issueCrl } from "../crypto/crl.js";
 import { issueCaCert, issueLeaves, type IssuingCa, type LeafRequest } from "../crypto/issue.js";
 import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
@@ -10,53 +9,25 @@ import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { renderClientCommands } from "../render/commands.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
-import { renderAclFile, usesAcl, usesPasswords } from "../render/access.js";
+import { needsAclFile } from "../render/access.js";
 import { renderMqttJsSnippet, renderPahoSnippet } from "../render/snippets.js";
 import { ShapeRenderer } from "../render/byShape.js";
-import { newPassword, passwdLine, passwdLineMatches } from "../crypto/mosquittoPasswd.js";
-import { digest, emptyLedger, LedgerBook, recordOf, revokedBy, serializeLedger, type Ledger } from "../state/ledger.js";
+import { digest, emptyLedger, LedgerBook, recordOf, serializeLedger, type Ledger } from "../state/ledger.js";
+import { identityDenials, reusedIdentityWarning } from "../state/revokedIdentities.js";
+import { clientPasswords, writeAccessFiles, type GroupLookup } from "./accessArtifact.js";
+import { reconcileWithCrl, renderCrl, type CrlIssuer } from "./crlArtifact.js";
 import { specDigest } from "../plan/specDigest.js";
-import { fingerprintOf, fromPem, pemBlocks } from "../crypto/der.js";
+import { fingerprintOf, fromPem } from "../crypto/der.js";
 import { unrecordedCertificates } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
+import type { FileSink, PlannedDir, PlannedFile } from "./plannedFiles.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
 import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
 import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
 
-/** One file the build wants on disk, with the mode and group it must have. */
-export interface PlannedFile {
-  path: string;
-  /** A function for text rendered only when it is written (a fleet's scripts would otherwise all sit in memory at once). */
-  content: string | (() => string);
-  own: Ownership;
-  /** Keys are written before anything that depends on them. */
-  isKey: boolean;
-  /** An existing file here must never be replaced (the CA key outside an explicit CA rotation)... */
-  mustNotReplace?: boolean;
-  /** ...except when it holds exactly this (the same CA key, about to be stored encrypted). */
-  replaces?: string;
-  /** The content is what was read from disk for this build: only its mode and group need checking. */
-  unchanged?: boolean;
-  /** A copy into archive/: written before anything is replaced, and never itself replaced. */
-  archive?: boolean;
-}
-
-export interface PlannedDir {
-  path: string;
-  own: Ownership;
-}
-
-/**
- * Where planned folders and files go as they are made: by default they are collected for
- * writeTree; a first build streams them into its staging folder (a fleet's client folders are
- * then written while the next certificates are still being issued). Folders come parents first.
- */
-export interface FileSink {
-  dir(dir: PlannedDir): void;
-  file(file: PlannedFile): void;
-}
+export type { FileSink, PlannedDir, PlannedFile };
 
 export interface TreeContent {
   dirs: PlannedDir[];
@@ -66,13 +37,16 @@ export interface TreeContent {
   /** Leaves whose lifetime was cut to end with the CA. */
   clamped: string[];
   ledger: Ledger;
+  /** What the user should hear about: revocations the CRL put back, revoked CNs in use again. */
+  notes: string[];
+  /** What mosquitto must reload (SIGHUP) once the files are in place, if they change. */
+  reloadFiles: string[];
   /** What the build read from disk, so that writing can skip what is already right. */
   seen: TreeState["seen"];
   absentDirs?: TreeState["absentDirs"];
 }
 
-/** Resolves a broker account to the group its key file is shared with (undefined: no such account here). */
-export type GroupLookup = (user: string) => number | undefined;
+export type { GroupLookup };
 
 /** A CA as it is on disk; its key is unlocked (decrypted, imported) only when something must be signed. */
 interface LoadedCa {
@@ -81,11 +55,11 @@ interface LoadedCa {
   keyPem: string;
   facts: CertFacts;
   certificate: x509.X509Certificate;
+  fingerprint256: string;
   unlock(): Promise<IssuingCa>;
 }
 
 const perms = treePermissions(undefined);
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function loadCa(certPem: string, keyPem: string, passphrase: PassphraseSource, plainKeyPem?: string): LoadedCa {
   const certificate = new x509.X509Certificate(certPem);
@@ -98,7 +72,8 @@ function loadCa(certPem: string, keyPem: string, passphrase: PassphraseSource, p
     const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
     return { signer, certificate, keyAlgorithm: key.algorithm };
   };
-  return { pem: certPem, keyPem, facts: certFacts(certPem), certificate, unlock: () => (unlocked ??= unlock()) };
+  const facts = certFacts(certPem);
+  return { pem: certPem, keyPem, facts, certificate, fingerprint256: facts.fingerprint256, unlock: () => (unlocked ??= unlock()) };
 }
 
 /** Plain keys load as they are; encrypted ones ask the passphrase source, once, and only now. */
@@ -212,16 +187,30 @@ class TreeWriter implements FileSink {
     this.sink.dir(typeof dir === "string" ? { path: dir, own: own! } : dir);
   }
 
-  /** Copies a certificate (and key) into archive/<group>/<serial>/ before they are replaced or removed. */
-  archive(group: string, facts: CertFacts | undefined, certPem: string | undefined, keyPem: string | undefined, baseName: string): void {
-    const folder = path.join(this.layout.archiveDir, group, facts?.serial ?? "unreadable");
+  /** archive/<group>/<serial>/, with every folder on the way planned. */
+  archiveFolder(group: string, serial: string | undefined): string {
+    const folder = path.join(this.layout.archiveDir, group, serial ?? "unreadable");
     this.dir(this.layout.archiveDir, perms.privateDir);
     for (let at = path.dirname(folder); at !== this.layout.archiveDir; at = path.dirname(at)) this.dir(at, perms.privateDir);
     this.dir(folder, perms.privateDir);
+    return folder;
+  }
+
+  /** Copies a certificate (and key) into archive/<group>/<serial>/ before they are replaced or removed. */
+  archive(group: string, facts: CertFacts | undefined, certPem: string | undefined, keyPem: string | undefined, baseName: string): void {
+    const folder = this.archiveFolder(group, facts?.serial);
     // An archive copy is never replaced: after a killed run the tree may hold a new key beside
     // the old certificate, and the copy made first is the one that belongs to that certificate.
     if (certPem !== undefined) this.file({ path: path.join(folder, `${baseName}.crt`), content: certPem, own: perms.publicFile, isKey: false, archive: true });
     if (keyPem !== undefined) this.file({ path: path.join(folder, `${baseName}.key`), content: keyPem, own: perms.privateKey, isKey: true, archive: true });
+  }
+
+  /** Keeps a replaced crl.pem as archive/crl/<its highest CRL number>.pem: numbers found there are never used again. */
+  archiveCrl(pem: string, number: number): void {
+    const folder = path.join(this.layout.archiveDir, "crl");
+    this.dir(this.layout.archiveDir, perms.privateDir);
+    this.dir(folder, perms.privateDir);
+    this.file({ path: path.join(folder, `${number}.pem`), content: pem, own: perms.publicFile, isKey: false, archive: true });
   }
 }
 
@@ -245,12 +234,20 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
   if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
 
+  // Revocations first: who is cut off decides which passwords and ACL lines the client folders get.
+  for (const revocation of plan.revocations) book.revoke(revocation.role, revocation.name, revocation.reason, now);
+  const trusted: CrlIssuer[] = previous ? [previous, current] : [current];
+  const reconciled = await reconcileWithCrl(book, tree.crlPem, trusted);
+  const notes = [...reconciled.notes];
+  const { denied, reused } = identityDenials(book.ledger(), now);
+  if (spec.servers.some((server) => server.listeners.some((l) => l.protocol === "websockets"))) notes.push(...reused.map(reusedIdentityWarning));
+
   const leaves = [
     ...spec.servers.map((holder, index) => ({ entry: plan.servers[index], holder, stored: tree.servers.get(holder.name) ?? {} })),
     ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair, settled: tree.settled?.has(holder.name) })),
   ];
   // Made before anything is issued, so that each client's folder is complete as soon as its pair exists.
-  const passwords = clientPasswords(spec, tree);
+  const passwords = clientPasswords(spec, tree, denied);
   const writeClient = clientFolderWriter(spec, plan, tree, out, passwords);
   const pairs = await issuePairs(leaves, { current, previous }, out, book, now, (index, pair) => {
     if (index >= spec.servers.length) writeClient(spec.clients[index - spec.servers.length], pair);
@@ -265,26 +262,26 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   });
 
   for (const revocation of plan.revocations) {
-    book.revoke(revocation.role, revocation.name, revocation.reason, now);
-    if (revocation.removeFolder) {
-      const stored = tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name);
+    const stored = revocation.removeFolder ? tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name) : undefined;
+    if (stored) {
       out.archive(`clients/${revocation.name}`, stored.facts, stored.certPem, stored.keyPem, "client");
       out.removals.push(layout.clientDir(revocation.name));
     }
+    archivePassword(out, tree, revocation.name);
   }
 
-  const trusted = previous ? [previous, current] : [current];
-  const crl = await renderCrls(spec, trusted, book, tree.crlPem, now);
-  if (crl) out.file(layout.crl, crl, perms.publicFile);
-  else if (tree.crlPem !== undefined) out.removals.push(layout.crl);
+  const crl = await renderCrl({ book, trusted, reconciled, archivedNumber: tree.archivedCrlNumber ?? 0, now, crlDays: spec.ca.crlDays });
+  if (crl.replaced) out.archiveCrl(crl.replaced.pem, crl.replaced.number);
+  out.file(layout.crl, crl.pem, perms.publicFile);
 
-  writeAccessFiles(spec, tree, out, brokerGroup, passwords);
-  const confOptions = { crlFile: crl !== undefined, bundle: plan.rotating };
+  writeAccessFiles({ spec, tree, layout, sink: out, removals: out.removals, brokerGroup, passwords, denied });
+  const confOptions = { crlFile: true, aclFile: needsAclFile(spec, denied), bundle: plan.rotating };
   for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
-  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, seen: tree.seen, absentDirs: tree.absentDirs };
+  const reloadFiles = [layout.crl, layout.passwdFile, layout.aclFile];
+  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, notes, reloadFiles, seen: tree.seen, absentDirs: tree.absentDirs };
 }
 
 /** A client's folder: its key (or CSR), its certificate and its ready-to-run scripts. Settled clients are left alone. */
@@ -306,34 +303,16 @@ function clientFolderWriter(spec: Spec, plan: BuildPlan, tree: TreeState, out: T
   };
 }
 
-/** Each password client's MQTT password: the one kept in its folder, or a new one. */
-function clientPasswords(spec: Spec, tree: TreeState): Map<string, string> {
-  const passwords = new Map<string, string>();
-  if (!usesPasswords(spec)) return passwords;
-  for (const client of spec.clients.filter((c) => c.password)) passwords.set(client.name, tree.passwords?.get(client.name) ?? newPassword());
-  return passwords;
-}
-
 /**
- * The password files (kept in each client's folder), the mosquitto password file (a line is
- * kept byte for byte while it still matches, so rebuilds change nothing) and the ACL file.
+ * A revoked client's password leaves its folder for the archive (it went with the device): the
+ * password file no longer has its line, and a fresh certificate later comes with a new password.
  */
-function writeAccessFiles(spec: Spec, tree: TreeState, out: TreeWriter, brokerGroup: GroupLookup, passwords: Map<string, string>): void {
-  const { layout } = out;
-  if (usesPasswords(spec)) {
-    const existing = new Map((tree.passwdText ?? "").split("\n").filter(Boolean).map((line) => [line.slice(0, line.lastIndexOf(":$7$")), line]));
-    const lines: string[] = [];
-    for (const client of spec.clients.filter((c) => c.password)) {
-      const password = passwords.get(client.name)!;
-      out.file(layout.clientPassword(client.name), `${password}\n`, perms.privateKey, true);
-      const kept = existing.get(client.cn);
-      lines.push(kept && passwdLineMatches(kept, client.cn, password) ? kept : passwdLine(client.cn, password));
-    }
-    // Read by the broker after it drops root, like its key.
-    out.file(layout.passwdFile, `${lines.join("\n")}\n`, treePermissions(brokerGroup(spec.servers[0]?.user ?? "mosquitto")).serverKey);
-  } else if (tree.passwdText !== undefined) out.removals.push(layout.passwdFile);
-  if (usesAcl(spec)) out.file(layout.aclFile, renderAclFile(spec), perms.publicFile);
-  else if (tree.seen?.get(layout.aclFile)) out.removals.push(layout.aclFile);
+function archivePassword(out: TreeWriter, tree: TreeState, name: string): void {
+  const password = tree.passwords?.get(name);
+  if (password === undefined) return;
+  const folder = out.archiveFolder(`clients/${name}`, tree.clients.get(name)?.facts?.serial);
+  out.file({ path: path.join(folder, "password"), content: `${password}\n`, own: perms.privateKey, isKey: true, archive: true });
+  out.removals.push(out.layout.clientPassword(name));
 }
 
 function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {
@@ -387,33 +366,5 @@ function refuseExpiredCa(ca: LoadedCa, now: Date): void {
   if (ca.facts.notAfter.getTime() > now.getTime()) return;
   throw new PkiError(`the CA expired on ${ca.facts.notAfter.toISOString().slice(0, 10)}; nothing was issued`, {
     hint: "start a CA rotation with `mqtt-pki rotate ca` (every device will need the new CA), or restore a valid CA",
-  });
-}
-
-/**
- * One CRL per trusted CA, concatenated, when anything they signed is revoked. Kept byte for
- * byte while it still lists the right serials and has more than a third of its life left.
- */
-async function renderCrls(spec: Spec, trusted: LoadedCa[], book: LedgerBook, existing: string | undefined, now: Date): Promise<string | undefined> {
-  const ledger = book.ledger();
-  const wanted = trusted.map((ca) => ({ ca, revoked: revokedBy(ledger, ca.facts.fingerprint256) }));
-  if (wanted.every((entry) => entry.revoked.length === 0)) return undefined;
-  if (existing !== undefined && crlsStillGood(existing, wanted, spec.ca.crlDays, now)) return existing;
-  const blocks: string[] = [];
-  for (const entry of wanted) {
-    book.crlNumber += 1;
-    blocks.push(await issueCrl(await entry.ca.unlock(), entry.revoked.map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" })), book.crlNumber, now, spec.ca.crlDays));
-  }
-  return blocks.join("");
-}
-
-function crlsStillGood(existing: string, wanted: { ca: LoadedCa; revoked: { serial: string }[] }[], crlDays: number, now: Date): boolean {
-  const crls = pemBlocks(existing, "X509 CRL").map((block) => new x509.X509Crl(block));
-  if (crls.length !== wanted.length) return false;
-  return wanted.every((entry, i) => {
-    const crl = crls[i];
-    const serials = new Set(crl.entries.map((e) => e.serialNumber.toLowerCase()));
-    const fresh = crl.nextUpdate !== undefined && crl.nextUpdate.getTime() - now.getTime() > (crlDays * DAY_MS) / 3;
-    return fresh && crl.issuer === entry.ca.certificate.subject && serials.size === entry.revoked.length && entry.revoked.every((r) => serials.has(r.serial));
   });
 }

@@ -3,6 +3,7 @@ import type { CommandModule } from "yargs";
 import type { BuildResult } from "../api/build.js";
 import { treeLayout } from "../tree/layout.js";
 import { progressBar } from "../cli/progress.js";
+import { reloadLines } from "../cli/reload.js";
 import type { CommonArgs, CommandContext } from "../cli/context.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 
@@ -29,6 +30,7 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
   for (const warning of result.warnings) ctx.output.out(`  ! ${warning}`);
   if (dryRun) return;
   ctx.output.out(result.written.length === 0 ? "Nothing to change: the tree already matches the spec." : `Wrote ${result.written.length} files.`);
+  for (const line of reloadLines(result)) ctx.output.out(line);
   const first = spec.clients[0];
   ctx.output.out("");
   ctx.output.out("Next:");
@@ -38,7 +40,7 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
 }
 
 export function buildJson(result: BuildResult): string {
-  return JSON.stringify({ ok: true, out: result.spec.out, plan: result.plan, warnings: result.warnings, written: result.written }, null, 2);
+  return JSON.stringify({ ok: true, out: result.spec.out, plan: result.plan, warnings: result.warnings, written: result.written, reload: result.reload }, null, 2);
 }
 
 export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { "dry-run": boolean; prune: boolean }> {

@@ -8,8 +8,8 @@ export { fingerprintOf };
 import { caExtensions, keyIdentifier, leafTemplate, newSerialNumber, subjectName } from "./profiles.js";
 import type { Signer } from "./signer.js";
 import type { CaSpec, ClientSpec, KeyAlgorithm, ServerSpec } from "../spec/types.js";
+import { DAY_MS } from "../clock.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Back-date notBefore a little so a device whose clock lags the CA's still accepts a fresh cert. */
 const BACKDATE_MS = 5 * 60 * 1000;
 

@@ -8,19 +8,22 @@ export function describeListener(listener: ListenerSpec): string {
   return listener.protocol === "websockets" ? `MQTT over secure websockets (wss)` : "MQTT over TLS (mqtts)";
 }
 
-/** Extra files a listener points at that only exist in some trees (the CRL once something is revoked). */
+/** Files the conf points at that depend on the tree, not only on the spec. */
 export interface ConfOptions {
+  /** Every tree mqtt-pki writes has a CRL from its first build: mosquitto 2.0 applies a crlfile added later only on a restart. */
   crlFile?: boolean;
+  /** An acl_file although the spec sets no rules: a revoked identity must be denied every topic. */
+  aclFile?: boolean;
   /** During a CA rotation the broker trusts the old + new bundle instead of ca.crt. */
   bundle?: boolean;
 }
 
 /** Global access files, from the spec: a password file when clients log in, an ACL file when rules exist. */
-function accessFiles(spec: Spec) {
+function accessFiles(spec: Spec, options: ConfOptions) {
   const deployed = treeLayout(spec.deployDir);
   return {
     passwordFile: usesPasswords(spec) ? deployed.passwdFile : undefined,
-    aclFile: usesAcl(spec) ? deployed.aclFile : undefined,
+    aclFile: usesAcl(spec) || options.aclFile ? deployed.aclFile : undefined,
   };
 }
 
@@ -40,6 +43,7 @@ export function renderListenerBlock(spec: Spec, server: ServerSpec, listener: Li
     certfile: deployed.serverCert(server.name),
     keyfile: deployed.serverKey(server.name),
     crlfile: options.crlFile ? deployed.crl : undefined,
+    wsCrlNote: listener.protocol === "websockets",
     requireCertificate: server.requireCertificate,
     identityAsUsername: server.identityAsUsername,
     tlsVersion: server.tlsVersion,
@@ -58,7 +62,7 @@ export function renderMosquittoConf(spec: Spec, options: ConfOptions = {}): stri
     confPath: treeLayout(spec.deployDir).mosquittoConf,
     // mosquitto has one `user` for the whole process; the default account needs no line.
     user: users.length === 1 && users[0] !== "mosquitto" ? users[0] : undefined,
-    ...accessFiles(spec),
+    ...accessFiles(spec, options),
     listeners: spec.servers.flatMap((server) => serverBlocks(spec, server, options)),
   });
 }
@@ -68,7 +72,7 @@ export function renderConfD(spec: Spec, server: ServerSpec, options: ConfOptions
   return renderTemplate("conf.d", {
     server: server.name,
     specName: path.basename(spec.file),
-    ...accessFiles(spec),
+    ...accessFiles(spec, options),
     listeners: serverBlocks(spec, server, options),
   });
 }

@@ -76,6 +76,8 @@ export class LedgerBook {
   private readonly certificates: IssuedRecord[];
   private readonly byFingerprint = new Map<string, number>();
   private readonly activeByHolder = new Map<string, number>();
+  /** Built on first use: only a build that reconciles the ledger with a CRL on disk looks serials up. */
+  private bySerial?: Map<string, number>;
   crlNumber: number;
 
   constructor(ledger: Ledger) {
@@ -86,7 +88,16 @@ export class LedgerBook {
 
   private index(record: IssuedRecord, index: number): void {
     this.byFingerprint.set(record.fingerprint256, index);
+    this.bySerial?.set(`${record.issuer}/${record.serial}`, index);
     if (record.status === "active") this.activeByHolder.set(`${record.role}:${record.name}`, index);
+  }
+
+  private serialIndex(): Map<string, number> {
+    return (this.bySerial ??= new Map(this.certificates.map((record, at) => [`${record.issuer}/${record.serial}`, at])));
+  }
+
+  knowsSerial(serial: string, issuer: string): boolean {
+    return this.serialIndex().has(`${issuer}/${serial}`);
   }
 
   has(fingerprint: string): boolean {
@@ -121,6 +132,21 @@ export class LedgerBook {
       this.certificates[index] = { ...record, status: "revoked", revokedAt: now.toISOString(), reason };
     });
     this.activeByHolder.delete(`${role}:${name}`);
+  }
+
+  /**
+   * Marks a certificate revoked again because the CRL on disk lists it (state.json lost it, or
+   * was edited back to active): returns its record as it was, or undefined when nothing changed
+   * or the ledger does not know the serial.
+   */
+  restoreRevocation(serial: string, issuer: string, listed: { revokedAt: Date; reason: RevocationReason }): IssuedRecord | undefined {
+    const index = this.serialIndex().get(`${issuer}/${serial}`);
+    if (index === undefined) return undefined;
+    const record = this.certificates[index];
+    if (record.status === "revoked") return undefined;
+    this.certificates[index] = { ...record, status: "revoked", revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
+    if (this.activeByHolder.get(`${record.role}:${record.name}`) === index) this.activeByHolder.delete(`${record.role}:${record.name}`);
+    return record;
   }
 
   ledger(): Ledger {

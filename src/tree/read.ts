@@ -25,6 +25,8 @@ export interface TreeState {
   /** state.json, or undefined when there is none yet (or it was lost). */
   ledger?: Ledger;
   crlPem?: string;
+  /** The highest number among the CRLs kept in archive/crl/ (named <number>.pem); 0 when none. */
+  archivedCrlNumber?: number;
   servers: Map<string, StoredPair>;
   clients: Map<string, StoredPair>;
   /** Folders in the tree with no entry in the spec. */
@@ -87,6 +89,16 @@ async function readClient(seen: Map<string, SeenFile | null>, certFile: string, 
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
 
+/** archive/crl/ holds replaced CRLs under their highest CRL number: only the names are read. */
+async function highestArchivedCrlNumber(archiveDir: string): Promise<number> {
+  try {
+    const names = await fs.readdir(`${archiveDir}/crl`);
+    return names.reduce((high, name) => Math.max(high, /^\d+\.pem$/.test(name) ? Number.parseInt(name, 10) : 0), 0);
+  } catch {
+    return 0;
+  }
+}
+
 async function listDir(dir: string): Promise<string[]> {
   try {
     return (await fs.readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
@@ -115,12 +127,13 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
   const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
-  const [ca, previousCa, ledger, [crl], servers] = await Promise.all([
+  const [ca, previousCa, ledger, [crl], servers, archivedCrlNumber] = await Promise.all([
     readPair(layout.caCert, layout.caKey, seen),
     readPair(layout.previousCaCert, layout.previousCaKey, seen),
     readLedger(layout.state),
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
     Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
+    highestArchivedCrlNumber(layout.archiveDir),
   ]);
   const settled = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
   // Only the clients actually read get a promise (a fleet's rebuild settles 10,000 of them).
@@ -142,6 +155,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     previousCa,
     ledger,
     crlPem: crl?.toString(),
+    archivedCrlNumber,
     servers: new Map(servers),
     clients: new Map(clients),
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),

@@ -6,8 +6,8 @@ import { sanCovers } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
 import type { CheckResult, Checklist } from "./result.js";
 import type { TreeSnapshot } from "./snapshot.js";
+import { DAY_MS } from "../clock.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 export const EXPIRY_WARNING_DAYS = 30;
 const REBUILD = "run `mqtt-pki build` to reissue it";
 

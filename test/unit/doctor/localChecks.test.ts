@@ -5,6 +5,7 @@ import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
 import { checkClientFiles, judgeServerChain, pemCertificates } from "../../../src/doctor/localChecks.js";
 import { caSpec, clientSpec, serverSpec } from "../helpers/specs.js";
+import { DAY_MS } from "../../../src/clock.js";
 
 const NOW = new Date("2031-03-04T05:06:07.000Z");
 
@@ -47,8 +48,9 @@ describe("checkClientFiles", () => {
   test("a CRL of the issuer that lists the serial revokes it; another CA's CRL does not", async () => {
     const serial = checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem }).cert.serial;
     const entries = [{ serial, revokedAt: NOW, reason: "keyCompromise" as const }];
-    const ours = await issueCrl(ca, entries, 1, NOW, 30);
-    const theirs = await issueCrl(other, entries, 1, NOW, 30);
+    const content = { entries, crlNumber: 1, thisUpdate: NOW, nextUpdate: new Date(NOW.getTime() + 30 * DAY_MS) };
+    const ours = await issueCrl(ca, content);
+    const theirs = await issueCrl(other, content);
     expect(checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs }).revocation).toBeUndefined();
     const revoked = checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs + ours }).revocation;
     expect(revoked).toEqual({ revokedAt: new Date(Math.floor(NOW.getTime() / 1000) * 1000), reason: "keyCompromise" });

@@ -1,0 +1,34 @@
+import type { Ownership } from "../io/files.js";
+
+/** One file the build wants on disk, with the mode and group it must have. */
+export interface PlannedFile {
+  path: string;
+  /** A function for text rendered only when it is written (a fleet's scripts would otherwise all sit in memory at once). */
+  content: string | (() => string);
+  own: Ownership;
+  /** Keys are written before anything that depends on them. */
+  isKey: boolean;
+  /** An existing file here must never be replaced (the CA key outside an explicit CA rotation)... */
+  mustNotReplace?: boolean;
+  /** ...except when it holds exactly this (the same CA key, about to be stored encrypted). */
+  replaces?: string;
+  /** The content is what was read from disk for this build: only its mode and group need checking. */
+  unchanged?: boolean;
+  /** A copy into archive/: written before anything is replaced, and never itself replaced. */
+  archive?: boolean;
+}
+
+export interface PlannedDir {
+  path: string;
+  own: Ownership;
+}
+
+/**
+ * Where planned folders and files go as they are made: by default they are collected for
+ * writeTree; a first build streams them into its staging folder (a fleet's client folders are
+ * then written while the next certificates are still being issued). Folders come parents first.
+ */
+export interface FileSink {
+  dir(dir: PlannedDir): void;
+  file(file: PlannedFile): void;
+}
