@@ -65,8 +65,9 @@ function reasonName(code: x509.X509CrlReason | undefined): RevocationReason {
   return (REVOCATION_REASONS as readonly string[]).includes(name ?? "") ? (name as RevocationReason) : "unspecified";
 }
 
-/** Whether `ca` signed this CRL: its name is the issuer and its key verifies the signature. */
-export async function crlSignedBy(facts: CrlFacts, ca: x509.X509Certificate): Promise<boolean> {
+/** Whether `ca` (a certificate, or its DER) signed this CRL: its name is the issuer and its key verifies the signature. */
+export async function crlSignedBy(facts: CrlFacts, caCert: x509.X509Certificate | Buffer): Promise<boolean> {
+  const ca = Buffer.isBuffer(caCert) ? new x509.X509Certificate(new Uint8Array(caCert)) : caCert;
   if (facts.issuer !== ca.subject) return false;
   try {
     return await facts.crl.verify({ publicKey: ca.publicKey });

@@ -47,7 +47,7 @@ export const CA_FIELDS: Section = {
   ...subject,
   key,
   days,
-  crlDays: { type: "integer", description: "lifetime of each CRL in days", minimum: 1, maximum: 3650 },
+  crlDays: { type: "integer", description: "lifetime of each CRL in days (default 180; renewed at half-life)", minimum: 1, maximum: 3650 },
   encryptKey: { type: "boolean", description: "store ca.key encrypted (passphrase: $MQTT_PKI_CA_PASSPHRASE or a prompt)" },
 };
 export const LISTENER_FIELDS: Section = {

@@ -22,6 +22,14 @@ import {
   type SubjectFields,
 } from "./types.js";
 
+/**
+ * A CRL's default lifetime. The broker reads it from local disk and gets each new one at once,
+ * so nextUpdate promises no freshness to anyone: its only effect is that mosquitto refuses every
+ * client once it passes. Half a year (easy-rsa's default), renewed by every writing command and
+ * `mqtt-pki crl` at half-life, leaves three months of warnings before that could happen.
+ */
+export const DEFAULT_CRL_DAYS = 180;
+
 // Allowed keys per section come from the field table that also generates the JSON Schema.
 const TOP_KEYS = keysOf(TOP_FIELDS);
 const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
@@ -197,7 +205,7 @@ function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
     ...readSubject(r, ["ca"]),
     key: r.oneOf(["ca", "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer(["ca", "days"], 3650, DAYS),
-    crlDays: r.integer(["ca", "crlDays"], 30, { min: 1, max: 3650, what: "a positive number of days" }),
+    crlDays: r.integer(["ca", "crlDays"], DEFAULT_CRL_DAYS, { min: 1, max: 3650, what: "a positive number of days" }),
     encryptKey: r.boolean(["ca", "encryptKey"], false),
   };
 }

@@ -2,6 +2,7 @@ import { passwdLineMatches } from "../crypto/mosquittoPasswd.js";
 import { clientRules, usesAcl, usesPasswords } from "../render/access.js";
 import { topicMatches } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
+import { identityDenials } from "../state/revokedIdentities.js";
 import type { Checklist } from "./result.js";
 import type { TreeSnapshot } from "./snapshot.js";
 import type { AclRule } from "../spec/types.js";
@@ -18,20 +19,35 @@ export function topicAllowed(rules: AclRule[], topic: string): { read: boolean; 
   };
 }
 
+/** Measured on mosquitto 2.0.11: with use_identity_as_username false, the login alone decides who a client is. */
+export const PASSWORD_MODE_UNBOUND = "in password mode mosquitto does not tie the certificate to the username: any valid device certificate with another device's username and password gets in as that device";
+
 /** Password file, logins in the commands, and ACLs against the round-trip topic of every client. */
-export function checkAccess(snapshot: TreeSnapshot, list: Checklist): void {
-  checkPasswords(snapshot, list);
-  checkAcl(snapshot, list);
+export function checkAccess(snapshot: TreeSnapshot, list: Checklist, now: Date): void {
+  checkPasswords(snapshot, list, now);
+  checkAcl(snapshot, list, now);
+}
+
+/** The revoked identities (CNs) of the ledger in the snapshot. */
+function deniedCns(snapshot: TreeSnapshot, now: Date): Set<string> {
+  return new Set(identityDenials(snapshot.ledger, now).denied.map((identity) => identity.cn));
 }
 
 /** The password file against each password client's login; client results go to `clientList`. */
-export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, clientList = list): void {
+export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, now: Date, clientList = list): void {
   const { spec, conf } = snapshot;
   if (!usesPasswords(spec)) return;
   const layout = treeLayout(spec.out);
   list.check(conf?.global.get("password_file") !== undefined, "mosquitto.conf", "password_file set", "password_file is missing although clients log in with passwords", REBUILD);
+  if (spec.servers.some((server) => !server.identityAsUsername)) list.warn("mosquitto.conf", PASSWORD_MODE_UNBOUND, "keep device identity in the certificate (`identityAsUsername: true`) wherever a device can do without a password; treat each password as a credential of its own");
   const lines = (snapshot.files.get(layout.passwdFile)?.content?.toString() ?? "").split("\n").filter(Boolean);
+  const denied = deniedCns(snapshot, now);
   for (const client of snapshot.clients.filter((c) => c.password)) {
+    if (denied.has(client.cn)) {
+      const kept = lines.some((line) => line.startsWith(`${client.cn}:`));
+      clientList.check(!kept, `client ${client.name}`, "revoked: no login in the password file", `revoked, but mosquitto's password file still has a line for user "${client.cn}": its password still logs in over websockets`, REBUILD);
+      continue;
+    }
     const password = snapshot.files.get(layout.clientPassword(client.name))?.content?.toString().trim();
     const subject = `client ${client.name}`;
     if (!password) {
@@ -45,15 +61,31 @@ export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, clientLi
   }
 }
 
-/** Each client's ACL against its round-trip topic; client results go to `clientList`. */
-export function checkAcl(snapshot: TreeSnapshot, list: Checklist, clientList = list): void {
+/** Each client's ACL against its round-trip topic, and every revoked identity denied; client results go to `clientList`. */
+export function checkAcl(snapshot: TreeSnapshot, list: Checklist, now: Date, clientList = list): void {
   const { spec, conf } = snapshot;
+  const denied = deniedCns(snapshot, now);
+  if (!usesAcl(spec) && denied.size === 0) return;
+  list.check(conf?.global.get("acl_file") !== undefined, "mosquitto.conf", "acl_file set", `acl_file is missing although ${usesAcl(spec) ? "the spec has ACLs" : "revoked devices must be denied every topic"}`, REBUILD);
+  const aclText = snapshot.files.get(treeLayout(spec.out).aclFile)?.content?.toString() ?? "";
+  for (const cn of denied) {
+    list.check(deniesEverything(aclText, cn), `revoked ${cn}`, "the ACL denies it every topic (websockets listeners check no CRL)", `the ACL does not deny user "${cn}" every topic: over websockets the revoked device still publishes and subscribes`, REBUILD);
+  }
   if (!usesAcl(spec)) return;
-  list.check(conf?.global.get("acl_file") !== undefined, "mosquitto.conf", "acl_file set", "acl_file is missing although the spec has ACLs", REBUILD);
-  for (const client of snapshot.clients) {
+  for (const client of snapshot.clients.filter((c) => !denied.has(c.cn))) {
     const allowed = topicAllowed(clientRules(spec, client), client.topic);
     clientList.check(allowed.read && allowed.write, `client ${client.name}`, `ACL allows its round-trip topic ${client.topic}`,
       `the ACL does not let it ${!allowed.write ? "publish" : "subscribe"} on its round-trip topic ${client.topic}, so commands.sh cannot work`,
       `give the client a \`topic:\` its ACL allows (e.g. under devices/${client.cn}/), or add a rule for it`);
   }
+}
+
+/** Whether the ACL file has a `user CN` section that denies `#` and `$SYS/#` (what build writes for a revoked identity). */
+function deniesEverything(aclText: string, cn: string): boolean {
+  const lines = aclText.split("\n").map((line) => line.trim());
+  const start = lines.indexOf(`user ${cn}`);
+  if (start < 0) return false;
+  const end = lines.findIndex((line, i) => i > start && line.startsWith("user "));
+  const section = lines.slice(start + 1, end < 0 ? undefined : end);
+  return section.includes("topic deny #") && section.includes("topic deny $SYS/#");
 }

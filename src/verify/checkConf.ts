@@ -1,6 +1,6 @@
 import { issuedBy } from "../crypto/facts.js";
 import type { TrustedCas } from "./checkCertificates.js";
-import { revokedBy, type Ledger } from "../state/ledger.js";
+import { checkLedgerAgainstCrl, checkListenerRevocation } from "./checkRevocation.js";
 import { treeLayout } from "../tree/layout.js";
 import { readObstacle } from "./access.js";
 import { listenerOption, type ConfListener, type ParsedConf } from "./parseConf.js";
@@ -10,17 +10,13 @@ import type { ListenerSpec, ServerSpec } from "../spec/types.js";
 
 const REBUILD = "run `mqtt-pki build` to regenerate mosquitto.conf";
 
-/** Measured on mosquitto 2.0.11 (and reported upstream): crlfile is not applied on websockets listeners. */
-export const WEBSOCKETS_CRL_GAP = "mosquitto 2.0 does not apply crlfile on websockets listeners: revoked devices can still connect here";
-
-
 /** mosquitto.conf against the spec and the tree: listeners, files, flags, broker access. */
 /** Whether a trust file holds exactly the CAs the tree trusts (old + new during a rotation). */
 export function sameTrust(snapshot: TreeSnapshot, file: string | undefined, trusted: TrustedCas): boolean {
   return snapshot.parsed.trustSet(file) === trusted.all.map((c) => c.fingerprint256).sort().join(",");
 }
 
-export function checkConf(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
+export function checkConf(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas, now: Date): void {
   const { spec, conf } = snapshot;
   const confFile = treeLayout(spec.out).mosquittoConf;
   if (!conf) {
@@ -45,11 +41,25 @@ export function checkConf(snapshot: TreeSnapshot, list: Checklist, trusted: Trus
       list.fail(subject, `mosquitto.conf has no listener on port ${listener.port}`, REBUILD);
       continue;
     }
-    checkListener(snapshot, list, conf, found, server, listener, trusted, `${subject} (${where(found.line)})`);
+    checkListener({ snapshot, list, conf, found, server, listener, trusted, now, subject: `${subject} (${where(found.line)})` });
   }
+  checkLedgerAgainstCrl(snapshot, list);
 }
 
-function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf, found: ConfListener, server: ServerSpec, listener: ListenerSpec, trusted: TrustedCas, subject: string): void {
+interface ListenerCheck {
+  snapshot: TreeSnapshot;
+  list: Checklist;
+  conf: ParsedConf;
+  found: ConfListener;
+  server: ServerSpec;
+  listener: ListenerSpec;
+  trusted: TrustedCas;
+  now: Date;
+  subject: string;
+}
+
+function checkListener(check: ListenerCheck): void {
+  const { snapshot, list, conf, found, server, listener, trusted, subject } = check;
   const { spec } = snapshot;
   const option = (name: string) => listenerOption(conf, found, name)?.value;
   const protocol = option("protocol") ?? "mqtt";
@@ -84,32 +94,8 @@ function checkListener(snapshot: TreeSnapshot, list: Checklist, conf: ParsedConf
   if (files.keyfile && certfile) {
     list.check(snapshot.parsed.keyMatches(certfile, files.keyfile), subject, "keyfile matches certfile", `keyfile ${files.keyfile} does not match certfile ${files.certfile}`, "the broker will refuse to start: restore the matching pair or rebuild");
   }
-  checkRevocation(snapshot, list, subject, option("crlfile"), trusted, protocol);
+  checkListenerRevocation({ snapshot, list, subject, crlfile: option("crlfile"), cafile: option("cafile"), trusted, protocol, now: check.now });
   checkBrokerAccess(snapshot, list, subject, server, files);
-}
-
-/** Every revoked certificate of a trusted CA must be in the crlfile the listener reads. */
-function checkRevocation(snapshot: TreeSnapshot, list: Checklist, subject: string, crlfile: string | undefined, trusted: TrustedCas, protocol: string): void {
-  const stateContent = snapshot.files.get(treeLayout(snapshot.spec.out).state)?.content;
-  if (!stateContent) return;
-  let ledger: Ledger;
-  try {
-    ledger = JSON.parse(stateContent.toString()) as Ledger;
-  } catch {
-    return;
-  }
-  const revoked = trusted.all.flatMap((ca) => revokedBy(ledger, ca.fingerprint256));
-  if (revoked.length === 0) return;
-  if (!crlfile) {
-    list.fail(subject, `${revoked.length} revoked certificate(s) but no crlfile: revoked devices can still connect`, "run `mqtt-pki build` to add crlfile");
-    return;
-  }
-  if (protocol === "websockets") {
-    list.warn(subject, WEBSOCKETS_CRL_GAP, "close this websockets listener (remove it from the spec), or cut revoked devices off for good with `mqtt-pki rotate ca`");
-  }
-  const listed = snapshot.revoked.get(localPath(snapshot.spec, crlfile)) ?? new Set<string>();
-  const missing = revoked.filter((r) => !listed.has(r.serial));
-  list.check(missing.length === 0, subject, `crlfile lists all ${revoked.length} revoked certificate(s)`, `crlfile lacks ${missing.map((r) => r.name).join(", ")}`, "run `mqtt-pki build` to regenerate ca/crl.pem");
 }
 
 function checkBrokerAccess(snapshot: TreeSnapshot, list: Checklist, subject: string, server: ServerSpec, files: Record<string, string | undefined>): void {

@@ -20,10 +20,10 @@ export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseRes
   const global = lists();
   const clients = lists();
   const trusted = checkCertificates(snapshot, global.certificates, now, clients.certificates);
-  checkConf(snapshot, global.conf, trusted);
+  checkConf(snapshot, global.conf, trusted, now);
   checkCommands(snapshot, clients.commands, trusted);
-  checkPasswords(snapshot, global.passwords, clients.passwords);
-  checkAcl(snapshot, global.acl, clients.acl);
+  checkPasswords(snapshot, global.passwords, now, clients.passwords);
+  checkAcl(snapshot, global.acl, now, clients.acl);
   const results = (from: Record<Phase, Checklist>) => Object.fromEntries(PHASES.map((phase) => [phase, from[phase].results])) as PhaseResults;
   return { global: results(global), clients: results(clients) };
 }

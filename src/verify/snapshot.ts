@@ -6,6 +6,8 @@ import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
 import { ParseCache } from "./parseCache.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
+import { parseLedger, type Ledger } from "../state/ledger.js";
+import type { CrlFacts } from "../crypto/crlFile.js";
 
 export interface FileInfo {
   content?: Buffer;
@@ -27,6 +29,10 @@ export interface TreeSnapshot {
   accounts: Map<string, Account>;
   /** Serials listed by each CRL file mosquitto.conf names. */
   revoked: Map<string, Set<string>>;
+  /** The CRLs in each CRL file mosquitto.conf names, with the CA certificates (by fingerprint) whose key signed each. */
+  crls: Map<string, CrlView[]>;
+  /** state.json, when it is there and reads as JSON. */
+  ledger?: Ledger;
   /** Parsed certificates and keys, each file at most once. */
   parsed: ParseCache;
 }
@@ -114,14 +120,45 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
     const account = lookupAccount(server.user);
     if (account) accounts.set(server.user, account);
   }
-  return { spec, clients, files, conf, commands, accounts, revoked: await crlSerials(spec, conf, files), parsed: new ParseCache(files) };
+  const parsed = new ParseCache(files);
+  const crls = await readNamedCrls(spec, conf, files, parsed);
+  const revoked = new Map([...crls].map(([file, views]) => [file, new Set(views.flatMap((view) => view.facts.entries.map((entry) => entry.serial)))]));
+  return { spec, clients, files, conf, commands, accounts, revoked, crls, ledger: readLedgerText(files.get(layout.state)?.content), parsed };
 }
 
-/** Every CRL the conf names, read into serials; the CRL parser is loaded only when there is one. */
-async function crlSerials(spec: Spec, conf: ParsedConf | undefined, files: Map<string, FileInfo>): Promise<Map<string, Set<string>>> {
-  const named = [conf?.global.get("crlfile"), ...(conf?.listeners ?? []).map((listener) => listener.options.get("crlfile"))];
-  const crls = [...new Set(named.flatMap((option) => (option ? [localPath(spec, option.value)] : [])))].filter((file) => files.get(file)?.content);
-  if (crls.length === 0) return new Map();
-  const { revokedSerials } = await import("../crypto/crlSerials.js");
-  return new Map(crls.map((file) => [file, revokedSerials(files.get(file)!.content!.toString())]));
+export interface CrlView {
+  facts: CrlFacts;
+  /** Fingerprints of the CA certificates (in the tree or a cafile the conf names) whose key signed this CRL. */
+  signers: string[];
+}
+
+function readLedgerText(content: Buffer | undefined): Ledger | undefined {
+  if (!content) return undefined;
+  try {
+    return parseLedger(content.toString());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every CRL the conf names, with who signed it; the CRL code is loaded only when there is one. */
+async function readNamedCrls(spec: Spec, conf: ParsedConf | undefined, files: Map<string, FileInfo>, parsed: ParseCache): Promise<Map<string, CrlView[]>> {
+  const listeners = conf?.listeners ?? [];
+  const named = (option: string) => [conf?.global.get(option), ...listeners.map((listener) => listener.options.get(option))].flatMap((o) => (o ? [localPath(spec, o.value)] : []));
+  const crlFiles = [...new Set(named("crlfile"))].filter((file) => files.get(file)?.content);
+  if (crlFiles.length === 0) return new Map();
+  const { readCrls, crlSignedBy } = await import("../crypto/crlFile.js");
+  const layout = treeLayout(spec.out);
+  const cas = [...new Set([layout.caCert, layout.previousCaCert, layout.caBundle, ...named("cafile")])].flatMap((file) => parsed.certificates(file));
+  const views = new Map<string, CrlView[]>();
+  for (const file of crlFiles) {
+    const list: CrlView[] = [];
+    for (const facts of readCrls(files.get(file)!.content!.toString())) {
+      const signers: string[] = [];
+      for (const ca of cas) if (!signers.includes(ca.fingerprint256) && (await crlSignedBy(facts, ca.x509.raw))) signers.push(ca.fingerprint256);
+      list.push({ facts, signers });
+    }
+    views.set(file, list);
+  }
+  return views;
 }

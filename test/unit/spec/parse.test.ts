@@ -67,7 +67,7 @@ describe("parseSpec: the example spec", () => {
   });
 
   test("CA fields come from the file", () => {
-    expect(parsed.ca).toEqual({ cn: "Example MQTT Root CA", o: "Example Org", key: "ec-p384", days: 3650, crlDays: 30, encryptKey: false });
+    expect(parsed.ca).toEqual({ cn: "Example MQTT Root CA", o: "Example Org", key: "ec-p384", days: 3650, crlDays: 180, encryptKey: false });
     expect(parsed.defaults).toEqual({ key: "ec-p256", days: 397, renewBeforeDays: 30, password: false, acl: [] });
   });
 
