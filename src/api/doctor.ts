@@ -5,12 +5,13 @@ import { currentTime } from "../clock.js";
 import { certFacts } from "../crypto/facts.js";
 import { diagnose, type BrokerSettings, type StageResult } from "../doctor/diagnose.js";
 import type { CauseId } from "../doctor/causes.js";
+import type { CrlPlaces } from "../doctor/crlCauses.js";
 import { followUpsFor } from "../doctor/followUps.js";
 import { checkClientFiles, judgeServerChain, pemCertificates, type ClientFileFacts } from "../doctor/localChecks.js";
 import { probe, type TlsMaterial } from "../doctor/probe.js";
 import { DEFAULT_WEBSOCKET_PATH, type DoctorProtocol, type DoctorTarget } from "../doctor/target.js";
 import { PkiError } from "../errors.js";
-import { loadSpecFile } from "../spec/load.js";
+import { DEFAULT_SPEC_FILE, loadSpecFile } from "../spec/load.js";
 import type { ServerSpec, Spec, TlsVersion } from "../spec/types.js";
 import { treeLayout } from "../tree/layout.js";
 
@@ -61,6 +62,7 @@ interface Credentials {
   caPems: string[];
   client?: ClientFileFacts;
   clientName?: string;
+  crlPlaces?: CrlPlaces;
 }
 
 /** Connects to one host and port stage by stage and explains the first failure. */
@@ -109,6 +111,7 @@ async function examine(target: DoctorTarget, credentials: Credentials, now: Date
     caGiven: credentials.material.ca !== undefined,
     serverChain: observations.tls ? judgeServerChain(observations.tls.peerChain, credentials.caPems) : undefined,
     broker,
+    crlPlaces: credentials.crlPlaces,
   });
   return {
     ok: diagnosis.ok,
@@ -145,7 +148,6 @@ function brokerFor(spec: Spec, target: DoctorTarget): BrokerSettings | undefined
 
 async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, clientName: string | undefined): Promise<Credentials> {
   let { cafile, cert, key } = options;
-  let crlFile: string | undefined;
   if (spec && clientName) {
     const client = spec.clients.find((candidate) => candidate.name === clientName);
     if (!client) throw new PkiError(`no client named \`${clientName}\` in the spec`, { hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}` });
@@ -157,11 +159,11 @@ async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, c
     key ??= layout.clientKey(clientName);
     // During a CA rotation the clients trust the bundle of the old and the new CA.
     cafile ??= (await exists(layout.caBundle)) ? layout.caBundle : layout.caCert;
-    crlFile = layout.crl;
-  } else if (cafile) {
-    // A tree keeps its CRL beside the CA (ca/crl.pem): use it when it is there.
-    crlFile = path.join(path.dirname(cafile), "crl.pem");
   }
+  // With a spec, its tree's CRL is the one the broker was given; a tree also keeps its CRL
+  // beside the CA (ca/crl.pem), so without one the file beside --cafile is used when it is there.
+  const crlFile = spec ? treeLayout(spec.out).crl : cafile ? path.join(path.dirname(cafile), "crl.pem") : undefined;
+  const crlPlaces = crlFile === undefined ? undefined : crlPlacesOf(crlFile, spec, options.specFile);
   if ((cert === undefined) !== (key === undefined)) {
     throw new PkiError("--cert and --key go together", { hint: "pass both (the client's certificate and its private key), or neither" });
   }
@@ -170,7 +172,7 @@ async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, c
   if (cafile && caPems.length === 0) throw new PkiError(`${cafile} holds no PEM certificate`, { hint: "pass the CA certificate (ca.crt), not a key or a DER file" });
   for (const pem of caPems) parseCertificate(pem, cafile!);
   const material: TlsMaterial = { ca: caText };
-  if (cert === undefined || key === undefined) return { material, caPems, clientName };
+  if (cert === undefined || key === undefined) return { material, caPems, clientName, crlPlaces };
   const certPem = await readRequired(cert, "client certificate");
   const keyPem = await readRequired(key, "client key");
   parseCertificate(certPem, cert);
@@ -181,7 +183,15 @@ async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, c
     caPems,
     client: checkClientFiles({ certPem, keyPem, crlPem }),
     clientName,
+    crlPlaces,
   };
+}
+
+/** Where the CRL was read, and where the broker reads its own when deploy.dir moves the tree. */
+function crlPlacesOf(localFile: string, spec: Spec | undefined, specFile: string | undefined): CrlPlaces {
+  if (!spec) return { localFile };
+  const brokerFile = spec.deployDir === spec.out ? undefined : treeLayout(spec.deployDir).crl;
+  return { localFile, specFile: specFile ?? DEFAULT_SPEC_FILE, brokerFile };
 }
 
 async function readRequired(file: string, what: string): Promise<string> {

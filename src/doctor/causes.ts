@@ -16,6 +16,7 @@ export type CauseId =
   | "ca-cn-clash" | "no-ca" | "wrong-ca" | "self-signed-server" | "chain-refused"
   | "server-cert-expired" | "server-cert-not-yet-valid" | "hostname-mismatch"
   | "client-ca-untrusted" | "client-cert-required" | "client-cert-rejected"
+  | "crl-expired" | "crl-not-yet-valid" | "broker-crl-stale" | "broker-crl-unseen"
   | "mqtts-to-websockets-port" | "wss-to-mqtt-port" | "plain-to-tls-port" | "websocket-refused"
   | "connack-bad-credentials" | "connack-not-authorized" | "connack-refused" | "no-connack";
 

@@ -1,9 +1,13 @@
 import { alertOf, CLIENT_CERT_ALERTS, describeAlert, type TlsAlert } from "./alerts.js";
 import { causes, quoted, when, type Cause, type Wording } from "./causes.js";
+import type { CrlPlaces } from "./crlCauses.js";
+import { certificateExpiredCause } from "./crlLapse.js";
+import { judgeClientFiles } from "./clientFilesStage.js";
 import { speaksMqtt, speaksTls, speaksWebSocket } from "./followUps.js";
-import type { CertSummary, ClientFileFacts, ServerChainFacts } from "./localChecks.js";
+import type { ClientFileFacts, ServerChainFacts } from "./localChecks.js";
 import type { ErrorObservation, Observations, TlsObservation } from "./observations.js";
 import { expectedName, tlsVersionLabel, usesTls, type DoctorTarget } from "./target.js";
+import { certValidityAt } from "./validity.js";
 import { sanCovers } from "../spec/rules.js";
 
 /**
@@ -30,6 +34,8 @@ export interface DoctorInput {
   /** How the chain the server sent relates to our CA file; absent when no chain came. */
   serverChain?: ServerChainFacts;
   broker?: BrokerSettings;
+  /** Where the CRL doctor read came from and where the broker keeps its own. */
+  crlPlaces?: CrlPlaces;
 }
 
 export interface StageResult {
@@ -89,28 +95,11 @@ export function diagnose(input: DoctorInput): Diagnosis {
   return found.result();
 }
 
-function validity(cert: CertSummary, now: Date): "valid" | "expired" | "not-yet-valid" {
-  if (now.getTime() > cert.notAfter.getTime()) return "expired";
-  if (now.getTime() < cert.notBefore.getTime()) return "not-yet-valid";
-  return "valid";
-}
-
 function checkClientFiles(input: DoctorInput, found: Findings, wording: Wording): void {
-  const client = input.client;
-  if (!client) return;
-  const { cert } = client;
-  const problems: { detail: string; cause: Cause }[] = [];
-  if (!client.keyMatches) problems.push({ detail: "the key does not match the certificate", cause: causes.clientKeyMismatch(cert, wording) });
-  if (client.revocation) problems.push({ detail: `revoked on ${when(client.revocation.revokedAt)} (listed in the CRL)`, cause: causes.clientRevoked(cert, client.revocation, wording) });
-  const state = validity(cert, input.now);
-  if (state === "expired") problems.push({ detail: `expired on ${when(cert.notAfter)}`, cause: causes.clientExpired(cert, input.now, wording) });
-  if (state === "not-yet-valid") problems.push({ detail: `valid only from ${when(cert.notBefore)}`, cause: causes.clientNotYetValid(cert, input.now) });
-  const who = `CN=${cert.subjectCn} from ${quoted(cert.issuerCn)}`;
-  if (problems.length === 0) {
-    found.pass("client files", `${who}, valid until ${when(cert.notAfter)}; the key matches${client.crlChecked ? "; not on the CRL" : ""}`);
-    return;
-  }
-  found.fail("client files", `${who}: ${problems.map((problem) => problem.detail).join("; ")}`, RANK.local, problems[0].cause);
+  if (!input.client) return;
+  const verdict = judgeClientFiles({ client: input.client, now: input.now, wording, crlPlaces: input.crlPlaces });
+  if (verdict.cause) found.fail("client files", verdict.detail, RANK.local, verdict.cause);
+  else found.pass("client files", verdict.detail);
 }
 
 function checkTcp(obs: Observations, found: Findings, wording: Wording): boolean {
@@ -175,7 +164,7 @@ const VALIDITY_CODES = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
 function checkServerChain(input: DoctorInput, chain: ServerChainFacts, tls: TlsObservation, found: Findings, wording: Wording): void {
   const { leaf } = chain;
   const code = tls.authorizationError;
-  const state = validity(leaf, input.now);
+  const state = certValidityAt(leaf, input.now);
   const who = `CN=${leaf.subjectCn}, issued by ${quoted(leaf.issuerCn)}`;
   if (state === "valid") found.pass("server certificate", `${who}, valid until ${when(leaf.notAfter)}`);
   else if (state === "expired") found.fail("server certificate", `${who}: expired on ${when(leaf.notAfter)}`, RANK.validity, causes.serverExpired(leaf, input.now, wording));
@@ -213,7 +202,7 @@ function clientCertCause(alert: TlsAlert, input: DoctorInput, wording: Wording, 
     case 116: return causes.clientCertRequired(alert, late);
     case 40: return sent ? causes.clientCertRejected(alert, cert, late) : causes.clientCertRequired(alert, late);
     case 48: return sent ? causes.clientCaUntrusted(alert, cert, input.serverChain?.leaf.issuerCn, late) : causes.clientCertRequired(alert, late);
-    case 45: return causes.clientExpiredByBroker(alert, cert);
+    case 45: return certificateExpiredCause({ alert, now: input.now, client: input.client, serverLeaf: input.serverChain?.leaf, places: input.crlPlaces });
     case 44: return causes.clientRevokedByBroker(alert, cert, wording);
     default: return causes.clientCertRejected(alert, cert, late);
   }

@@ -48,6 +48,14 @@ export interface Revocation {
   reason?: string;
 }
 
+/** The dates of a CRL: a broker that loads it refuses every client outside them. */
+export interface CrlSummary {
+  issuerCn: string;
+  thisUpdate: Date;
+  /** RFC 5280 requires it; a CRL without one never expires for OpenSSL. */
+  nextUpdate?: Date;
+}
+
 export interface ClientFileFacts {
   cert: CertSummary;
   /** False when the key is not the one the certificate certifies. */
@@ -56,6 +64,8 @@ export interface ClientFileFacts {
   crlChecked: boolean;
   /** Set when a CRL of the certificate's issuer lists its serial. */
   revocation?: Revocation;
+  /** The newest CRL at hand from the certificate's issuer: the one a broker checks it against. */
+  issuerCrl?: CrlSummary;
 }
 
 export interface ClientFiles {
@@ -67,25 +77,36 @@ export interface ClientFiles {
 
 export function checkClientFiles(files: ClientFiles): ClientFileFacts {
   const facts = certFacts(files.certPem);
+  const cert = summarize(facts);
+  const crls = files.crlPem ? issuerCrls(files.certPem, files.crlPem) : [];
   return {
-    cert: summarize(facts),
+    cert,
     keyMatches: certMatchesKey(facts, files.keyPem),
     crlChecked: files.crlPem !== undefined,
-    revocation: files.crlPem ? revocationOf(files.certPem, files.crlPem) : undefined,
+    revocation: revocationOf(files.certPem, crls),
+    issuerCrl: newestCrlSummary(crls, cert.issuerCn),
   };
 }
 
+/** The CRLs in the file that the certificate's own issuer published (one per trusted CA). */
+function issuerCrls(certPem: string, crlText: string): x509.X509Crl[] {
+  const issuer = new x509.X509Certificate(certPem).issuer;
+  return (crlText.match(PEM_CRL) ?? []).map((pem) => new x509.X509Crl(pem)).filter((crl) => crl.issuer === issuer);
+}
+
 /** The CRL entry for this certificate, from a CRL its own issuer published. */
-export function revocationOf(certPem: string, crlText: string): Revocation | undefined {
-  const cert = new x509.X509Certificate(certPem);
-  const serial = normalizeSerial(cert.serialNumber);
-  for (const pem of crlText.match(PEM_CRL) ?? []) {
-    const crl = new x509.X509Crl(pem);
-    if (crl.issuer !== cert.issuer) continue;
+function revocationOf(certPem: string, crls: x509.X509Crl[]): Revocation | undefined {
+  const serial = normalizeSerial(new x509.X509Certificate(certPem).serialNumber);
+  for (const crl of crls) {
     const entry = crl.entries.find((candidate) => normalizeSerial(candidate.serialNumber) === serial);
     if (entry) return { revokedAt: entry.revocationDate, reason: entry.reason === undefined ? undefined : x509.X509CrlReason[entry.reason] };
   }
   return undefined;
+}
+
+function newestCrlSummary(crls: x509.X509Crl[], issuerCn: string): CrlSummary | undefined {
+  const newest = crls.reduce<x509.X509Crl | undefined>((best, crl) => (!best || crl.thisUpdate > best.thisUpdate ? crl : best), undefined);
+  return newest && { issuerCn, thisUpdate: newest.thisUpdate, nextUpdate: newest.nextUpdate };
 }
 
 function normalizeSerial(hex: string): string {

@@ -1,5 +1,5 @@
 /** Start and stop a real mosquitto broker for end-to-end tests. */
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { canConnect } from "./ports.js";
 import { spawnTracked, stopChild } from "./processes.js";
@@ -17,6 +17,12 @@ export interface StartBrokerOptions {
   verbose?: boolean;
   /** How long to wait for "running" and for every listener. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Run the broker with its clock this far ahead, in libfaketime's offset form: "+40d",
+   * "+12h", "+90m", "+30s" (or "-…" for behind). Only the broker's clock moves: the test and
+   * the clients keep real time, as when one host's clock is wrong.
+   */
+  clockAhead?: string;
 }
 
 const SBIN_MOSQUITTO = "/usr/sbin/mosquitto";
@@ -59,6 +65,42 @@ export function listenerPorts(confText: string): number[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Where Debian's faketime package puts the library. */
+export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/** Throws (never skips): a clock-shift test without libfaketime would prove nothing. */
+export function requireLibfaketime(): string {
+  if (existsSync(LIBFAKETIME)) return LIBFAKETIME;
+  throw new Error(`${LIBFAKETIME} not found; tests that shift the broker's clock need libfaketime (Debian: apt-get install faketime)`);
+}
+
+const OFFSET_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "+40d" in milliseconds; refuses other forms, which libfaketime would read some other way. */
+export function clockOffsetMs(offset: string): number {
+  const m = /^([+-])(\d+)([smhd])$/.exec(offset);
+  if (!m) throw new Error(`clockAhead \`${offset}\` is not an offset like "+40d", "+12h", "+90m" or "-30s"`);
+  return (m[1] === "-" ? -1 : 1) * Number(m[2]) * OFFSET_UNIT_MS[m[3]];
+}
+
+/**
+ * The environment that moves the broker's clock. LD_PRELOAD rather than the `faketime`
+ * wrapper: the wrapper forks, so the PID we hold (and stop) would not be the broker's.
+ */
+function clockEnv(offset: string): NodeJS.ProcessEnv {
+  clockOffsetMs(offset);
+  return { ...process.env, LD_PRELOAD: requireLibfaketime(), FAKETIME: offset };
+}
+
+/** mosquitto starts each log line with its own time(): proof that the preload took. */
+function brokerClockOffsetMs(log: string): number | undefined {
+  const m = /^(\d+): mosquitto version \S+ running/m.exec(log);
+  return m ? Number(m[1]) * 1000 - Date.now() : undefined;
+}
+
+/** How far the broker's logged clock may differ from the offset asked for (start-up, rounding). */
+const CLOCK_SLACK_MS = 60_000;
+
 /**
  * Start `mosquitto -c confPath [-v]` as a tracked child (not detached, so it
  * dies with us in the worst case) and resolve once it logged that it is
@@ -71,7 +113,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function startBroker(confPath: string, opts: StartBrokerOptions = {}): Promise<Broker> {
   const bin = requireMosquitto();
   const args = ["-c", confPath, ...(opts.verbose === false ? [] : ["-v"])];
-  const child = spawnTracked(bin, args, { detached: false, stdio: ["ignore", "pipe", "pipe"] });
+  const env = opts.clockAhead === undefined ? process.env : clockEnv(opts.clockAhead);
+  const child = spawnTracked(bin, args, { detached: false, stdio: ["ignore", "pipe", "pipe"], env });
   let log = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => (log += d));
   child.stderr?.setEncoding("utf8").on("data", (d: string) => (log += d));
@@ -91,6 +134,12 @@ export async function startBroker(confPath: string, opts: StartBrokerOptions = {
     if (exited) return fail(exited);
     if (Date.now() > deadline) return fail("did not log 'running' in time");
     await sleep(POLL_MS);
+  }
+  if (opts.clockAhead !== undefined) {
+    const seen = brokerClockOffsetMs(log);
+    if (seen === undefined || Math.abs(seen - clockOffsetMs(opts.clockAhead)) > CLOCK_SLACK_MS) {
+      return fail(`ran with LD_PRELOAD=${LIBFAKETIME} FAKETIME=${opts.clockAhead}, but its log shows a clock ${seen === undefined ? "it did not print" : `${Math.round(seen / 1000)} s off`}: libfaketime did not shift it`);
+    }
   }
   for (const port of listenerPorts(readFileSync(confPath, "utf8"))) {
     while (!(await canConnect(port))) {

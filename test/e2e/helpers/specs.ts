@@ -31,6 +31,8 @@ export interface SpecOptions {
   clients?: (string | ClientEntry)[];
   caCn?: string;
   caKey?: KeyAlgorithm;
+  /** Extra `key: value` lines for the ca entry, e.g. "crlDays: 10". */
+  caLines?: string[];
   serverCn?: string;
   serverKey?: KeyAlgorithm;
   /** Extra `key: value` lines for the server entry, e.g. "identityAsUsername: false". */
@@ -71,6 +73,7 @@ export function specYaml(opts: SpecOptions & { mqttPort: number; wsPort: number 
     "ca:",
     `  cn: ${JSON.stringify(opts.caCn ?? E2E_CA_CN)}`,
     ...(opts.caKey ? [`  key: ${opts.caKey}`] : []),
+    ...(opts.caLines ?? []).map((line) => `  ${line}`),
     "servers:",
     "  - name: broker",
     `    cn: ${opts.serverCn ?? E2E_SERVER_CN}`,

@@ -2,65 +2,8 @@
  * diagnose() over hand-made observations: every cause doctor must name, without a network.
  * The observations mirror what the probe recorded against mosquitto 2.0.11 (see the e2e suite).
  */
-import { diagnose, type DoctorInput } from "../../../src/doctor/diagnose.js";
-import type { CertSummary, ClientFileFacts, ServerChainFacts } from "../../../src/doctor/localChecks.js";
-import type { ErrorObservation, Observations, TlsObservation } from "../../../src/doctor/observations.js";
-import type { DoctorTarget } from "../../../src/doctor/target.js";
-
-const NOW = new Date("2030-06-01T12:00:00Z");
-
-function cert(overrides: Partial<CertSummary> = {}): CertSummary {
-  return {
-    subjectCn: "broker.test",
-    issuerCn: "Test Root CA",
-    serial: "0a1b",
-    notBefore: new Date("2030-01-01T00:00:00Z"),
-    notAfter: new Date("2031-01-01T00:00:00Z"),
-    dns: ["localhost"],
-    ip: ["127.0.0.1"],
-    isCa: false,
-    fingerprint256: "AA:BB",
-    ...overrides,
-  };
-}
-
-const CA = cert({ subjectCn: "Test Root CA", isCa: true, dns: [], ip: [], fingerprint256: "CA:CA" });
-
-function chain(overrides: Partial<ServerChainFacts> = {}): ServerChainFacts {
-  return { leaf: cert(), issuers: [CA], caFileCns: ["Test Root CA"], trustedBy: CA, selfSigned: false, ...overrides };
-}
-
-function clientFacts(overrides: Partial<ClientFileFacts> = {}, certOverrides: Partial<CertSummary> = {}): ClientFileFacts {
-  return { cert: cert({ subjectCn: "alice", dns: [], ip: [], ...certOverrides }), keyMatches: true, crlChecked: true, ...overrides };
-}
-
-function target(overrides: Partial<DoctorTarget> = {}): DoctorTarget {
-  return { host: "localhost", port: 8883, protocol: "mqtts", path: "/mqtt", ...overrides };
-}
-
-function tls(overrides: Partial<TlsObservation> = {}): TlsObservation {
-  return { ok: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", peerChain: ["leaf", "ca"], authorized: true, clientCertSent: true, ...overrides };
-}
-
-function alert(code: string, number: number): ErrorObservation {
-  return { code, message: `error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert:SSL alert number ${number}` };
-}
-
-const CONNACK_OK = { ok: true, connack: { returnCode: 0, sessionPresent: false } };
-
-function observed(overrides: Partial<Observations> = {}): Observations {
-  return { target: target(), tcp: { ok: true, remoteAddress: "127.0.0.1" }, tls: tls(), mqtt: CONNACK_OK, ...overrides };
-}
-
-function input(overrides: Partial<DoctorInput> = {}): DoctorInput {
-  return { now: NOW, observations: observed(), alternatives: [], client: clientFacts(), clientName: "alice", caGiven: true, serverChain: chain(), ...overrides };
-}
-
-function failing(overrides: Partial<DoctorInput>) {
-  const result = diagnose(input(overrides));
-  expect(result.ok).toBe(false);
-  return { ...result, failed: result.stages.filter((stage) => !stage.ok).map((stage) => stage.stage), text: `${result.cause?.cause}\n${result.cause?.fix}` };
-}
+import { diagnose } from "../../../src/doctor/diagnose.js";
+import { alert, cert, chain, clientFacts, failing, input, NOW, observed, target, tls } from "../helpers/doctorInputs.js";
 
 describe("diagnose: a working connection", () => {
   test("mqtts: every stage ✓, no cause", () => {
@@ -148,9 +91,9 @@ describe("diagnose: the twelve causes", () => {
     expect(r.cause?.id).toBe("client-cert-not-yet-valid");
   });
 
-  test("4. alert 45 alone (the broker's clock disagrees): the broker calls it expired", () => {
-    const r = failing({ observations: observed({ mqtt: { ok: false, error: alert("ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", 45) } }) });
-    expect(r.cause?.id).toBe("client-cert-expired");
+  test("4. alert 45 for a valid certificate, no CRL at hand: the broker's CRL (or clock), not the certificate (more in crlLapse.test.ts)", () => {
+    const r = failing({ client: clientFacts({ crlChecked: false }), observations: observed({ mqtt: { ok: false, error: alert("ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", 45) } }) });
+    expect(r.cause?.id).toBe("broker-crl-unseen");
     expect(r.text).toContain("certificate_expired (45)");
   });
 
