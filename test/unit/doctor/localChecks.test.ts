@@ -60,9 +60,10 @@ describe("checkClientFiles", () => {
 describe("checkClientFiles: the issuer's CRL and its dates", () => {
   test("the newest CRL of the certificate's own issuer is summarized; another CA's is not", async () => {
     const later = new Date(NOW.getTime() + 60_000);
-    const older = await issueCrl(ca, [], 1, NOW, 10);
-    const newer = await issueCrl(ca, [], 2, later, 10);
-    const theirs = await issueCrl(other, [], 1, new Date(NOW.getTime() + 120_000), 30);
+    const crl = (crlNumber: number, thisUpdate: Date, days: number) => ({ entries: [], crlNumber, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + days * DAY_MS) });
+    const older = await issueCrl(ca, crl(1, NOW, 10));
+    const newer = await issueCrl(ca, crl(2, later, 10));
+    const theirs = await issueCrl(other, crl(1, new Date(NOW.getTime() + 120_000), 30));
     const facts = checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs + newer + older });
     const seconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
     expect(facts.issuerCrl).toEqual({ issuerCn: "Test Root CA", thisUpdate: seconds(later), nextUpdate: seconds(new Date(later.getTime() + 10 * 86_400_000)) });
