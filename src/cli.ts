@@ -14,6 +14,7 @@ import { doctorCommand } from "./commands/doctor.js";
 import { lintCommand } from "./commands/lint.js";
 import { exportCommand } from "./commands/export.js";
 import { snippetsCommand } from "./commands/snippets.js";
+import { crlCommand } from "./commands/crl.js";
 import { NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -33,13 +34,14 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(statusCommand(ctx))
       .command(rotateCommand(ctx))
       .command(revokeCommand(ctx))
+      .command(crlCommand(ctx))
       .command(issueCommand(ctx))
       .command(signCommand(ctx))
       .command(doctorCommand(ctx))
       .command(lintCommand(ctx))
       .command(exportCommand(ctx))
       .command(snippetsCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, doctor, lint, export or snippets (see --help).")
+      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, crl, doctor, lint, export or snippets (see --help).")
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {
