@@ -60,9 +60,10 @@ export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
     const perms = treePermissions(undefined);
     const files: PlannedFile[] = [{ path: layout.crl, content: crl.pem, own: perms.publicFile, isKey: false }];
     const dirs: PlannedDir[] = [];
-    if (crl.replaced) {
+    if (crl.renewed) {
+      // Every CRL issued is kept: its number is never used again, even if state.json and crl.pem are both lost.
       dirs.push({ path: layout.archiveDir, own: perms.privateDir }, { path: path.join(layout.archiveDir, "crl"), own: perms.privateDir });
-      files.push({ path: path.join(layout.archiveDir, "crl", `${crl.replaced.number}.pem`), content: crl.replaced.pem, own: perms.publicFile, isKey: false, archive: true });
+      files.push({ path: path.join(layout.archiveDir, "crl", `${book.crlNumber}.pem`), content: crl.pem, own: perms.publicFile, isKey: false, archive: true });
     }
     if (crl.renewed || reconciled.notes.length > 0) files.push({ path: layout.state, content: serializeLedger(book.ledger()), own: perms.publicFile, isKey: false });
     const written = await writeTree(spec.out, { dirs, files, removals: [], clamped: [], ledger: book.ledger(), notes: [], reloadFiles: [], seen: tree.seen });

@@ -1,14 +1,17 @@
 import { currentTime } from "../clock.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
-import { x509 } from "../crypto/provider.js";
 import { loadSpecFile } from "../spec/load.js";
 import { planBuild, type EntityPlan } from "../plan/planBuild.js";
 import { isRevoked } from "../state/ledger.js";
 import { ledgerFromTree } from "../state/rebuild.js";
-import { pemBlocks } from "../crypto/der.js";
+import { readCrls } from "../crypto/crlFile.js";
+import { crlRenewalDue } from "../build/crlArtifact.js";
 import { readTree } from "../tree/read.js";
 import type { Role } from "../crypto/profiles.js";
 import { DAY_MS } from "../clock.js";
+
+/** ok; due: past half its life (any writing command or `mqtt-pki crl` renews it); expired or missing: the broker refuses every device. */
+export type CrlState = "ok" | "due" | "expired" | "missing";
 
 export type HolderState = "ok" | "expiring" | "expired" | "revoked" | "missing" | "out-of-date";
 
@@ -27,7 +30,8 @@ export interface StatusRow {
 export interface StatusReport {
   rows: StatusRow[];
   caRotation: { phase: "none" | "rotating"; clientsOnOldCa: string[] };
-  crl?: { nextUpdate: string; daysLeft: number; revoked: number };
+  /** The tree's CRL: when it runs out, and whether that needs doing something now. */
+  crl?: { nextUpdate: string; daysLeft: number; revoked: number; state: CrlState; problem?: string };
   /** True when nothing is expired, missing or inside the renewal window (what --check tests). */
   healthy: boolean;
 }
@@ -72,19 +76,23 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
     if (found) found.detail = "certificate from the retiring CA: rotate it before `rotate ca --finish`";
   }
 
-  const crlReport = crlStatus(tree.crlPem, now);
-  const crlDue = crlReport !== undefined && crlReport.daysLeft < spec.ca.crlDays / 3;
-  const healthy = !crlDue && rows.every((r) => r.state === "ok" || r.state === "revoked" || (r.state === "out-of-date" && (r.daysLeft ?? 0) >= renewBefore));
+  const crlReport = crlStatus(tree.crlPem, tree.exists, spec.ca.crlDays, now);
+  const healthy = (crlReport === undefined || crlReport.state === "ok") && rows.every((r) => r.state === "ok" || r.state === "revoked" || (r.state === "out-of-date" && (r.daysLeft ?? 0) >= renewBefore));
   return { rows, caRotation: { phase: previous ? "rotating" : "none", clientsOnOldCa }, crl: crlReport, healthy };
 }
 
-function crlStatus(crlPem: string | undefined, now: Date): StatusReport["crl"] {
-  const blocks = pemBlocks(crlPem ?? "", "X509 CRL").map((block) => new x509.X509Crl(block));
-  if (blocks.length === 0) return undefined;
-  const next = Math.min(...blocks.map((crl) => crl.nextUpdate?.getTime() ?? now.getTime()));
-  return {
-    nextUpdate: new Date(next).toISOString(),
-    daysLeft: Math.floor((next - now.getTime()) / DAY_MS),
-    revoked: blocks.reduce((sum, crl) => sum + crl.entries.length, 0),
-  };
+const REFUSES_ALL = "then mosquitto refuses every device certificate (clients see alert certificate_expired)";
+
+/** The CRL's days left, and what happens when they run out: the broker reads it on every handshake. */
+function crlStatus(crlPem: string | undefined, treeExists: boolean, crlDays: number, now: Date): StatusReport["crl"] {
+  const crls = readCrls(crlPem);
+  if (crls.length === 0) {
+    return treeExists ? { nextUpdate: "", daysLeft: 0, revoked: 0, state: "missing", problem: "ca/crl.pem is missing or unreadable: run `mqtt-pki build` (a broker whose crlfile is gone does not start)" } : undefined;
+  }
+  const next = Math.min(...crls.map((crl) => crl.nextUpdate?.getTime() ?? now.getTime()));
+  const daysLeft = Math.floor((next - now.getTime()) / DAY_MS);
+  const base = { nextUpdate: new Date(next).toISOString(), daysLeft, revoked: crls.reduce((sum, crl) => sum + crl.entries.length, 0) };
+  if (next <= now.getTime()) return { ...base, state: "expired", problem: `the CRL expired on ${base.nextUpdate.slice(0, 10)}: ${REFUSES_ALL}. Run \`mqtt-pki crl\` and reload mosquitto now` };
+  if (crlRenewalDue(new Date(next), crlDays, now)) return { ...base, state: "due", problem: `the CRL runs out in ${daysLeft} days (${base.nextUpdate.slice(0, 10)}); ${REFUSES_ALL}. Run \`mqtt-pki crl\` (or any build) and reload mosquitto` };
+  return { ...base, state: "ok" };
 }

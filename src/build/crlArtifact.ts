@@ -75,8 +75,6 @@ export interface CrlOutcome {
   pem: string;
   /** False when the CRL on disk was kept byte for byte. */
   renewed: boolean;
-  /** The CRL text replaced, with its highest number, for the archive. */
-  replaced?: { pem: string; number: number };
 }
 
 /** Written CRLs start a little in the past, like certificates: a broker whose clock lags must not find them "not yet valid". */
@@ -108,8 +106,7 @@ export async function renderCrl(request: CrlRequest): Promise<CrlOutcome> {
     blocks.push(await issueCrl(await ca.unlock(), { entries, crlNumber: number, thisUpdate: new Date(now.getTime() - BACKDATE_MS), nextUpdate: new Date(now.getTime() + request.crlDays * DAY_MS) }));
   }
   book.crlNumber = number;
-  const replaced = existing === undefined ? undefined : { pem: existing, number: highestCrlNumber(reconciled.crls) };
-  return { pem: blocks.join(""), renewed: true, replaced };
+  return { pem: blocks.join(""), renewed: true };
 }
 
 function stillGood(crl: CrlFacts | undefined, entries: RevokedEntry[], request: CrlRequest): boolean {

@@ -169,7 +169,7 @@ class TreeWriter implements FileSink {
     if (keyPem !== undefined) this.file({ path: path.join(folder, `${baseName}.key`), content: keyPem, own: perms.privateKey, isKey: true, archive: true });
   }
 
-  /** Keeps a replaced crl.pem as archive/crl/<its highest CRL number>.pem: numbers found there are never used again. */
+  /** Keeps every CRL issued as archive/crl/<its highest CRL number>.pem: numbers found there are never used again. */
   archiveCrl(pem: string, number: number): void {
     const folder = path.join(this.layout.archiveDir, "crl");
     this.dir(this.layout.archiveDir, perms.privateDir);
@@ -203,7 +203,8 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const trusted: CrlIssuer[] = previous ? [previous, current] : [current];
   const reconciled = await reconcileWithCrl(book, tree.crlPem, trusted);
   const notes = [...reconciled.notes];
-  const { denied, reused } = identityDenials(book.ledger(), now);
+  const issuing = new Map(spec.clients.filter((client, i) => plan.clients[i].action === "create" || plan.clients[i].action === "reissue").map((client) => [client.cn, client.name]));
+  const { denied, reused } = identityDenials(book.ledger(), now, issuing);
   if (spec.servers.some((server) => server.listeners.some((l) => l.protocol === "websockets"))) notes.push(...reused.map(reusedIdentityWarning));
 
   const leaves = [
@@ -235,7 +236,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   }
 
   const crl = await renderCrl({ book, trusted, reconciled, archivedNumber: tree.archivedCrlNumber ?? 0, now, crlDays: spec.ca.crlDays });
-  if (crl.replaced) out.archiveCrl(crl.replaced.pem, crl.replaced.number);
+  if (crl.renewed) out.archiveCrl(crl.pem, book.crlNumber);
   out.file(layout.crl, crl.pem, perms.publicFile);
 
   writeAccessFiles({ spec, tree, layout, sink: out, removals: out.removals, brokerGroup, passwords, denied });

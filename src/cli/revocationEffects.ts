@@ -17,6 +17,8 @@ export function revocationEffects(spec: Spec, clientName: string): string[] {
 function listenerEffect(server: ServerSpec, listener: ListenerSpec, password: boolean): string {
   const login = password && !server.identityAsUsername;
   if (listener.protocol !== "websockets") return "refuses its certificate in the TLS handshake (the CRL lists it: alert certificate_revoked).";
-  if (login) return "still completes the TLS handshake (mosquitto 2.0 checks no CRL on websockets), then refuses its login: its line is gone from the password file.";
-  return "still lets it connect (mosquitto 2.0 checks no CRL on websockets), but nothing it publishes reaches anyone and nothing reaches it: the ACL grants its CN no topic. It can still hold a connection open, and take over a session by reusing another device's client id.";
+  const restarted = login
+    ? "its login is refused: its line is gone from the password file"
+    : "it still connects, but nothing it publishes reaches anyone and nothing reaches it: the ACL grants its CN no topic (it can still hold a connection open, and take over a session by reusing another device's client id)";
+  return `refuses its certificate in the handshake once reloaded with SIGHUP (mosquitto 2.0.11 loads the CRL into websockets listeners on a reload, not at start-up). On a broker started afresh, which checks no CRL there, ${restarted}.`;
 }

@@ -11,12 +11,15 @@ export function printStatus(report: StatusReport, ctx: CommandContext): void {
   const line = (values: readonly string[]) => values.map((value, i) => (i === 6 ? value : value.padEnd(widths[i]))).join("  ");
   ctx.output.out(line(COLUMNS));
   for (const cell of cells) ctx.output.out(line(cell));
-  if (report.crl) ctx.output.out(`\nCRL: ${report.crl.revoked} revoked, next update ${report.crl.nextUpdate.slice(0, 10)} (${report.crl.daysLeft} days; any build renews it).`);
+  if (report.crl?.problem) ctx.output.out(`\nCRL: ${report.crl.problem}.`);
+  else if (report.crl) ctx.output.out(`\nCRL: ${report.crl.revoked} revoked, valid until ${report.crl.nextUpdate.slice(0, 10)} (${report.crl.daysLeft} days; renewed at half-life by any build or \`mqtt-pki crl\`).`);
   if (report.caRotation.phase === "rotating") {
     ctx.output.out(`\nCA rotation under way. Clients still on the old CA: ${report.caRotation.clientsOnOldCa.join(", ") || "none"}.`);
     ctx.output.out(report.caRotation.clientsOnOldCa.length > 0 ? "Rotate them (`mqtt-pki rotate NAME`), deploy, then `mqtt-pki rotate ca --finish`." : "Every client has a new certificate: run `mqtt-pki rotate ca --finish`.");
   }
-  ctx.output.out(report.healthy ? "\nNothing is expired or due for renewal." : "\nSomething is expired, missing or due: run `mqtt-pki rotate --expiring` (or `mqtt-pki build`).");
+  const certificatesDue = report.rows.some((r) => r.state !== "ok" && r.state !== "revoked");
+  if (report.healthy) ctx.output.out("\nNothing is expired or due for renewal.");
+  else if (certificatesDue) ctx.output.out("\nSomething is expired, missing or due: run `mqtt-pki rotate --expiring` (or `mqtt-pki build`).");
 }
 
 export function statusCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { check: boolean }> {

@@ -29,9 +29,12 @@ export interface IdentityDenials {
   reused: ReusedIdentity[];
 }
 
-/** Which client identities the ACL must deny, from the ledger alone. */
-export function identityDenials(ledger: Ledger | undefined, now: Date): IdentityDenials {
-  const activeHolderByCn = new Map<string, string>();
+/**
+ * Which client identities the ACL must deny, from the ledger; `issuing` names the CNs (and
+ * their holders) that get a certificate in this very build, before the ledger records it.
+ */
+export function identityDenials(ledger: Ledger | undefined, now: Date, issuing: ReadonlyMap<string, string> = new Map()): IdentityDenials {
+  const activeHolderByCn = new Map<string, string>(issuing);
   const revoked: IssuedRecord[] = [];
   for (const record of ledger?.certificates ?? []) {
     if (record.role !== "client") continue;

@@ -7,7 +7,7 @@ import type { TrustedCas } from "./checkCertificates.js";
 import type { Checklist } from "./result.js";
 
 /** Measured on mosquitto 2.0.11: crlfile is not applied on websockets listeners. */
-export const WEBSOCKETS_CRL_GAP = "mosquitto 2.0 checks no CRL on websockets listeners: a revoked device can still open a connection here, but the ACL grants it no topic";
+export const WEBSOCKETS_CRL_GAP = "mosquitto 2.0 checks no CRL on websockets listeners when it starts (a SIGHUP reload does load it): after a restart a revoked device can connect here again, but the ACL grants it no topic";
 
 const RENEW = "run `mqtt-pki crl` to issue a fresh CRL, then reload mosquitto (`kill -HUP $(pidof mosquitto)`)";
 const REFUSES_EVERYONE = "mosquitto (OpenSSL) then refuses every client certificate on this listener";
@@ -63,7 +63,7 @@ export function checkListenerRevocation(check: ListenerRevocation): void {
     const listed = snapshot.revoked.get(localPath(snapshot.spec, crlfile)) ?? new Set<string>();
     const missing = revoked.filter((r) => !listed.has(r.serial));
     list.check(missing.length === 0, subject, `crlfile lists all ${revoked.length} revoked certificate(s)`, `crlfile lacks ${missing.map((r) => r.name).join(", ")}`, "run `mqtt-pki build` to regenerate ca/crl.pem");
-    if (check.protocol === "websockets" && revoked.length > 0) list.warn(subject, WEBSOCKETS_CRL_GAP, "see that `verify` finds the ACL denying each revoked device; close this listener to refuse them the connection too");
+    if (check.protocol === "websockets" && revoked.length > 0) list.warn(subject, WEBSOCKETS_CRL_GAP, "reload mosquitto with SIGHUP after every start to have the CRL applied here too, or close this listener; the ACL check below must hold");
   }
 }
 

@@ -10,6 +10,8 @@ export interface Broker {
   logs(): string;
   /** SIGTERM, SIGKILL after 3 s; resolves once the process has exited. */
   stop(): Promise<void>;
+  /** SIGHUP, as an operator reloads it; resolves once the broker has logged the reload (and throws if it died). */
+  reload(): Promise<void>;
 }
 
 export interface StartBrokerOptions {
@@ -122,7 +124,19 @@ export async function startBroker(confPath: string, opts: StartBrokerOptions = {
   child.once("exit", (code, signal) => (exited = `exited with code ${code} signal ${signal}`));
   child.once("error", (err) => (exited = `failed to spawn: ${err.message}`));
 
-  const broker: Broker = { pid: child.pid ?? -1, logs: () => log, stop: () => stopChild(child, STOP_GRACE_MS) };
+  const reload = async (): Promise<void> => {
+    const before = log.split("Reloading config.").length;
+    process.kill(child.pid!, "SIGHUP");
+    const until = Date.now() + 5_000;
+    while (log.split("Reloading config.").length === before) {
+      if (exited || Date.now() > until) throw new Error(`mosquitto did not reload on SIGHUP (${exited ?? "no 'Reloading config.' in its log"})\n--- broker log ---\n${log}`);
+      await sleep(POLL_MS);
+    }
+    // The reload is logged before the files are read again; give it a moment to finish.
+    await sleep(200);
+    if (exited) throw new Error(`mosquitto ${exited} after SIGHUP\n--- broker log ---\n${log}`);
+  };
+  const broker: Broker = { pid: child.pid ?? -1, logs: () => log, stop: () => stopChild(child, STOP_GRACE_MS), reload };
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   const fail = async (why: string): Promise<never> => {
     await broker.stop();

@@ -20,6 +20,8 @@ export interface ClientEntry {
   key?: KeyAlgorithm;
   cn?: string;
   topic?: string;
+  /** `password: true`: the client also logs in with a generated password. */
+  password?: boolean;
 }
 
 export interface SpecOptions {
@@ -94,6 +96,7 @@ export function specYaml(opts: SpecOptions & { mqttPort: number; wsPort: number 
       ...(c.cn ? [`    cn: ${JSON.stringify(c.cn)}`] : []),
       ...(c.key ? [`    key: ${c.key}`] : []),
       ...(c.topic ? [`    topic: ${JSON.stringify(c.topic)}`] : []),
+      ...(c.password ? ["    password: true"] : []),
     ]),
   ];
   return `${lines.join("\n")}\n${opts.extra ? `${opts.extra.trimEnd()}\n` : ""}`;
