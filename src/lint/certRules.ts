@@ -12,12 +12,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_CHAIN = 5;
 
 /** CA certificates a listener trusts, with the line that brought them in. */
-interface TrustSource {
+export interface TrustSource {
   option: LocatedOption;
   certs: CertFacts[];
 }
 
-function contentOf(snapshot: LintSnapshot, option: LocatedOption | undefined): Buffer | undefined {
+export function contentOf(snapshot: LintSnapshot, option: LocatedOption | undefined): Buffer | undefined {
   return option ? snapshot.paths.get(resolveConfPath(path.dirname(snapshot.confFile), option.value))?.content : undefined;
 }
 
@@ -51,26 +51,30 @@ function sameCn(a: string | undefined, b: string | undefined): boolean {
   return !!a && !!b && a.toLowerCase() === b.toLowerCase();
 }
 
-function describeTrust(sources: TrustSource[]): string {
+export function describeTrust(sources: TrustSource[]): string {
   return sources.map(({ option, certs }) => `${option.name} ${option.value} (${certs.map((c) => `"${c.cn}"`).join(", ")})`).join(" or ");
 }
 
-/** The CA certificates of a listener's cafile and capath; reports a cafile without any. */
-function trustOf(snapshot: LintSnapshot, listener: EffectiveListener, findings: Finding[]): TrustSource[] {
+/** The CA certificates of a listener's cafile and capath (a file or folder without any adds nothing). */
+export function trustSources(snapshot: LintSnapshot, listener: EffectiveListener): TrustSource[] {
   const sources: TrustSource[] = [];
   const cafile = listener.options.get("cafile");
-  const cafileContent = contentOf(snapshot, cafile);
-  if (cafile && cafileContent) {
-    const certs = certsInFile(cafileContent);
-    if (certs.length === 0) findings.push(error(cafile, `cafile ${cafile.value} holds no PEM certificate: mosquitto exits with "Unable to load CA certificates"`, "point cafile at the CA certificate (PEM, -----BEGIN CERTIFICATE-----)"));
-    else sources.push({ option: cafile, certs });
-  }
+  const cafileCerts = certsInFile(contentOf(snapshot, cafile));
+  if (cafile && cafileCerts.length > 0) sources.push({ option: cafile, certs: cafileCerts });
   const capath = listener.options.get("capath");
   const dir = capath && resolveConfPath(path.dirname(snapshot.confFile), capath.value);
   const entries = dir ? snapshot.paths.get(dir)?.entries ?? [] : [];
   const capathCerts = entries.flatMap((name) => certsInFile(snapshot.paths.get(path.join(dir!, name))?.content));
   if (capath && capathCerts.length > 0) sources.push({ option: capath, certs: capathCerts });
   return sources;
+}
+
+/** A cafile lint could read that holds no certificate. */
+function emptyCafileRule(snapshot: LintSnapshot, listener: EffectiveListener): Finding[] {
+  const cafile = listener.options.get("cafile");
+  const content = contentOf(snapshot, cafile);
+  if (!cafile || !content || certsInFile(content).length > 0) return [];
+  return [error(cafile, `cafile ${cafile.value} holds no PEM certificate: mosquitto exits with "Unable to load CA certificates"`, "point cafile at the CA certificate (PEM, -----BEGIN CERTIFICATE-----)")];
 }
 
 /** Client certificates lint saw near the conf and the CA, minus CAs and the brokers' own certificates. */
@@ -99,12 +103,12 @@ function clientCertRule(snapshot: LintSnapshot, listener: EffectiveListener, tru
 
 /** One TLS listener's server certificate, key and CAs against each other and the clock. */
 function listenerCertRules(snapshot: LintSnapshot, listener: EffectiveListener, now: Date, seen: CertFacts[]): Finding[] {
-  const findings: Finding[] = [];
+  const findings = emptyCafileRule(snapshot, listener);
   const certfile = listener.options.get("certfile")!;
   const keyfile = listener.options.get("keyfile")!;
-  const trustSources = trustOf(snapshot, listener, findings);
-  const trust = trustSources.flatMap((s) => s.certs);
-  for (const { option, certs } of trustSources) {
+  const sources = trustSources(snapshot, listener);
+  const trust = sources.flatMap((s) => s.certs);
+  for (const { option, certs } of sources) {
     for (const ca of certs) findings.push(...validityRule(option, `CA certificate "${ca.cn}" in ${option.value}`, ca, now, "renew the CA and give the new CA certificate to the broker and every client"));
   }
 
@@ -129,7 +133,7 @@ function listenerCertRules(snapshot: LintSnapshot, listener: EffectiveListener, 
       "issue the server certificate with its own CN (e.g. the broker's host name), different from the CA's"));
   }
   if (trust.length > 0 && !chainsTo(leaf, intermediates, trust)) {
-    findings.push(error(certfile, `${what} was not issued by ${describeTrust(trustSources)} but by "${leaf.issuer.CN ?? "?"}": clients that trust only that CA reject the broker ("certificate verify failed")`,
+    findings.push(error(certfile, `${what} was not issued by ${describeTrust(sources)} but by "${leaf.issuer.CN ?? "?"}": clients that trust only that CA reject the broker ("certificate verify failed")`,
       "issue the server certificate from the cafile's CA, or point cafile at the CA that issued it"));
   }
   findings.push(...clientCertRule(snapshot, listener, trust, seen));

@@ -20,7 +20,7 @@ function where(at: Place, from: Place): string {
   return at.file === from.file ? `line ${at.line}` : `${at.file}:${at.line}`;
 }
 
-function isOn(option: LocatedOption | undefined): boolean {
+export function isOn(option: LocatedOption | undefined): boolean {
   return option?.value === "true" || option?.value === "1";
 }
 

@@ -1,4 +1,5 @@
 import { certificateRules } from "./certRules.js";
+import { crlRules } from "./crlRules.js";
 import { effectiveConf } from "./effectiveConf.js";
 import { includeRules, referencedFileRules } from "./fileRules.js";
 import { sortFindings, type Finding } from "./findings.js";
@@ -18,6 +19,7 @@ export function lintRules(snapshot: LintSnapshot, now: Date): Finding[] {
     ...websocketsOnlyRules(conf, snapshot.mosquittoVersion),
     ...referencedFileRules(snapshot, conf),
     ...certificateRules(snapshot, conf, now),
+    ...crlRules(snapshot, conf, now),
   ];
   return sortFindings(findings, snapshot.confs.map((c) => c.file));
 }

@@ -9,6 +9,7 @@ import { softwareSigner } from "../../../src/crypto/signer.js";
 import type { Account } from "../../../src/io/accounts.js";
 import type { LintSnapshot, PathInfo } from "../../../src/lint/snapshot.js";
 import { parseMosquittoConf } from "../../../src/verify/parseConf.js";
+import type { KeyAlgorithm } from "../../../src/spec/types.js";
 import { ancestors } from "../../../src/verify/snapshot.js";
 import { caSpec, clientSpec, serverSpec } from "../helpers/specs.js";
 
@@ -41,15 +42,15 @@ export interface Material {
   encryptedKey: string;
 }
 
-interface TestCa extends IssuingCa {
+export interface TestCa extends IssuingCa {
   pair: Pair;
 }
 
-async function makeCa(cn: string, now: Date, days = 3650): Promise<TestCa> {
-  const key = await generateKey("ec-p256");
-  const signer = await softwareSigner(key.privateKeyPem, "ec-p256");
-  const issued = await issueCaCert(signer, caSpec({ cn, days }), key.spkiDer, now);
-  return { signer, certificate: issued.certificate, keyAlgorithm: "ec-p256", pair: { cert: issued.pem, key: key.privateKeyPem } };
+export async function makeCa(cn: string, now: Date, days = 3650, algorithm: KeyAlgorithm = "ec-p256"): Promise<TestCa> {
+  const key = await generateKey(algorithm);
+  const signer = await softwareSigner(key.privateKeyPem, algorithm);
+  const issued = await issueCaCert(signer, caSpec({ cn, days, key: algorithm }), key.spkiDer, now);
+  return { signer, certificate: issued.certificate, keyAlgorithm: algorithm, pair: { cert: issued.pem, key: key.privateKeyPem } };
 }
 
 async function server(ca: IssuingCa, cn: string, now: Date, days = 397): Promise<Pair> {
