@@ -58,7 +58,7 @@ function describeCrl(ctx: CrlContext, crl: Crl): string {
 }
 
 function renewFix(ctx: CrlContext): string {
-  return `issue a fresh CRL into ${ctx.crlfile.value} (with mqtt-pki: \`mqtt-pki build -f pki.yaml\`; otherwise \`openssl ca -gencrl -out ${ctx.crlfile.value}\`), then ${SIGHUP}`;
+  return `issue a fresh CRL into ${ctx.crlfile.value} (with mqtt-pki: \`mqtt-pki crl -f pki.yaml\`; otherwise \`openssl ca -gencrl -out ${ctx.crlfile.value}\`), then ${SIGHUP}`;
 }
 
 /** The crlfile's CRL blocks, or why mosquitto cannot load the file (it exits at start). */
@@ -82,7 +82,7 @@ function readCrls(crlfile: LocatedOption, content: Buffer): Crl[] | Finding {
       return [];
     }
   });
-  if (damaged.length > 0) return error(crlfile, `in crlfile ${crlfile.value}, ${damaged.join("; ")}: ${exits}`, "replace the file with a fresh copy of the CA's CRL (with mqtt-pki: `mqtt-pki build -f pki.yaml` rewrites ca/crl.pem; otherwise `openssl ca -gencrl`)");
+  if (damaged.length > 0) return error(crlfile, `in crlfile ${crlfile.value}, ${damaged.join("; ")}: ${exits}`, "replace the file with a fresh copy of the CA's CRL (with mqtt-pki: `mqtt-pki crl -f pki.yaml` rewrites ca/crl.pem; otherwise `openssl ca -gencrl`)");
   return crls;
 }
 
@@ -140,7 +140,7 @@ function forgedRule(ctx: CrlContext, { crl, ca }: Matched["forged"][number], gen
     : `OpenSSL rejects it ("CRL signature failure") and ${refused}`;
   return error(ctx.crlfile, `${describeCrl(ctx, crl)} is signed by another key than that of "${caLabel(ca)}" in ${where} (another CA of that name, or an older key, made it): ${consequence}`,
     genuine ? `remove it from ${ctx.crlfile.value} (the file also holds a genuine CRL of "${caLabel(ca)}"), then ${SIGHUP}`
-      : `issue the CRL with the key of the CA in ${where} (with mqtt-pki: \`mqtt-pki build -f pki.yaml\`; otherwise \`openssl ca -gencrl -cert CA.crt -keyfile CA.key\`), or trust the CA that signed it instead; then ${SIGHUP}`);
+      : `issue the CRL with the key of the CA in ${where} (with mqtt-pki: \`mqtt-pki crl -f pki.yaml\`; otherwise \`openssl ca -gencrl -cert CA.crt -keyfile CA.key\`), or trust the CA that signed it instead; then ${SIGHUP}`);
 }
 
 /**
@@ -165,7 +165,7 @@ function missingRules(ctx: CrlContext, sources: TrustSource[], trust: CertFacts[
     const held = [...new Set(missing.map((ca) => placeOf(sources, ca)))].join(", ");
     const foreign = foreignNames.length > 0 ? `; its CRLs are from ${quoted(foreignNames)}, not a CA of the listener (${quoted(cas.map(caLabel))})` : "";
     findings.push(error(ctx.crlfile, `crlfile ${ctx.crlfile.value} has no CRL from ${names} (${held})${foreign}: with a crlfile, mosquitto turns on OpenSSL's CRL check, which refuses a client certificate whose issuer has no CRL, so every client certificate ${names} issued is refused on ${ctx.listener}, valid ones too ${refused}`,
-      `add a CRL from ${names} to ${ctx.crlfile.value} (mqtt-pki writes one per trusted CA: \`mqtt-pki build -f pki.yaml\`; otherwise concatenate each CA's \`openssl ca -gencrl\` output), then ${SIGHUP}`
+      `add a CRL from ${names} to ${ctx.crlfile.value} (mqtt-pki writes one per trusted CA: \`mqtt-pki crl -f pki.yaml\`; otherwise concatenate each CA's \`openssl ca -gencrl\` output), then ${SIGHUP}`
       + (foreignNames.length > 0 ? `; if ${quoted(foreignNames)} is an intermediate CA the clients send along, only certificates ${names} issued directly are refused` : "")));
   } else {
     findings.push(...matched.foreign.map((crl) => warning(ctx.crlfile, `${describeCrl(ctx, crl)} is from a CA the listener does not hold (it trusts ${quoted(cas.map(caLabel))}): mosquitto uses it only if clients send "${crl.facts.issuerLabel}" along as an intermediate CA`,
@@ -203,9 +203,13 @@ function listenerCrlRules(snapshot: LintSnapshot, listener: EffectiveListener, n
   ];
 }
 
-/** The crlfile of every TLS listener mosquitto applies it to (websockets listeners ignore it). */
+/**
+ * The crlfile of every TLS listener. Websockets listeners are included: mosquitto 2.0.11 checks
+ * no CRL there when it starts, but loads it on a SIGHUP reload (measured), so a bad one locks
+ * out their clients from the next reload on.
+ */
 export function crlRules(snapshot: LintSnapshot, conf: EffectiveConf, now: Date): Finding[] {
   return conf.listeners
-    .filter((l) => l.options.has("crlfile") && l.options.has("certfile") && l.options.has("keyfile") && l.options.get("protocol")?.value !== "websockets")
+    .filter((l) => l.options.has("crlfile") && l.options.has("certfile") && l.options.has("keyfile"))
     .flatMap((listener) => listenerCrlRules(snapshot, listener, now));
 }

@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 describe("crlFacts", () => {
   test("reads what @peculiar/x509 reads: issuer, thisUpdate, nextUpdate (UTCTime)", async () => {
-    const pem = await issueCrl(ca, [], 7, new Date("2030-06-01T12:00:00Z"), 30);
+    const pem = await issueCrl(ca, { entries: [], crlNumber: 7, thisUpdate: new Date("2030-06-01T12:00:00Z"), nextUpdate: new Date(new Date("2030-06-01T12:00:00Z").getTime() + 30 * 86_400_000) });
     const facts = crlFacts(pem);
     const library = new x509.X509Crl(pem);
     expect(facts.issuerLabel).toBe("Crl Facts CA");
@@ -31,20 +31,20 @@ describe("crlFacts", () => {
   });
 
   test("GeneralizedTime (2050 and later) and a CRL without nextUpdate", async () => {
-    expect(crlFacts(await issueCrl(ca, [], 1, new Date("2049-12-20T00:00:00Z"), 30)).nextUpdate).toEqual(new Date("2050-01-19T00:00:00Z"));
+    expect(crlFacts(await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: new Date("2049-12-20T00:00:00Z"), nextUpdate: new Date(new Date("2049-12-20T00:00:00Z").getTime() + 30 * 86_400_000) })).nextUpdate).toEqual(new Date("2050-01-19T00:00:00Z"));
     const open = await x509.X509CrlGenerator.create({ issuer: ca.certificate.subjectName, thisUpdate: new Date("2030-01-01T00:00:00Z"), signingKey: ca.signer.privateKey, signingAlgorithm: ca.signer.signingAlgorithm }, ca.signer.crypto);
     expect(crlFacts(x509.PemConverter.encode(open.rawData, "X509 CRL")).nextUpdate).toBeUndefined();
   });
 
   test("the issuer's canonical name is the CA certificate subject's", async () => {
-    const facts = crlFacts(await issueCrl(ca, [], 1, new Date("2030-06-01T00:00:00Z"), 30));
+    const facts = crlFacts(await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: new Date("2030-06-01T00:00:00Z"), nextUpdate: new Date(new Date("2030-06-01T00:00:00Z").getTime() + 30 * 86_400_000) }));
     const subject = nameKey(certificateSubject(Buffer.from(ca.certificate.rawData)));
     expect(facts.issuerKey).toBe(subject);
     expect(subject).toBe("2.5.4.10=facts org\n2.5.4.3=crl facts ca");
   });
 
   test("the signature verifies with the CA's key only", async () => {
-    const facts = crlFacts(await issueCrl(ca, [], 1, new Date("2030-06-01T00:00:00Z"), 30));
+    const facts = crlFacts(await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: new Date("2030-06-01T00:00:00Z"), nextUpdate: new Date(new Date("2030-06-01T00:00:00Z").getTime() + 30 * 86_400_000) }));
     expect(crlSignedBy(facts, createPublicKey(caPem))).toBe(true);
     expect(crlSignedBy(facts, generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey)).toBe(false);
     expect(crlSignedBy(facts, generateKeyPairSync("ed25519").publicKey)).toBe(false);
@@ -52,7 +52,7 @@ describe("crlFacts", () => {
   });
 
   test("a damaged or truncated CRL throws instead of reading garbage", async () => {
-    const pem = await issueCrl(ca, [], 1, new Date("2030-06-01T00:00:00Z"), 30);
+    const pem = await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: new Date("2030-06-01T00:00:00Z"), nextUpdate: new Date(new Date("2030-06-01T00:00:00Z").getTime() + 30 * 86_400_000) });
     const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
     const wrap = (bytes: Buffer) => `-----BEGIN X509 CRL-----\n${bytes.toString("base64")}\n-----END X509 CRL-----\n`;
     expect(() => crlFacts(wrap(der.subarray(0, der.length - 10)))).toThrow(/truncated/);

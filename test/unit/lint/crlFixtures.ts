@@ -22,7 +22,7 @@ export async function caOf(pair: Pair): Promise<IssuingCa> {
 /** A CRL of `ca` listing one revoked serial, issued `issuedDaysAgo` before NOW (negative: in the future) and valid for `days`. */
 export function crlOf(ca: IssuingCa, { issuedDaysAgo = 1, days = 30 } = {}): Promise<string> {
   const issued = new Date(NOW.getTime() - issuedDaysAgo * DAY);
-  return issueCrl(ca, [{ serial: "0badc0de", revokedAt: issued, reason: "keyCompromise" }], 1, issued, days);
+  return issueCrl(ca, { entries: [{ serial: "0badc0de", revokedAt: issued, reason: "keyCompromise" }], crlNumber: 1, thisUpdate: issued, nextUpdate: new Date(issued.getTime() + days * 86_400_000) });
 }
 
 /** A CA certificate `root` issued for a fresh key (an intermediate CA). */
