@@ -5,7 +5,7 @@ import { planBuild, type EntityPlan } from "../plan/planBuild.js";
 import { isRevoked } from "../state/ledger.js";
 import { ledgerFromTree } from "../state/rebuild.js";
 import { readCrls } from "../crypto/crlFile.js";
-import { crlRenewalDue } from "../build/crlArtifact.js";
+import { crlRenewalDue } from "../state/crlRenewal.js";
 import { readTree } from "../tree/read.js";
 import type { Role } from "../crypto/profiles.js";
 import { DAY_MS } from "../clock.js";

@@ -4,6 +4,7 @@ import type { IssuingCa } from "../crypto/issue.js";
 import type { x509 } from "../crypto/provider.js";
 import { revokedBy, type LedgerBook } from "../state/ledger.js";
 import { DAY_MS } from "../clock.js";
+import { crlRenewalDue } from "../state/crlRenewal.js";
 
 /**
  * The CRL of a tree: one per trusted CA in ca/crl.pem, from the first build on (empty until
@@ -80,10 +81,6 @@ export interface CrlOutcome {
 /** Written CRLs start a little in the past, like certificates: a broker whose clock lags must not find them "not yet valid". */
 const BACKDATE_MS = 5 * 60 * 1000;
 
-/** When a CRL is due: half its life left, so cron and monitoring get weeks of warning before a broker locks everyone out. */
-export function crlRenewalDue(nextUpdate: Date | undefined, crlDays: number, now: Date): boolean {
-  return nextUpdate === undefined || nextUpdate.getTime() - now.getTime() <= (crlDays * DAY_MS) / 2;
-}
 
 /** The CRLs the tree should have: the one on disk while it lists the right serials and is not due, else new ones. */
 export async function renderCrl(request: CrlRequest): Promise<CrlOutcome> {

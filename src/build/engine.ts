@@ -8,6 +8,7 @@ import { readStampIndex, settledClients, stampClients, writeStampIndex, type Sta
 import { treeLayout } from "../tree/layout.js";
 import type { UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "./intents.js";
+import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
 import type { BuildResult, ReloadAdvice } from "../api/build.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
 
@@ -78,6 +79,7 @@ export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intent
   }
   await writeStampIndex(layout.stamps, index!, stamps.text);
   messages.push(...content.notes);
+  if (result.written.includes(layout.passwdFile) && spec.servers.some((server) => !server.identityAsUsername)) messages.push(PASSWORD_MODE_UNBOUND);
   result.reload = reloadAdvice(tree, content, result.written, layout.mosquittoConf);
   return result;
 }

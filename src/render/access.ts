@@ -1,6 +1,9 @@
 import type { AclRule, ClientSpec, Spec } from "../spec/types.js";
 import type { RevokedIdentity } from "../state/revokedIdentities.js";
 
+/** Measured on mosquitto 2.0.11: with use_identity_as_username false, the login alone decides who a client is. */
+export const PASSWORD_MODE_UNBOUND = "in password mode mosquitto does not tie the certificate to the username: any valid device certificate with another device's username and password gets in as that device";
+
 /** Whether this spec needs a password file / an ACL file at all. */
 export function usesPasswords(spec: Spec): boolean {
   return accessNeeds(spec).passwords;

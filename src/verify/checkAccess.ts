@@ -1,5 +1,5 @@
 import { passwdLineMatches } from "../crypto/mosquittoPasswd.js";
-import { clientRules, usesAcl, usesPasswords } from "../render/access.js";
+import { clientRules, PASSWORD_MODE_UNBOUND, usesAcl, usesPasswords } from "../render/access.js";
 import { topicMatches } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
 import { identityDenials } from "../state/revokedIdentities.js";
@@ -19,8 +19,6 @@ export function topicAllowed(rules: AclRule[], topic: string): { read: boolean; 
   };
 }
 
-/** Measured on mosquitto 2.0.11: with use_identity_as_username false, the login alone decides who a client is. */
-export const PASSWORD_MODE_UNBOUND = "in password mode mosquitto does not tie the certificate to the username: any valid device certificate with another device's username and password gets in as that device";
 
 /** Password file, logins in the commands, and ACLs against the round-trip topic of every client. */
 export function checkAccess(snapshot: TreeSnapshot, list: Checklist, now: Date): void {

@@ -116,3 +116,26 @@ test("doctor with --cafile/--cert/--key only (a device's copies, no CRL): it can
     "`kill -HUP <mosquitto pid>`",
   ]) expect({ words, found: result.stdout.includes(words), shown }).toMatchObject({ words, found: true });
 });
+
+test("at the broker's time, status --check, verify and lint all name the lapsed CRL; renewing it at the broker's time plus SIGHUP lets the device back in", async () => {
+  const at = ["--now", brokerNow.toISOString()];
+  const statusCheck = await cli(["status", "--check", "-f", spec.specFile, ...at]);
+  expect({ code: statusCheck.code, out: statusCheck.stdout }).toEqual({ code: 1, out: expect.stringMatching(/CRL: the CRL expired on .*: then mosquitto refuses every device certificate/) });
+  const verified = await cli(["verify", "-f", spec.specFile, ...at]);
+  expect({ code: verified.code, out: verified.stdout }).toEqual({ code: 1, out: expect.stringMatching(/✗ listener broker:\d+ .*CRL \d+ from "CN=E2E Root CA" expired on .*refuses every client certificate/) });
+  const linted = await cli(["lint", spec.layout.mosquittoConf, ...at]);
+  expect({ code: linted.code, out: linted.stdout }).toEqual({ code: 1, out: expect.stringMatching(/error: the CRL of "E2E Root CA" in crlfile .* expired on/) });
+  // Well before that, with real time: status --check is healthy, and a CRL past half its life is flagged with its days left.
+  expect((await cli(["status", "--check", "-f", spec.specFile])).code).toBe(0);
+  const halfway = new Date(Date.now() + (CRL_DAYS / 2 + 1) * DAY_MS).toISOString();
+  const early = await cli(["status", "--check", "-f", spec.specFile, "--now", halfway]);
+  expect({ code: early.code, out: early.stdout }).toEqual({ code: 1, out: expect.stringMatching(/CRL: the CRL runs out in [34] days .*Run `mqtt-pki crl`/) });
+
+  // The way out: a CRL issued for the broker's time (the test's one deliberate future write), then a reload.
+  await cliOk(["crl", "-f", spec.specFile, "--force", ...at]);
+  process.kill(broker.pid, "SIGHUP");
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const pub = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort), "--cafile", spec.layout.caCert,
+    "--cert", spec.layout.clientCert("alice"), "--key", spec.layout.clientKey("alice"), "-t", "lapse/alice", "-m", "back"], { timeoutMs: 10_000 });
+  expect({ code: pub.code, err: pub.stderr.trim(), log: pub.code === 0 ? "" : brokerLog() }).toEqual({ code: 0, err: "", log: "" });
+});
