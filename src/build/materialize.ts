@@ -203,6 +203,10 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const trusted: CrlIssuer[] = previous ? [previous, current] : [current];
   const reconciled = await reconcileWithCrl(book, tree.crlPem, trusted);
   const notes = [...reconciled.notes];
+  if (!tree.ledger && tree.exists) {
+    const listed = reconciled.crls.reduce((sum, crl) => sum + crl.entries.length, 0);
+    notes.push(`state.json was missing: rebuilt from the certificates in the tree, keeping the ${listed} revocation(s) ca/crl.pem lists`);
+  }
   const issuing = new Map(spec.clients.filter((client, i) => plan.clients[i].action === "create" || plan.clients[i].action === "reissue").map((client) => [client.cn, client.name]));
   const { denied, reused } = identityDenials(book.ledger(), now, issuing);
   if (spec.servers.some((server) => server.listeners.some((l) => l.protocol === "websockets"))) notes.push(...reused.map(reusedIdentityWarning));

@@ -143,7 +143,11 @@ export class LedgerBook {
     const index = this.serialIndex().get(`${issuer}/${serial}`);
     if (index === undefined) return undefined;
     const record = this.certificates[index];
-    if (record.status === "revoked") return undefined;
+    if (record.status === "revoked") {
+      // Rebuilt from the tree, it knows the revocation but not its date: the CRL does.
+      if (record.revokedAt === undefined) this.certificates[index] = { ...record, revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
+      return undefined;
+    }
     this.certificates[index] = { ...record, status: "revoked", revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
     if (this.activeByHolder.get(`${record.role}:${record.name}`) === index) this.activeByHolder.delete(`${record.role}:${record.name}`);
     return record;

@@ -5,7 +5,7 @@
  * the ACL grants it no topic and its login is gone. Real clients: mosquitto_pub for mqtts,
  * MQTT.js for wss and for connections that stay open across the reload.
  */
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { main, verify } from "../../src/index.js";
 import { status } from "../../src/api/status.js";
 import { makeWorkDir, removeWorkDir, requireMosquitto, runShellLine, startBroker, stopAll, type Broker } from "./helpers/index.js";
@@ -187,6 +187,22 @@ describe("the ledger keeps what the CRL knows", () => {
     await rm(spec.layout.crl);
     await cli(["build", "-f", spec.specFile]);
     expect(readCrls(await readFile(spec.layout.crl, "utf8"))[0].number).toBeGreaterThan(after.number!);
+  });
+});
+
+describe("verify judges the CRL the conf names", () => {
+  test("a CRL from another CA, and one not yet valid, each fail verify with what happens on the broker", async () => {
+    const spec = await tree("badcrl", ["a"]);
+    const other = await tree("othercrl", ["a"]);
+    await copyFile(other.layout.crl, spec.layout.crl);
+    const foreign = failures(await verify({ specFile: spec.specFile })).join("\n");
+    expect(foreign).toMatch(/is not signed by a CA in the cafile: OpenSSL finds no CRL for the clients' CA and refuses them all/);
+    expect(foreign).toMatch(/crlfile has no CRL from the trusted CA "E2E Root CA": OpenSSL refuses every client it issued/);
+    // A pretended time ahead of the clock, on a writing command: the CRL it makes is not valid yet.
+    await cli(["crl", "-f", spec.specFile, "--force", "--now", new Date(Date.now() + 2 * 86_400_000).toISOString()]);
+    expect(failures(await verify({ specFile: spec.specFile })).join("\n")).toMatch(/is not valid until .*refuses every client certificate on this listener/);
+    await cli(["crl", "-f", spec.specFile]);
+    expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
   });
 });
 
