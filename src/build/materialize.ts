@@ -1,11 +1,10 @@
 import path from "node:path";
-import { certFacts, type CertFacts } from "../crypto/facts.js";
-import { PkiError, TreeError } from "../errors.js";
-import { issueCaCert, issueLeaves, type IssuingCa, type LeafRequest } from "../crypto/issue.js";
+import type { CertFacts } from "../crypto/facts.js";
+import { PkiError } from "../errors.js";
+import { issueCaCert, issueLeaves, type LeafRequest } from "../crypto/issue.js";
 import { encryptPrivateKey, generateKey, isEncryptedPem, loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
-import { PASSPHRASE_ENV, type PassphraseSource } from "../io/passphrase.js";
+import type { PassphraseSource } from "../io/passphrase.js";
 import { parseCsr } from "../crypto/csr.js";
-import { x509 } from "../crypto/provider.js";
 import { softwareSigner } from "../crypto/signer.js";
 import { decryptCaKey, loadCa, type LoadedCa } from "./loadedCa.js";
 import { renderClientCommands } from "../render/commands.js";
