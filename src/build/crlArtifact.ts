@@ -35,14 +35,13 @@ export interface CrlReconciliation {
 }
 
 /** Puts back into the ledger every revocation the current CRL lists; un-revoking is not a feature. */
-export async function reconcileWithCrl(book: LedgerBook, existing: string | undefined, trusted: CrlIssuer[]): Promise<CrlReconciliation> {
+export function reconcileWithCrl(book: LedgerBook, existing: string | undefined, trusted: CrlIssuer[]): CrlReconciliation {
   const crls = readCrls(existing);
   const signedBy = new Map<string, CrlFacts>();
   const orphans = new Map<string, ListedRevocation[]>();
   const notes: string[] = [];
   for (const ca of trusted) {
-    let crl: CrlFacts | undefined;
-    for (const candidate of crls) if (!crl && (await crlSignedBy(candidate, ca.certificate))) crl = candidate;
+    const crl = crls.find((candidate) => crlSignedBy(candidate, Buffer.from(ca.certificate.rawData)));
     if (!crl) continue;
     signedBy.set(ca.fingerprint256, crl);
     const lost: ListedRevocation[] = [];

@@ -200,7 +200,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   // Revocations first: who is cut off decides which passwords and ACL lines the client folders get.
   for (const revocation of plan.revocations) book.revoke(revocation.role, revocation.name, revocation.reason, now);
   const trusted: CrlIssuer[] = previous ? [previous, current] : [current];
-  const reconciled = await reconcileWithCrl(book, tree.crlPem, trusted);
+  const reconciled = reconcileWithCrl(book, tree.crlPem, trusted);
   const notes = [...reconciled.notes];
   if (!tree.ledger && tree.exists) {
     const listed = reconciled.crls.reduce((sum, crl) => sum + crl.entries.length, 0);

@@ -1,16 +1,26 @@
 import { verify, type KeyObject } from "node:crypto";
 import { readTlv } from "./der.js";
+import { REVOCATION_REASONS, type RevocationReason } from "./revocationReasons.js";
 
 /**
  * What a CRL says, read straight from its DER with node:crypto only: lint's rules are
  * synchronous and pure, and @peculiar/x509 (async signatures, ~0.1 s to load) is not in lint's
- * path. Reads the fields OpenSSL decides with: issuer, thisUpdate, nextUpdate and the signature.
+ * path. Every length is bounds-checked: a crl.pem is read from disk, and may be anything.
+ * Reads what OpenSSL decides with (issuer, thisUpdate, nextUpdate, the signature) and what the
+ * tree's ledger keeps (the entries and the CRL number).
  */
 export interface CrlFacts {
+  /** The PEM block as read. */
+  pem: string;
   /** The issuer as OpenSSL compares names (canonical: case and spacing folded). */
   issuerKey: string;
   /** The issuer for messages: its CN, else the whole name. */
   issuerLabel: string;
+  /** The whole issuer name, "CN=..., O=...", in DER order. */
+  issuerName: string;
+  /** The CRL Number extension, when it has one that fits a safe integer. */
+  number?: number;
+  entries: ListedRevocation[];
   thisUpdate: Date;
   /** Absent: the CRL never expires. */
   nextUpdate?: Date;
@@ -20,7 +30,19 @@ export interface CrlFacts {
   signature: Buffer;
 }
 
-const TAG = { integer: 0x02, bitString: 0x03, oid: 0x06, sequence: 0x30, set: 0x31, utcTime: 0x17, generalizedTime: 0x18 };
+/** One revoked serial as a CRL lists it. */
+export interface ListedRevocation {
+  /** Lower-case hex of the INTEGER's bytes, as the ledger keeps serials. */
+  serial: string;
+  revokedAt: Date;
+  reason: RevocationReason;
+}
+
+const TAG = { integer: 0x02, bitString: 0x03, octetString: 0x04, oid: 0x06, enumerated: 0x0a, sequence: 0x30, set: 0x31, utcTime: 0x17, generalizedTime: 0x18, explicit0: 0xa0 };
+const CRL_NUMBER = "2.5.29.20";
+const REASON_CODE = "2.5.29.21";
+/** RFC 5280 CRLReason codes by value. */
+const REASON_NAMES: Record<number, string> = { 0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded", 5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL", 9: "privilegeWithdrawn", 10: "aACompromise" };
 
 /** Hash per signature algorithm, as node:crypto's verify takes it (null: the algorithm hashes itself). RSA-PSS is left out: its parameters would need reading too. */
 const SIGNATURE_HASH: Record<string, string | null> = {
@@ -113,6 +135,50 @@ export function certificateSubject(cert: Buffer): Buffer {
   return cert.subarray(at, tlv(cert, at, tbs.end, TAG.sequence).end);
 }
 
+type Span = { start: number; end: number };
+
+/** An Extensions SEQUENCE as OID → the extnValue's content (the DER inside the OCTET STRING). */
+function extensions(der: Buffer, list: Span): Map<string, Span> {
+  const found = new Map<string, Span>();
+  for (let at = list.start; at < list.end;) {
+    const extension = tlv(der, at, list.end, TAG.sequence);
+    const oid = tlv(der, extension.start, extension.end, TAG.oid);
+    let value = tlv(der, oid.end, extension.end);
+    if (value.tag !== TAG.octetString) value = tlv(der, value.end, extension.end, TAG.octetString); // after `critical`
+    found.set(decodeOid(der.subarray(oid.start, oid.end)), value);
+    at = extension.end;
+  }
+  return found;
+}
+
+/** A small INTEGER or ENUMERATED inside `span`, when it fits a safe integer. */
+function smallInteger(der: Buffer, span: Span, tag: number): number | undefined {
+  const value = tlv(der, span.start, span.end, tag);
+  const bytes = der.subarray(value.start, value.end);
+  if (bytes.length === 0 || bytes.length > 6 || bytes[0] & 0x80) return undefined;
+  return bytes.reduce((n, byte) => n * 256 + byte, 0);
+}
+
+function reasonOf(der: Buffer, entryExtensions: Map<string, Span>): RevocationReason {
+  const span = entryExtensions.get(REASON_CODE);
+  const name = span && REASON_NAMES[smallInteger(der, span, TAG.enumerated) ?? -1];
+  return (REVOCATION_REASONS as readonly string[]).includes(name ?? "") ? (name as RevocationReason) : "unspecified";
+}
+
+/** revokedCertificates: SEQUENCE OF { userCertificate INTEGER, revocationDate Time, crlEntryExtensions OPTIONAL }. */
+function revokedEntries(der: Buffer, list: Span, time: (t: { tag: number; start: number; end: number }) => Date): ListedRevocation[] {
+  const entries: ListedRevocation[] = [];
+  for (let at = list.start; at < list.end;) {
+    const entry = tlv(der, at, list.end, TAG.sequence);
+    const serial = tlv(der, entry.start, entry.end, TAG.integer);
+    const date = tlv(der, serial.end, entry.end, [TAG.utcTime, TAG.generalizedTime]);
+    const extra = date.end < entry.end ? extensions(der, tlv(der, date.end, entry.end, TAG.sequence)) : new Map<string, Span>();
+    entries.push({ serial: der.subarray(serial.start, serial.end).toString("hex"), revokedAt: time(date), reason: reasonOf(der, extra) });
+    at = entry.end;
+  }
+  return entries;
+}
+
 /** Parses one PEM CRL block ("-----BEGIN X509 CRL-----"); throws, naming what is wrong, on a damaged one. */
 export function crlFacts(pem: string): CrlFacts {
   const body = pem.replace(/-----(BEGIN|END) X509 CRL-----/g, "");
@@ -126,12 +192,22 @@ export function crlFacts(pem: string): CrlFacts {
   const issuer = tlv(der, at, tbs.end, TAG.sequence);
   const thisUpdate = tlv(der, issuer.end, tbs.end, [TAG.utcTime, TAG.generalizedTime]);
   const next = thisUpdate.end < tbs.end && [TAG.utcTime, TAG.generalizedTime].includes(der[thisUpdate.end]) ? tlv(der, thisUpdate.end, tbs.end) : undefined;
+  let rest = next?.end ?? thisUpdate.end;
+  const revoked = rest < tbs.end && der[rest] === TAG.sequence ? tlv(der, rest, tbs.end, TAG.sequence) : undefined;
+  rest = revoked?.end ?? rest;
+  const tagged = rest < tbs.end ? tlv(der, rest, tbs.end, TAG.explicit0) : undefined;
+  const crlExtensions = tagged ? extensions(der, tlv(der, tagged.start, tagged.end, TAG.sequence)) : new Map<string, Span>();
+  const numberSpan = crlExtensions.get(CRL_NUMBER);
   const algorithm = tlv(der, tbs.end, list.end, TAG.sequence);
   const oid = tlv(der, algorithm.start, algorithm.end, TAG.oid);
   const signature = tlv(der, algorithm.end, list.end, TAG.bitString);
   const attributes = nameAttributes(der, issuer);
   const time = (t: { tag: number; start: number; end: number }) => decodeTime(t.tag, der.subarray(t.start, t.end).toString("latin1"));
   return {
+    pem,
+    issuerName: attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", "),
+    number: numberSpan && smallInteger(der, numberSpan, TAG.integer),
+    entries: revoked ? revokedEntries(der, revoked, time) : [],
     issuerKey: nameKey(der, issuer),
     issuerLabel: attributes.find((a) => a.oid === "2.5.4.3")?.text ?? (attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", ") || "(empty name)"),
     thisUpdate: time(thisUpdate),

@@ -1,11 +1,11 @@
-import { x509 } from "./provider.js";
 import { pemBlocks } from "./der.js";
+import { crlFacts } from "./crlFacts.js";
 
-/** Serial numbers (lower-case hex) listed in every CRL of a crl.pem. */
+/** Serial numbers (lower-case hex) listed in every CRL of a crl.pem; throws on a damaged block. */
 export function revokedSerials(crlPem: string | undefined): Set<string> {
   const serials = new Set<string>();
   for (const block of pemBlocks(crlPem ?? "", "X509 CRL")) {
-    for (const entry of new x509.X509Crl(block).entries) serials.add(entry.serialNumber.toLowerCase());
+    for (const entry of crlFacts(block).entries) serials.add(entry.serial);
   }
   return serials;
 }

@@ -44,7 +44,7 @@ export function checkListenerRevocation(check: ListenerRevocation): void {
   const inCafile = new Set(snapshot.parsed.certificates(check.cafile ? localPath(snapshot.spec, check.cafile) : undefined).map((ca) => ca.fingerprint256));
   const crlDays = snapshot.spec.ca.crlDays;
   for (const { facts, signers } of views) {
-    const which = `CRL ${facts.number ?? "(no number)"} from "${facts.issuer}"`;
+    const which = `CRL ${facts.number ?? "(no number)"} from "${facts.issuerName}"`;
     if (!signers.some((fp) => inCafile.has(fp))) {
       list.fail(subject, `${which} is not signed by a CA in the cafile: OpenSSL finds no CRL for the clients' CA and refuses them all`, "run `mqtt-pki build` to regenerate ca/crl.pem for the CA the broker trusts");
       continue;

@@ -155,7 +155,7 @@ async function readNamedCrls(spec: Spec, conf: ParsedConf | undefined, files: Ma
     const list: CrlView[] = [];
     for (const facts of readCrls(files.get(file)!.content!.toString())) {
       const signers: string[] = [];
-      for (const ca of cas) if (!signers.includes(ca.fingerprint256) && (await crlSignedBy(facts, ca.x509.raw))) signers.push(ca.fingerprint256);
+      for (const ca of cas) if (!signers.includes(ca.fingerprint256) && crlSignedBy(facts, ca.x509.raw)) signers.push(ca.fingerprint256);
       list.push({ facts, signers });
     }
     views.set(file, list);

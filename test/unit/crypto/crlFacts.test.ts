@@ -61,3 +61,32 @@ describe("crlFacts", () => {
     expect(crlFacts(wrap(der)).thisUpdate).toEqual(new Date("2030-06-01T00:00:00Z")); // the same bytes, whole: fine
   });
 });
+
+describe("crlFacts: entries, CRL number and issuer name, the way @peculiar/x509 reads them", () => {
+  test("serials, revocation dates, reason codes and the number match the library's reading", async () => {
+    const thisUpdate = new Date("2030-06-01T12:00:00Z");
+    const entries = [
+      { serial: "0badc0de0001", revokedAt: new Date("2030-05-01T00:00:00Z"), reason: "keyCompromise" as const },
+      { serial: "7f00aa", revokedAt: new Date("2030-05-02T03:04:05Z"), reason: "cessationOfOperation" as const },
+      { serial: "05", revokedAt: new Date("2030-05-03T00:00:00Z"), reason: "unspecified" as const },
+    ];
+    const pem = await issueCrl(ca, { entries, crlNumber: 4242, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + 86_400_000) });
+    const facts = crlFacts(pem);
+    const library = new x509.X509Crl(pem);
+    expect(facts.number).toBe(4242);
+    expect(facts.issuerName).toBe(library.issuer);
+    expect(facts.entries).toEqual(library.entries.map((entry) => ({
+      serial: entry.serialNumber.toLowerCase(), revokedAt: entry.revocationDate, reason: x509.X509CrlReason[entry.reason ?? 0],
+    })));
+    expect(facts.entries.map((entry) => entry.reason)).toEqual(["keyCompromise", "cessationOfOperation", "unspecified"]);
+  });
+
+  test("every truncation of a CRL is an Error, never a crash or a wrong reading that passes as whole", async () => {
+    const pem = await issueCrl(ca, { entries: [{ serial: "0a0b", revokedAt: new Date("2030-05-01T00:00:00Z"), reason: "keyCompromise" }], crlNumber: 3, thisUpdate: new Date("2030-06-01T00:00:00Z"), nextUpdate: new Date("2030-07-01T00:00:00Z") });
+    const der = Buffer.from(pem.replace(/-----(BEGIN|END) X509 CRL-----|\s/g, ""), "base64");
+    for (let length = 0; length < der.length; length++) {
+      const cut = `-----BEGIN X509 CRL-----\n${der.subarray(0, length).toString("base64")}\n-----END X509 CRL-----\n`;
+      expect(() => crlFacts(cut)).toThrow(Error);
+    }
+  });
+});
