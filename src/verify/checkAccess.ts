@@ -20,26 +20,19 @@ export function topicAllowed(rules: AclRule[], topic: string): { read: boolean; 
 }
 
 
-/** Password file, logins in the commands, and ACLs against the round-trip topic of every client. */
-export function checkAccess(snapshot: TreeSnapshot, list: Checklist, now: Date): void {
-  checkPasswords(snapshot, list, now);
-  checkAcl(snapshot, list, now);
-}
-
-/** The revoked identities (CNs) of the ledger in the snapshot. */
-function deniedCns(snapshot: TreeSnapshot, now: Date): Set<string> {
+/** The revoked identities (CNs) of the ledger in the snapshot: the password and ACL checks both ask. */
+export function deniedCns(snapshot: TreeSnapshot, now: Date): Set<string> {
   return new Set(identityDenials(snapshot.ledger, now).denied.map((identity) => identity.cn));
 }
 
 /** The password file against each password client's login; client results go to `clientList`. */
-export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, now: Date, clientList = list): void {
+export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, denied: ReadonlySet<string>, clientList = list): void {
   const { spec, conf } = snapshot;
   if (!usesPasswords(spec)) return;
   const layout = treeLayout(spec.out);
   list.check(conf?.global.get("password_file") !== undefined, "mosquitto.conf", "password_file set", "password_file is missing although clients log in with passwords", REBUILD);
   if (spec.servers.some((server) => !server.identityAsUsername)) list.warn("mosquitto.conf", PASSWORD_MODE_UNBOUND, "keep device identity in the certificate (`identityAsUsername: true`) wherever a device can do without a password; treat each password as a credential of its own");
   const lines = (snapshot.files.get(layout.passwdFile)?.content?.toString() ?? "").split("\n").filter(Boolean);
-  const denied = deniedCns(snapshot, now);
   for (const client of snapshot.clients.filter((c) => c.password)) {
     if (denied.has(client.cn)) {
       const kept = lines.some((line) => line.startsWith(`${client.cn}:`));
@@ -60,9 +53,8 @@ export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, now: Dat
 }
 
 /** Each client's ACL against its round-trip topic, and every revoked identity denied; client results go to `clientList`. */
-export function checkAcl(snapshot: TreeSnapshot, list: Checklist, now: Date, clientList = list): void {
+export function checkAcl(snapshot: TreeSnapshot, list: Checklist, denied: ReadonlySet<string>, clientList = list): void {
   const { spec, conf } = snapshot;
-  const denied = deniedCns(snapshot, now);
   if (!usesAcl(spec) && denied.size === 0) return;
   list.check(conf?.global.get("acl_file") !== undefined, "mosquitto.conf", "acl_file set", `acl_file is missing although ${usesAcl(spec) ? "the spec has ACLs" : "revoked devices must be denied every topic"}`, REBUILD);
   const aclText = snapshot.files.get(treeLayout(spec.out).aclFile)?.content?.toString() ?? "";

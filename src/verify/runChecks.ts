@@ -1,4 +1,4 @@
-import { checkAcl, checkPasswords } from "./checkAccess.js";
+import { checkAcl, checkPasswords, deniedCns } from "./checkAccess.js";
 import { checkCertificates } from "./checkCertificates.js";
 import { checkCommands } from "./checkCommands.js";
 import { checkConf } from "./checkConf.js";
@@ -22,8 +22,9 @@ export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseRes
   const trusted = checkCertificates(snapshot, global.certificates, now, clients.certificates);
   checkConf(snapshot, global.conf, trusted, now);
   checkCommands(snapshot, clients.commands, trusted);
-  checkPasswords(snapshot, global.passwords, now, clients.passwords);
-  checkAcl(snapshot, global.acl, now, clients.acl);
+  const denied = deniedCns(snapshot, now);
+  checkPasswords(snapshot, global.passwords, denied, clients.passwords);
+  checkAcl(snapshot, global.acl, denied, clients.acl);
   const results = (from: Record<Phase, Checklist>) => Object.fromEntries(PHASES.map((phase) => [phase, from[phase].results])) as PhaseResults;
   return { global: results(global), clients: results(clients) };
 }
