@@ -66,7 +66,7 @@ export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
       files.push({ path: path.join(layout.archiveDir, "crl", `${book.crlNumber}.pem`), content: crl.pem, own: perms.publicFile, isKey: false, archive: true });
     }
     if (crl.renewed || reconciled.notes.length > 0) files.push({ path: layout.state, content: serializeLedger(book.ledger()), own: perms.publicFile, isKey: false });
-    const written = await writeTree(spec.out, { dirs, files, removals: [], clamped: [], ledger: book.ledger(), notes: [], reloadFiles: [], seen: tree.seen });
+    const written = await writeTree(spec.out, { dirs, files, removals: [], seen: tree.seen });
     const notes = [...reconciled.notes];
     if (reconciled.notes.length > 0) notes.push("run `mqtt-pki build` so the ACL and the password file follow the revocations put back");
     const conf = tree.seen?.get(layout.mosquittoConf)?.content.toString();

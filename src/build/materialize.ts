@@ -22,18 +22,15 @@ import { unrecordedCertificates } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
-import type { FileSink, PlannedDir, PlannedFile } from "./plannedFiles.js";
+import type { FileSink, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
 import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
 import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
 
 export type { FileSink, PlannedDir, PlannedFile };
 
-export interface TreeContent {
-  dirs: PlannedDir[];
-  files: PlannedFile[];
-  /** Files and folders to delete once everything else is written (after being archived). */
-  removals: string[];
+/** A build's content: what the writer puts in place, and what the engine reports from it. */
+export interface TreeContent extends WriteSet {
   /** Leaves whose lifetime was cut to end with the CA. */
   clamped: string[];
   ledger: Ledger;
@@ -41,9 +38,6 @@ export interface TreeContent {
   notes: string[];
   /** What mosquitto must reload (SIGHUP) once the files are in place, if they change. */
   reloadFiles: string[];
-  /** What the build read from disk, so that writing can skip what is already right. */
-  seen: TreeState["seen"];
-  absentDirs?: TreeState["absentDirs"];
 }
 
 export type { GroupLookup };

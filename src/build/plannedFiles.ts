@@ -1,4 +1,4 @@
-import type { Ownership } from "../io/files.js";
+import type { Ownership, SeenFile } from "../io/files.js";
 
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
@@ -31,4 +31,16 @@ export interface PlannedDir {
 export interface FileSink {
   dir(dir: PlannedDir): void;
   file(file: PlannedFile): void;
+}
+
+/** What the writer needs of a build's content: the folders and files to put in place, what to remove, and what was read already. */
+export interface WriteSet {
+  dirs: PlannedDir[];
+  files: PlannedFile[];
+  /** Files and folders to delete once everything else is written (after being archived). */
+  removals: string[];
+  /** Files read while planning, with their mode (null: known absent): the writer skips what is already right. */
+  seen?: Map<string, SeenFile | null>;
+  /** Client folders known not to exist. */
+  absentDirs?: ReadonlySet<string>;
 }

@@ -7,13 +7,13 @@ import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
-import type { FileSink, PlannedDir, PlannedFile, TreeContent } from "./materialize.js";
+import type { FileSink, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
 
 /**
  * Updates an existing tree file by file, each atomically, keys first, skipping what is already
  * right. Returns the paths written. (A tree that does not exist yet is made by FreshTree.)
  */
-export async function writeTree(root: string, content: TreeContent): Promise<string[]> {
+export async function writeTree(root: string, content: WriteSet): Promise<string[]> {
   await refuseSymlinks(root, content);
   await refuseWorldWritable(root);
   await removeAbandonedStaging(root);
@@ -82,7 +82,7 @@ export class FreshTree implements FileSink {
 }
 
 /** Folders parents first (each once), then files in phases; synchronous, see writeNewFile. */
-async function writeInPlace(content: TreeContent, root: string): Promise<string[]> {
+async function writeInPlace(content: WriteSet, root: string): Promise<string[]> {
   const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
   const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
   for (const dir of ordered) ensureDir(dir.path, dir.own);
@@ -115,7 +115,7 @@ async function writeInPlace(content: TreeContent, root: string): Promise<string[
 }
 
 /** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
-function writeOne(file: PlannedFile, content: TreeContent, tempDir: string, staged: { temp: string; file: string }[]): boolean {
+function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged: { temp: string; file: string }[]): boolean {
   const text = typeof file.content === "string" ? file.content : file.content();
   if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
@@ -202,7 +202,7 @@ async function removeAbandonedStaging(root: string): Promise<void> {
 }
 
 /** A symlink planted inside the tree could redirect a key write anywhere; refuse to follow one. */
-async function refuseSymlinks(root: string, content: TreeContent): Promise<void> {
+async function refuseSymlinks(root: string, content: WriteSet): Promise<void> {
   // Files are checked where they are read or written (readSeen, renameOver, applyOwnership): one syscall each, not two.
   for (const candidate of [root, ...content.dirs.map((dir) => dir.path)]) {
     const stat = await fs.lstat(candidate).catch(() => undefined);
