@@ -132,7 +132,7 @@ function readSpec(r: SpecReader, file: string): Spec {
   const version = r.get(["version"]);
   if (version !== 1) r.fail(["version"], version === undefined ? "missing `version`" : `unsupported version ${JSON.stringify(version)}`, "write `version: 1` at the top of the file");
 
-  const out = outOf(file, r.string(["out"], "./pki"))!;
+  const out = outOf(file, r.text(["out"], "./pki"))!;
 
   r.expectMap(["defaults"], false, "defaults:\n  key: ec-p256\n  days: 397");
   r.checkKeys(["defaults"], DEFAULT_KEYS);
@@ -147,7 +147,7 @@ function readSpec(r: SpecReader, file: string): Spec {
   let deployDir = out;
   if (r.expectMap(["deploy"], false, "deploy:\n  dir: /etc/mosquitto/certs")) {
     r.checkKeys(["deploy"], DEPLOY_KEYS);
-    const dir = r.string(["deploy", "dir"]);
+    const dir = r.text(["deploy", "dir"]);
     if (dir !== undefined && !path.isAbsolute(dir)) r.fail(["deploy", "dir"], `\`deploy.dir\` must be an absolute path, got \`${dir}\``, "write the directory on the broker host, e.g. `dir: /etc/mosquitto/certs`");
     else if (dir !== undefined) deployDir = path.posix.normalize(dir).replace(/\/$/, "") || "/";
   }
@@ -254,7 +254,7 @@ function readServer(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; d
     tlsVersion: r.oneOf([...p, "tlsVersion"], TLS_VERSIONS),
     key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer([...p, "days"], defaults.days, DAYS),
-    user: r.string([...p, "user"], "mosquitto") ?? "mosquitto",
+    user: r.text([...p, "user"], "mosquitto") ?? "mosquitto",
   };
 }
 
@@ -266,9 +266,9 @@ function readListener(r: SpecReader, p: YamlPath): ListenerSpec | undefined {
   }
   const port = r.integer([...p, "port"], 0, PORT);
   const protocol = r.oneOf([...p, "protocol"], LISTENER_PROTOCOLS, "mqtt");
-  const bind = r.string([...p, "bind"]);
+  const bind = r.text([...p, "bind"]);
   if (bind !== undefined && ipProblem(bind)) r.fail([...p, "bind"], `\`bind\` must be an IP address, got \`${bind}\``, "write e.g. `bind: 127.0.0.1`, or leave it out to listen on every interface");
-  const wsPath = r.string([...p, "path"], "/mqtt") ?? "/mqtt";
+  const wsPath = r.text([...p, "path"], "/mqtt") ?? "/mqtt";
   if (!/^\/[A-Za-z0-9._~\/-]*$/.test(wsPath)) r.fail([...p, "path"], `\`path\` must be a URL path such as /mqtt, got \`${wsPath}\``, "write e.g. `path: /mqtt`");
   else if (protocol !== "websockets" && r.has([...p, "path"])) r.fail([...p, "path"], "`path` only applies to websockets listeners", "remove it, or add `protocol: websockets`", true);
   return port === 0 ? undefined : { port, protocol, bind, path: wsPath };
@@ -300,6 +300,11 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
   const topic = r.string([...p, "topic"], `mqtt-pki/${name ?? "client"}/hello`) ?? "";
   const problem = topicProblem(topic);
   if (problem) r.fail([...p, "topic"], problem, "write a concrete topic such as `devices/sensor-001/telemetry`");
+  // The CN is the client's MQTT username (from its certificate, or its login in password mode).
+  if (/[/+#]/.test(subject.cn)) {
+    r.fail([...p, "cn"], `a client's \`cn\` is its MQTT username, and \`${subject.cn}\` contains ${subject.cn.includes("/") ? "`/`" : subject.cn.includes("+") ? "`+`" : "`#`"}: mosquitto denies every %u ACL pattern to such a username, and a \`/\` would reach into other devices' topic levels`,
+      "use letters, digits, `.`, `-` or `_` (e.g. `sensor-001.plant-a`); `/`, `+` and `#` are topic separators and wildcards");
+  }
   if (name === undefined) return undefined;
   return {
     cn: subject.cn, o: subject.o, ou: subject.ou, c: subject.c, st: subject.st, l: subject.l,
@@ -318,6 +323,11 @@ function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): vo
   // Paths and labels are made only for a clash: a fleet's spec has 10,000 clients and none.
   checkUnique(r, spec.servers, (s) => s.name, (s, i) => ["servers", indexOf(s, i), "name"], "server name");
   checkUnique(r, spec.clients, (c) => c.name, (c, i) => ["clients", indexOf(c, i), "name"], "client name");
+  // `rotate NAME` and `revoke NAME` take a bare name: it must say which certificate it means.
+  const serverNames = new Set(spec.servers.map((server) => server.name));
+  spec.clients.forEach((client, i) => {
+    if (serverNames.has(client.name)) r.fail(["clients", indexOf(client, i), "name"], `client name \`${client.name}\` is taken: server \`${client.name}\` has that name`, "rename the client (or the server): `rotate` and `revoke` take a bare name, and it must name one certificate");
+  });
 
   type Holder = { section: "ca" } | { section: "servers" | "clients"; entry: ServerSpec | ClientSpec; position: number };
   const role = (h: Holder) => (h.section === "ca" ? "the CA" : `${h.section === "servers" ? "server" : "client"} \`${h.entry.name}\``);

@@ -137,6 +137,20 @@ export class SpecReader {
     return fallback;
   }
 
+  /**
+   * A string that ends up in mosquitto.conf, a script or a path: a control character there
+   * (a newline above all) would start a line of its own, e.g. `include_dir /tmp/evil`.
+   */
+  text(path: YamlPath, fallback?: string): string | undefined {
+    const value = this.string(path);
+    if (value === undefined) return fallback;
+    const at = value.search(/[\u0000-\u001f\u007f]/);
+    if (at < 0) return value;
+    const code = value.charCodeAt(at);
+    this.fail(path, `\`${formatYamlPath(path)}\` contains a control character (${JSON.stringify(String.fromCharCode(code))} at character ${at + 1}): it would end up in mosquitto.conf, a script or a file name`, "write the value on one line, without tabs or other control characters");
+    return fallback;
+  }
+
   integer(path: YamlPath, fallback: number, range: { min: number; max: number; what: string }): number {
     const value = this.get(path);
     if (value === undefined || value === null) return fallback;
