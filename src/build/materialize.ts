@@ -22,7 +22,7 @@ import { unrecordedCertificates } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import type { Ownership } from "../io/files.js";
-import type { FileSink, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
+import type { FileSink, FolderMove, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
 import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
 import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
@@ -126,6 +126,7 @@ class TreeWriter implements FileSink {
   readonly files: PlannedFile[] = [];
   readonly dirs: PlannedDir[] = [];
   readonly removals: string[] = [];
+  readonly moves: FolderMove[] = [];
   private readonly sink: FileSink;
 
   constructor(readonly layout: TreeLayout, sink?: FileSink) {
@@ -144,12 +145,12 @@ class TreeWriter implements FileSink {
     this.sink.dir(typeof dir === "string" ? { path: dir, own: own! } : dir);
   }
 
-  /** archive/<group>/<serial>/, with every folder on the way planned. */
-  archiveFolder(group: string, serial: string | undefined): string {
+  /** archive/<group>/<serial>/, with every folder on the way planned (and the folder itself, unless a move will make it). */
+  archiveFolder(group: string, serial: string | undefined, make = true): string {
     const folder = path.join(this.layout.archiveDir, group, serial ?? "unreadable");
     this.dir(this.layout.archiveDir, perms.privateDir);
     for (let at = path.dirname(folder); at !== this.layout.archiveDir; at = path.dirname(at)) this.dir(at, perms.privateDir);
-    this.dir(folder, perms.privateDir);
+    if (make) this.dir(folder, perms.privateDir);
     return folder;
   }
 
@@ -224,12 +225,12 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   });
 
   for (const revocation of plan.revocations) {
-    const stored = revocation.removeFolder ? tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name) : undefined;
-    if (stored) {
-      out.archive(`clients/${revocation.name}`, stored.facts, stored.certPem, stored.keyPem, "client");
-      out.removals.push(layout.clientDir(revocation.name));
-    }
-    archivePassword(out, tree, revocation.name);
+    if (revocation.removeFolder) {
+      // The whole folder moves, the device's and the user's files alike: prune deletes nothing.
+      const stored = tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name);
+      const folder = out.archiveFolder(`clients/${revocation.name}`, stored.facts?.serial ?? `no-certificate-${now.toISOString().replace(/[:.]/g, "-")}`, false);
+      out.moves.push({ from: layout.clientDir(revocation.name), to: folder });
+    } else archivePassword(out, tree, revocation.name);
   }
 
   const crl = await renderCrl({ book, trusted, reconciled, archivedNumber: tree.archivedCrlNumber ?? 0, now, crlDays: spec.ca.crlDays });
@@ -243,7 +244,7 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   const reloadFiles = [layout.crl, layout.passwdFile, layout.aclFile];
-  return { dirs: out.dirs, files: out.files, removals: out.removals, clamped, ledger, notes, reloadFiles, seen: tree.seen, absentDirs: tree.absentDirs };
+  return { dirs: out.dirs, files: out.files, removals: out.removals, moves: out.moves, clamped, ledger, notes, reloadFiles, seen: tree.seen, absentDirs: tree.absentDirs };
 }
 
 /** A client's folder: its key (or CSR), its certificate and its ready-to-run scripts. Settled clients are left alone. */

@@ -39,8 +39,16 @@ export interface WriteSet {
   files: PlannedFile[];
   /** Files and folders to delete once everything else is written (after being archived). */
   removals: string[];
+  /** Folders to move whole (a pruned client's, into the archive): every file keeps its content and mode, none is deleted. */
+  moves?: FolderMove[];
   /** Files read while planning, with their mode (null: known absent): the writer skips what is already right. */
   seen?: Map<string, SeenFile | null>;
   /** Client folders known not to exist. */
   absentDirs?: ReadonlySet<string>;
+}
+
+/** A folder moved by one rename; `to` gets a suffix when it exists already, and its parent is a planned folder. */
+export interface FolderMove {
+  from: string;
+  to: string;
 }

@@ -104,7 +104,13 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
     await makeDurable(root, staged.map((s) => s.temp));
     for (const { temp, file } of staged) renameOver(temp, file);
   }
-  // Only after every archive copy is on disk does anything go away.
+  // Only after every archive copy is on disk does anything move or go away.
+  for (const move of content.moves ?? []) {
+    if (!(await exists(move.from))) continue;
+    const to = await freeName(move.to);
+    await fs.rename(move.from, to);
+    written.push(to);
+  }
   for (const gone of content.removals) {
     if (await exists(gone)) {
       await fs.rm(gone, { recursive: true, force: true });
@@ -112,6 +118,14 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
     }
   }
   return written;
+}
+
+/** `target`, or `target-2`, `target-3`...: a move never lands on something that is there already. */
+async function freeName(target: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = n === 1 ? target : `${target}-${n}`;
+    if (!(await exists(candidate))) return candidate;
+  }
 }
 
 /** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */

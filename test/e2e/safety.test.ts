@@ -218,7 +218,8 @@ describe("a. builds from fuzzed specs", () => {
 // ---------------------------------------------------------------------------------------
 
 describe("b. commands.sh is safe to run for hostile values", () => {
-  const HOSTILE_CN = `x"; touch /tmp/PWNED-$(id -u); "`;
+  // No `/`: a client CN is an MQTT username, which the spec refuses with topic separators (see hostileValues.test.ts).
+  const HOSTILE_CN = `x"; cd; touch PWNED-$(id -u); "`;
   const HOSTILE_TOPIC = "plant/$(touch PWNED)/`touch PWNED-BT`/'q' \"dq\"; touch PWNED-SEMI & ${IFS}|>x<y*?~ $HOME\\n";
 
   test("a client named `a;rm -rf ~` is refused by the spec, nothing written", async () => {
@@ -241,8 +242,6 @@ describe("b. commands.sh is safe to run for hostile values", () => {
 
   test("a hostile CN and topic build, and running commands.sh passes them as exact argv with no injection", async () => {
     const uid = process.getuid?.() ?? 0;
-    const pwnedAbs = `/tmp/PWNED-${uid}`;
-    await rm(pwnedAbs, { force: true });
     const { dir } = spec;
 
     const commands = spec.layout.clientCommands("hostile");
@@ -275,7 +274,7 @@ describe("b. commands.sh is safe to run for hostile values", () => {
     for (const where of [runDir, dir, spec.out, path.dirname(commands)]) {
       expect((await readdir(where)).filter((f) => f.startsWith("PWNED"))).toEqual([]);
     }
-    expect(existsSync(pwnedAbs)).toBe(false);
+    expect(existsSync(path.join(runDir, `PWNED-${uid}`))).toBe(false); // the CN's `cd; touch` (HOME is runDir)
     expect(existsSync(path.join(runDir, "x"))).toBe(false); // the `>x` of the topic
     expect(existsSync(path.join(runDir, "dq"))).toBe(false);
 
