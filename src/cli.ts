@@ -15,7 +15,7 @@ import { lintCommand } from "./commands/lint.js";
 import { exportCommand } from "./commands/export.js";
 import { snippetsCommand } from "./commands/snippets.js";
 import { crlCommand } from "./commands/crl.js";
-import { NOW_ENV } from "./clock.js";
+import { currentTime, isAheadOfClock, NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
@@ -27,7 +27,9 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .usage("$0 <command> [options]\n\nCompile pki.yaml into a CA, broker certificates, mosquitto.conf and client commands.")
       .option("file", { alias: "f", type: "string", default: "pki.yaml", describe: "the spec file", global: true })
       .option("json", { type: "boolean", default: false, describe: "machine-readable output", global: true })
-      .option("now", { type: "string", describe: `pretend the time is this ISO date (also $${NOW_ENV})`, global: true })
+      .option("now", { type: "string", describe: `pretend the time is this ISO date (also $${NOW_ENV}); commands that write refuse a time ahead of the clock`, global: true })
+      .option("issue-in-the-future", { type: "boolean", default: false, describe: "let build, issue, sign, rotate, revoke and crl write certificates and CRLs dated at a --now ahead of the clock", global: true })
+      .middleware((args) => futureBanner(args, output))
       .command(initCommand(ctx))
       .command(buildCommand(ctx))
       .command(verifyCommand(ctx))
@@ -55,4 +57,15 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
   } catch (error) {
     return reportError(error, output, json);
   }
+}
+
+const WRITING_COMMANDS = new Set(["build", "issue", "sign", "rotate", "revoke", "crl"]);
+
+/** Said before anything is written: certificates and CRLs dated ahead of the clock are not valid yet anywhere. */
+function futureBanner(args: { _: (string | number)[]; now?: string; "issue-in-the-future"?: boolean }, output: Output): void {
+  if (!args["issue-in-the-future"] || !WRITING_COMMANDS.has(String(args._[0]))) return;
+  const now = currentTime(args.now);
+  if (!isAheadOfClock(now)) return;
+  output.err(`mqtt-pki: !! issuing as of ${now.toISOString()}, ahead of this machine's clock (--issue-in-the-future):`);
+  output.err("   what this run signs is not valid until then, and a broker that loads its CRL before then refuses every client.");
 }

@@ -20,3 +20,25 @@ export function currentTime(explicit?: string | Date): Date {
 
 /** One day in milliseconds: certificate and CRL lifetimes are given in days. */
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How far ahead of this machine's clock a pretended time may be and still count as "now" (test clocks drift a little). */
+const FUTURE_SLACK_MS = 60 * 1000;
+
+/**
+ * "Now" for a command that writes certificates or CRLs. A pretended time ahead of the real
+ * clock would leak into them: certificates not valid yet, and a CRL whose thisUpdate lies in the
+ * future makes mosquitto refuse every client. So it is refused, unless asked for by name.
+ */
+export function writingTime(explicit: string | Date | undefined, allowFuture = false): Date {
+  const now = currentTime(explicit);
+  const real = Date.now();
+  if (allowFuture || now.getTime() <= real + FUTURE_SLACK_MS) return now;
+  throw new PkiError(`the pretended time ${now.toISOString()} is ahead of this machine's clock (${new Date(real).toISOString()}); nothing was written`, {
+    hint: `certificates and CRLs made now would carry that date: a CRL from the future makes mosquitto refuse every client. Drop --now (and $${NOW_ENV}) for commands that write, or add --issue-in-the-future if that is really what you want`,
+  });
+}
+
+/** Whether a time lies ahead of this machine's clock (the banner of --issue-in-the-future). */
+export function isAheadOfClock(now: Date): boolean {
+  return now.getTime() > Date.now() + FUTURE_SLACK_MS;
+}

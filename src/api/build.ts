@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { currentTime } from "../clock.js";
+import { currentTime, writingTime } from "../clock.js";
 import { acquireTreeLock, takeTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
@@ -18,6 +18,8 @@ export interface BuildOptions {
   now?: Date | string;
   /** Plan only: read everything, write nothing. */
   dryRun?: boolean;
+  /** Let `now` lie ahead of the real clock for a command that writes (refused otherwise). */
+  issueInTheFuture?: boolean;
   /** Revoke and archive clients the spec no longer names. */
   prune?: boolean;
   /** Where the CA key's passphrase comes from (default: $MQTT_PKI_CA_PASSPHRASE, else a prompt). */
@@ -60,7 +62,7 @@ export function buildFromParsed(options: BuildOptions, parsed: ParsedSpec, early
  * plan with the command's intents and make what the plan needs.
  */
 export async function converge(options: BuildOptions, intents: Intents, read?: { early: EarlyStart; parsed: ParsedSpec }): Promise<BuildResult> {
-  const now = currentTime(options.now);
+  const now = options.dryRun ? currentTime(options.now) : writingTime(options.now, options.issueInTheFuture);
   const early = read?.early ?? (options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart());
   let release: (() => Promise<void>) | undefined;
   try {

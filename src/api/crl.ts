@@ -1,5 +1,5 @@
 import path from "node:path";
-import { currentTime, DAY_MS } from "../clock.js";
+import { DAY_MS, writingTime } from "../clock.js";
 import { TreeError } from "../errors.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { acquireTreeLock } from "../io/lock.js";
@@ -19,6 +19,8 @@ export interface CrlOptions {
   now?: Date | string;
   /** Renew even when the CRL is not due yet. */
   force?: boolean;
+  /** Let `now` lie ahead of the real clock (refused otherwise: a CRL from the future locks every client out). */
+  issueInTheFuture?: boolean;
   passphrase?: PassphraseSource;
 }
 
@@ -42,7 +44,7 @@ export interface CrlReport {
  * revocations renew it too, whenever they run.
  */
 export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
-  const now = currentTime(options.now);
+  const now = writingTime(options.now, options.issueInTheFuture);
   const { spec } = await loadSpecFile(options.specFile);
   const layout = treeLayout(spec.out);
   const release = await acquireTreeLock(spec.out);

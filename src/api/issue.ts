@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../io/files.js";
+import { writingTime } from "../clock.js";
 import { addClientsToSpec, type NewClient } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
 import { buildFromParsed, EarlyStart, type BuildOptions, type BuildResult } from "./build.js";
@@ -15,6 +16,8 @@ export interface IssueOptions extends BuildOptions {
  * new entries validate, and is put back if the build then fails.
  */
 export async function issue(options: IssueOptions): Promise<BuildResult> {
+  // Refused before the spec is edited: a refusal changes nothing on disk.
+  if (!options.dryRun) writingTime(options.now, options.issueInTheFuture);
   const file = options.specFile ?? DEFAULT_SPEC_FILE;
   const original = await readFile(file, "utf8");
   // Reading the spec to edit it already tells the tree: its stamps are compared meanwhile.

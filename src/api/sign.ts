@@ -2,6 +2,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { PkiError } from "../errors.js";
 import { readCsr, type CsrFacts } from "../crypto/csr.js";
 import { writeFileAtomic } from "../io/files.js";
+import { writingTime } from "../clock.js";
 import { addClientsToSpec } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE, loadSpecFile } from "../spec/load.js";
 import { treeLayout } from "../tree/layout.js";
@@ -25,6 +26,8 @@ export interface SignResult extends BuildResult {
  * to the spec with `deviceKey: true`; a known device-key client gets a certificate for its new CSR.
  */
 export async function sign(options: SignOptions): Promise<SignResult> {
+  // Refused before the spec or the CSR is written: a refusal changes nothing on disk.
+  writingTime(options.now, options.issueInTheFuture);
   const specFile = options.specFile ?? DEFAULT_SPEC_FILE;
   const csr = await readCsr(await readFile(options.csrFile).catch(() => {
     throw new PkiError(`cannot read the CSR ${options.csrFile}`, { hint: "check the path" });

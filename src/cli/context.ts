@@ -5,6 +5,7 @@ export interface CommonArgs {
   file: string;
   json: boolean;
   now?: string;
+  "issue-in-the-future"?: boolean;
 }
 
 /** What a command handler may touch besides the API: where to print and the exit code. */

@@ -53,7 +53,7 @@ export function buildCommand(ctx: CommandContext): CommandModule<CommonArgs, Com
     handler: async (args) => {
       const progress = progressBar(args.json);
       const { build } = await import("../api/build.js");
-      const result = await build({ specFile: args.file, now: args.now, dryRun: args["dry-run"], prune: args.prune, onProgress: progress.onProgress }).finally(() => progress.stop());
+      const result = await build({ specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], dryRun: args["dry-run"], prune: args.prune, onProgress: progress.onProgress }).finally(() => progress.stop());
       if (args.json) ctx.output.out(buildJson(result));
       else printBuild(result, args["dry-run"], ctx);
     },

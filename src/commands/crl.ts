@@ -54,7 +54,7 @@ export function crlCommand(ctx: CommandContext): CommandModule<CommonArgs, CrlAr
       .epilogue(`A daily cron line:\n  ${CRL_CRON_LINE}`) as never,
     handler: async (args) => {
       const { renewCrl } = await import("../api/crl.js");
-      const report = await renewCrl({ specFile: args.file, now: args.now, force: args.force });
+      const report = await renewCrl({ specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], force: args.force });
       const reload = reloadBroker(report, args["pid-file"]);
       if (args.json) ctx.output.out(JSON.stringify({ ok: true, renewed: report.renewed, nextUpdate: report.nextUpdate, daysLeft: report.daysLeft, revoked: report.revoked, notes: report.notes, written: report.written, reload: report.reload }, null, 2));
       else {

@@ -24,7 +24,7 @@ export function issueCommand(ctx: CommandContext): CommandModule<CommonArgs, Iss
       if (args.cn !== undefined && args.names.length > 1) throw new PkiError("--cn applies to one client, but several names were given", { hint: "issue them one at a time, or leave out --cn" });
       const { issue } = await import("../api/issue.js");
       const result = await issue({
-        specFile: args.file, now: args.now,
+        specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"],
         clients: args.names.map((name) => ({ name, cn: args.cn, days: args.days, key: args.key })),
       });
       if (args.json) ctx.output.out(buildJson(result));

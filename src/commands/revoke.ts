@@ -14,7 +14,7 @@ export function revokeCommand(ctx: CommandContext): CommandModule<CommonArgs, Co
       .option("reason", { type: "string", default: "unspecified", choices: [...REVOCATION_REASONS], describe: "CRL reason code" }) as never,
     handler: async (args) => {
       const { revoke } = await import("../api/revoke.js");
-      const result = await revoke({ specFile: args.file, now: args.now, name: args.name, reason: args.reason as RevocationReason });
+      const result = await revoke({ specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], name: args.name, reason: args.reason as RevocationReason });
       if (args.json) {
         ctx.output.out(buildJson(result));
         return;

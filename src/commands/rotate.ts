@@ -29,7 +29,7 @@ export function rotateCommand(ctx: CommandContext): CommandModule<CommonArgs, Ro
       const { rotate } = await import("../api/rotate.js");
       const result = await rotate({
         onProgress: progress.onProgress,
-        specFile: args.file, now: args.now, dryRun: args["dry-run"],
+        specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], dryRun: args["dry-run"],
         names: args.names.filter((name) => name !== "ca"),
         expiring: args.expiring, all: args.all, keepKey: args["keep-key"],
         ca: caRequested ? (args.finish ? "finish" : "start") : undefined,

@@ -20,7 +20,7 @@ export function signCommand(ctx: CommandContext): CommandModule<CommonArgs, Sign
       .option("days", { type: "number", describe: "certificate lifetime (default: defaults.days)" }) as never,
     handler: async (args) => {
       const { sign } = await import("../api/sign.js");
-      const result = await sign({ specFile: args.file, now: args.now, csrFile: args.csr, name: args.name, cn: args.cn, days: args.days });
+      const result = await sign({ specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], csrFile: args.csr, name: args.name, cn: args.cn, days: args.days });
       if (args.json) {
         ctx.output.out(buildJson(result));
         return;

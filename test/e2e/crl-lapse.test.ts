@@ -132,7 +132,7 @@ test("at the broker's time, status --check, verify and lint all name the lapsed 
   expect({ code: early.code, out: early.stdout }).toEqual({ code: 1, out: expect.stringMatching(/CRL: the CRL runs out in [34] days .*Run `mqtt-pki crl`/) });
 
   // The way out: a CRL issued for the broker's time (the test's one deliberate future write), then a reload.
-  await cliOk(["crl", "-f", spec.specFile, "--force", ...at]);
+  await cliOk(["crl", "-f", spec.specFile, "--force", ...at, "--issue-in-the-future"]);
   process.kill(broker.pid, "SIGHUP");
   await new Promise((resolve) => setTimeout(resolve, 700));
   const pub = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort), "--cafile", spec.layout.caCert,
