@@ -5,6 +5,7 @@ import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
 import type { ParsedSpec } from "../spec/parse.js";
 import { treeLayout } from "../tree/layout.js";
+import { checkOutFolder } from "../tree/outFolder.js";
 import { compareStampsInBackground, type UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "../build/intents.js";
 import type { ProgressListener } from "../build/materialize.js";
@@ -67,6 +68,7 @@ export async function converge(options: BuildOptions, intents: Intents, read?: {
   let release: (() => Promise<void>) | undefined;
   try {
     const { spec, warnings } = read?.parsed ?? await loadSpecFile(options.specFile, early?.start);
+    await checkOutFolder(spec);
     const { plan, apply } = await import("../build/engine.js");
     if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
     release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));

@@ -8,6 +8,7 @@ import { loadSpecFile } from "../spec/load.js";
 import { emptyLedger, LedgerBook, serializeLedger } from "../state/ledger.js";
 import { ledgerFromTree } from "../state/rebuild.js";
 import { treeLayout } from "../tree/layout.js";
+import { checkOutFolder } from "../tree/outFolder.js";
 import { treePermissions } from "../tree/permissions.js";
 import { readTree } from "../tree/read.js";
 import type { ReloadAdvice } from "./build.js";
@@ -46,6 +47,7 @@ export interface CrlReport {
 export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
   const now = writingTime(options.now, options.issueInTheFuture);
   const { spec } = await loadSpecFile(options.specFile);
+  await checkOutFolder(spec);
   const layout = treeLayout(spec.out);
   const release = await acquireTreeLock(spec.out);
   try {

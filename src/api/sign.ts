@@ -6,6 +6,7 @@ import { writingTime } from "../clock.js";
 import { addClientsToSpec } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE, loadSpecFile } from "../spec/load.js";
 import { treeLayout } from "../tree/layout.js";
+import { checkOutFolder } from "../tree/outFolder.js";
 import { rotateKey } from "../plan/planBuild.js";
 import { converge, type BuildOptions, type BuildResult } from "./build.js";
 
@@ -33,6 +34,7 @@ export async function sign(options: SignOptions): Promise<SignResult> {
     throw new PkiError(`cannot read the CSR ${options.csrFile}`, { hint: "check the path" });
   }));
   const { spec } = await loadSpecFile(specFile);
+  await checkOutFolder(spec);
   const existing = spec.clients.find((client) => client.name === options.name);
   const cn = options.cn ?? existing?.cn ?? csr.cn ?? options.name;
   if (csr.cn !== undefined && csr.cn !== cn) {

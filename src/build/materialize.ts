@@ -21,6 +21,7 @@ import { fingerprintOf, fromPem } from "../crypto/der.js";
 import { unrecordedCertificates } from "../state/rebuild.js";
 import { treeLayout, type TreeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
+import { TREE_MARKER_TEXT, treeMarker } from "../tree/outFolder.js";
 import type { Ownership } from "../io/files.js";
 import type { FileSink, FolderMove, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
 import type { BuildPlan, EntityPlan } from "../plan/planBuild.js";
@@ -189,6 +190,8 @@ export async function materializeTree(spec: Spec, plan: BuildPlan, tree: TreeSta
   for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
+  // The mark that lets later builds write here (and refuse folders without it).
+  out.file(treeMarker(layout.root), TREE_MARKER_TEXT, perms.publicFile);
   const { current, previous } = await prepareCas(spec, plan, tree, now, out, passphrase);
   if (plan.ca.action !== "keep") book.issued(recordOf("ca", "ca", current.facts, current.facts.fingerprint256));
 

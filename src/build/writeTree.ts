@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
@@ -85,7 +85,8 @@ export class FreshTree implements FileSink {
 async function writeInPlace(content: WriteSet, root: string): Promise<string[]> {
   const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
   const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
-  for (const dir of ordered) ensureDir(dir.path, dir.own);
+  // The root may be a folder the user made (empty, when it was adopted): its mode stays theirs.
+  for (const dir of ordered) if (dir.path !== root || !existsSync(root)) ensureDir(dir.path, dir.own);
   const written: string[] = [];
   const tempDir = prepareTempDir(root);
   // Archive copies first, then keys, then everything that refers to them.
