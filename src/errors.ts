@@ -6,6 +6,8 @@
 export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+/** Another mqtt-pki run holds the lock: nothing was changed, and the same command can simply be run again (sysexits EX_TEMPFAIL). */
+export const EXIT_LOCKED = 75;
 
 export interface SourcePosition {
   file: string;

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, promises as fs, readFileSync, renameSync, rmSync, writeSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
-import { PkiError } from "../errors.js";
+import { EXIT_LOCKED, PkiError } from "../errors.js";
 
 /** Whether a process with this PID is alive on this machine (EPERM still means it exists). */
 export function isProcessAlive(pid: number): boolean {
@@ -32,7 +32,19 @@ export async function acquireTreeLock(root: string): Promise<() => Promise<void>
 
 /** acquireTreeLock without waiting for the event loop: a build takes it in the middle of reading its spec. */
 export function takeTreeLock(root: string): () => Promise<void> {
-  const lockFile = path.join(path.dirname(root), `.${path.basename(root)}.lock`);
+  return takeLock(path.join(path.dirname(root), `.${path.basename(root)}.lock`), root);
+}
+
+/**
+ * The spec file's own lock, beside it: `issue` and `sign` read, edit and write the spec while
+ * holding it, so that two of them at once cannot both start from the same text (the second
+ * would write back a copy without the first one's client).
+ */
+export function takeSpecLock(specFile: string): () => Promise<void> {
+  return takeLock(path.join(path.dirname(specFile), `.${path.basename(specFile)}.lock`), specFile);
+}
+
+function takeLock(lockFile: string, what: string): () => Promise<void> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -50,9 +62,9 @@ export function takeTreeLock(root: string): () => Promise<void> {
     }
     const holder = holderOf(lockFile);
     if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
-      throw new PkiError(`another mqtt-pki (PID ${holder}) is changing ${root} right now; nothing was changed`, {
-        hint: `wait for it to finish, or if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
-        exitCode: 1,
+      throw new PkiError(`another mqtt-pki run (PID ${holder}) holds the lock on ${what}; nothing was changed, try again`, {
+        hint: `run the command again once it has finished (exit code ${EXIT_LOCKED} means just that); if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
+        exitCode: EXIT_LOCKED,
       });
     }
     // Stale: its holder died mid-run. Move it aside atomically, then try again.
