@@ -58,13 +58,10 @@ const SHORT_NAMES: Record<string, string> = {
   "2.5.4.11": "OU", "1.2.840.113549.1.9.1": "emailAddress", "0.9.2342.19200300.100.1.25": "DC",
 };
 
-/** One TLV inside [offset, limit), with bounds checked (readTlv trusts its input). */
+/** One TLV inside [offset, limit): readTlv keeps it inside the buffer, this inside its parent. */
 function tlv(der: Buffer, offset: number, limit: number, tag?: number | number[]) {
-  if (offset + 2 > limit) throw new Error("truncated");
-  const lengthBytes = der[offset + 1] & 0x80 ? der[offset + 1] & 0x7f : 0;
-  if (der[offset + 1] === 0x80 || lengthBytes > 4) throw new Error("not DER (indefinite or huge length)");
   const found = readTlv(der, offset);
-  if (found.end > limit || found.start > limit) throw new Error("truncated");
+  if (found.end > limit) throw new Error("truncated");
   const wanted = tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
   if (wanted && !wanted.includes(found.tag)) throw new Error(`unexpected tag 0x${found.tag.toString(16)} at byte ${offset}`);
   return found;

@@ -23,17 +23,25 @@ export function derPositiveInteger(bytes: Buffer): Buffer {
   return derTlv(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
 }
 
-/** Reads one TLV at `offset` (short or long form length): where its content starts and ends. */
+/**
+ * Reads one TLV at `offset` (short or long form length): where its content starts and ends.
+ * Bounds-checked, since it reads files from disk: a TLV that does not fit in `der`, an
+ * indefinite length or one of more than four bytes throws instead of reading past the end.
+ */
 export function readTlv(der: Buffer, offset: number): { tag: number; start: number; end: number } {
+  if (!Number.isInteger(offset) || offset < 0 || offset + 2 > der.length) throw new Error(`truncated DER: no TLV at byte ${offset}`);
   const tag = der[offset];
   let length = der[offset + 1];
   let start = offset + 2;
   if (length & 0x80) {
     const bytes = length & 0x7f;
+    if (bytes === 0 || bytes > 4) throw new Error(`not DER: ${bytes === 0 ? "indefinite" : `${bytes}-byte`} length at byte ${offset}`);
+    if (start + bytes > der.length) throw new Error(`truncated DER: length of the TLV at byte ${offset}`);
     length = 0;
-    for (let i = 0; i < bytes; i++) length = (length << 8) | der[start + i];
+    for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i];
     start += bytes;
   }
+  if (start + length > der.length) throw new Error(`truncated DER: the TLV at byte ${offset} runs ${start + length - der.length} bytes past the end`);
   return { tag, start, end: start + length };
 }
 

@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
-import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, spkiPublicKeyBits } from "../../../src/crypto/der.js";
+import fc from "fast-check";
+import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, readTlv, spkiPublicKeyBits } from "../../../src/crypto/der.js";
 import { generateKey } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
 import { issueCaCert, issueClientCert } from "../../../src/crypto/issue.js";
@@ -31,5 +32,39 @@ describe("DER walking used by fast key checks", () => {
     const certBits = spkiPublicKeyBits(certificateSpki(raw));
     expect(ecPkcs8PublicKeyBits(fromPem(mine.privateKeyPem))).toEqual(certBits);
     expect(ecPkcs8PublicKeyBits(fromPem(other.privateKeyPem))).not.toEqual(certBits);
+  });
+});
+
+describe("DER read from disk is bounds-checked", () => {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const spki = createPublicKey(privateKey).export({ type: "spki", format: "der" });
+  const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
+
+  test("every truncation of an SPKI throws instead of handing back a shorter key", () => {
+    for (let length = 0; length < spki.length; length++) expect(() => spkiPublicKeyBits(spki.subarray(0, length))).toThrow(Error);
+  });
+
+  test("every truncation of an EC PKCS#8 gives no public key rather than part of one", () => {
+    const whole = ecPkcs8PublicKeyBits(pkcs8)!;
+    for (let length = 0; length < pkcs8.length; length++) {
+      const found = ecPkcs8PublicKeyBits(pkcs8.subarray(0, length));
+      expect(found === undefined || found.equals(whole)).toBe(true);
+      if (found) expect(length).toBeGreaterThanOrEqual(pkcs8.length);
+    }
+  });
+
+  test("random bytes and hostile lengths either throw an Error or read inside the buffer (fast-check)", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 70 }), (bytes, offset) => {
+      const der = Buffer.from(bytes);
+      try {
+        const tlv = readTlv(der, offset);
+        return tlv.start >= offset + 2 && tlv.end <= der.length && tlv.start <= tlv.end;
+      } catch (error) {
+        return error instanceof Error;
+      }
+    }), { numRuns: 2000 });
+    // A four-byte length near 2^32 must not wrap around into a small positive one.
+    expect(() => readTlv(Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]), 0)).toThrow(/past the end/);
+    expect(() => readTlv(Buffer.from([0x30, 0x80, 0x00, 0x00]), 0)).toThrow(/indefinite/);
   });
 });
