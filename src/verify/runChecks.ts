@@ -19,6 +19,11 @@ export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseRes
   const lists = (): Record<Phase, Checklist> => Object.fromEntries(PHASES.map((phase) => [phase, new Checklist()])) as Record<Phase, Checklist>;
   const global = lists();
   const clients = lists();
+  const clientsDir = `${treeLayout(snapshot.spec.out).clientsDir}/`;
+  for (const [file, info] of snapshot.files) {
+    // A client's files are reported with that client's results (a fleet's shards keep only those).
+    if (info.isLink) (file.startsWith(clientsDir) ? clients : global).certificates.fail(file, `${file} is a symbolic link inside the tree: verify does not follow it, and no build writes through it`, "replace the link with the file itself (`mqtt-pki build` rewrites files mqtt-pki made)");
+  }
   const trusted = checkCertificates(snapshot, global.certificates, now, clients.certificates);
   checkConf(snapshot, global.conf, trusted, now);
   checkCommands(snapshot, clients.commands, trusted);

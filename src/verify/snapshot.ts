@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { lookupAccount, type Account } from "../io/accounts.js";
 import { treeLayout } from "../tree/layout.js";
@@ -15,6 +15,8 @@ export interface FileInfo {
   uid: number;
   gid: number;
   isDirectory: boolean;
+  /** A symbolic link inside the tree: never followed, never read. */
+  isLink?: boolean;
 }
 
 /** Everything verify looks at, read once from disk so that the checks themselves are pure. */
@@ -45,15 +47,18 @@ export function localPath(spec: Spec, confPath: string): string {
 }
 
 /**
- * stat (following links, as mosquitto does) and, for files, the content. Synchronous on
- * purpose: a fleet's tree has tens of thousands of small files, and thread-pool round trips
- * would cost far more than the reads.
+ * stat and, for files, the content. Inside the tree a link is never followed (verify reports
+ * it); outside it, links are followed as mosquitto follows them (a deploy folder, the folders
+ * above the tree). Synchronous on purpose: a fleet's tree has tens of thousands of small files,
+ * and thread-pool round trips would cost far more than the reads.
  */
-function readInfo(file: string, withContent: boolean): Promise<FileInfo | undefined> {
+function readInfo(file: string, withContent: boolean, treeRoot: string): Promise<FileInfo | undefined> {
   try {
     // No exception for a missing file: building one costs more than the stat, and a fleet has thousands.
-    const stat = statSync(file, { throwIfNoEntry: false });
+    const inside = file === treeRoot || file.startsWith(`${treeRoot}/`);
+    const stat = (inside ? lstatSync : statSync)(file, { throwIfNoEntry: false });
     if (!stat) return Promise.resolve(undefined);
+    if (stat.isSymbolicLink()) return Promise.resolve({ mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: false, isLink: true });
     const content = withContent && stat.isFile() ? readFileSync(file) : undefined;
     return Promise.resolve({ content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() });
   } catch {
@@ -86,7 +91,7 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
 
   const load = async (list: Iterable<string>) => {
     const todo = [...list].filter((file) => !files.has(file));
-    const infos = await Promise.all(todo.map((file) => readInfo(file, true)));
+    const infos = await Promise.all(todo.map((file) => readInfo(file, true, spec.out)));
     todo.forEach((file, i) => { if (infos[i]) files.set(file, infos[i]!); });
   };
   await load(wanted);
@@ -112,7 +117,7 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
   }
   await load(referenced);
   const dirs = new Set([...referenced].flatMap(ancestors));
-  const dirInfos = await Promise.all([...dirs].map((dir) => readInfo(dir, false)));
+  const dirInfos = await Promise.all([...dirs].map((dir) => readInfo(dir, false, spec.out)));
   [...dirs].forEach((dir, i) => { if (dirInfos[i]) files.set(dir, dirInfos[i]!); });
 
   const accounts = new Map<string, Account>();
