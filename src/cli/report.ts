@@ -1,4 +1,4 @@
-import { EXIT_BAD_INPUT, formatPosition, isPkiError, SpecError } from "../errors.js";
+import { EXIT_BAD_INPUT, formatPosition, isPkiError, SpecError, systemErrorAsPkiError } from "../errors.js";
 
 /** Writes to stdout/stderr; one seam so commands stay testable and --json stays clean. */
 export interface Output {
@@ -16,7 +16,8 @@ function indent(text: string, prefix: string): string {
 }
 
 /** The one place errors become text and exit codes. A user's mistake never shows a stack. */
-export function reportError(error: unknown, output: Output, json = false): number {
+export function reportError(thrown: unknown, output: Output, json = false): number {
+  const error = systemErrorAsPkiError(thrown) ?? thrown;
   if (!isPkiError(error)) {
     output.err(`mqtt-pki: internal error: ${(error as Error)?.stack ?? String(error)}`);
     output.err("This is a bug in mqtt-pki, not in your input: please report it with the command you ran.");

@@ -110,6 +110,11 @@ export function writeNewFile(file: string, content: string | Buffer, own: Owners
     if (durable) fsyncSync(fd);
     // The file as it is left (for a stamp): one fstat now instead of a path lookup later.
     return stat ? fstatSync(fd) : undefined;
+  } catch (error) {
+    // Calls on a descriptor name no path: a full disk must still say which file it hit.
+    const failure = error as NodeJS.ErrnoException;
+    failure.path ??= file;
+    throw failure;
   } finally {
     closeSync(fd);
   }
@@ -158,8 +163,25 @@ export function applyOwnership(file: string, own: Ownership): void {
 export function ensureDir(dir: string, own: Ownership): void {
   const stat = lstatSync(dir, { throwIfNoEntry: false });
   if (stat?.isDirectory() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid)) return;
-  if (!stat) mkdirSync(dir, { recursive: true, mode: own.mode & 0o700 });
+  if (!stat) makeDirs(dir, own.mode & 0o700);
   applyOwnership(dir, own);
+}
+
+/**
+ * mkdir -p. Node's recursive mkdir reports a read-only or forbidden parent as ENOENT; one
+ * plain mkdir then gives the real reason (EROFS, EACCES), which the user can act on.
+ */
+function makeDirs(dir: string, mode: number): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // The first missing folder below one that exists: making it alone names the real reason.
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !lstatSync(path.dirname(missing), { throwIfNoEntry: false })) missing = path.dirname(missing);
+    mkdirSync(missing, { mode });
+    mkdirSync(dir, { recursive: true, mode });
+  }
 }
 
 /** A folder that must not exist yet (inside a fresh staging tree, parents first): one mkdir, fixed up only where the umask or a group needs it. */
