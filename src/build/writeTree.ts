@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { existsSync, lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { isProcessAlive } from "../io/lock.js";
@@ -85,8 +85,32 @@ export class FreshTree implements FileSink {
 async function writeInPlace(content: WriteSet, root: string): Promise<string[]> {
   const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
   const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
-  // The root may be a folder the user made (empty, when it was adopted): its mode stays theirs.
-  for (const dir of ordered) if (dir.path !== root || !existsSync(root)) ensureDir(dir.path, dir.own);
+  const created: string[] = [];
+  const staged: { temp: string; file: string }[] = [];
+  try {
+    // The root may be a folder the user made (empty, when it was adopted): its mode stays theirs.
+    for (const dir of ordered) {
+      if (dir.path === root && existsSync(root)) continue;
+      if (!existsSync(dir.path)) created.push(dir.path);
+      ensureDir(dir.path, dir.own);
+    }
+    return await writeFilesInPlace(content, root, staged);
+  } catch (error) {
+    // A full disk or a kill of a file system mid-way: what this run staged or made empty goes,
+    // so the tree holds only whole files, old or new (the rerun finishes the job).
+    for (const { temp } of staged) rmSync(temp, { force: true });
+    for (const dir of created.reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // Not empty (something was written there), or gone: either way it stays as it is.
+      }
+    }
+    throw error;
+  }
+}
+
+async function writeFilesInPlace(content: WriteSet, root: string, staged: { temp: string; file: string }[]): Promise<string[]> {
   const written: string[] = [];
   const tempDir = prepareTempDir(root);
   // Archive copies first, then keys, then everything that refers to them.
@@ -98,12 +122,13 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
   for (const phase of phases) {
     // Each phase: write everything under temporary names without an fsync each, make it all
     // durable at once, then rename into place; renames stay atomic per file.
-    const staged: { temp: string; file: string }[] = [];
+    staged.length = 0;
     for (const file of phase) {
       if (writeOne(file, content, tempDir, staged)) written.push(file.path);
     }
     await makeDurable(root, staged.map((s) => s.temp));
     for (const { temp, file } of staged) renameOver(temp, file);
+    staged.length = 0;
   }
   // Only after every archive copy is on disk does anything move or go away.
   for (const move of content.moves ?? []) {
@@ -146,8 +171,9 @@ function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged:
     return false;
   }
   const temp = temporaryName(file.path, tempDir);
-  writeNewFile(temp, text, file.own, false);
+  // Staged before it is written: a write that fails half-way (a full disk) leaves this temp too.
   staged.push({ temp, file: file.path });
+  writeNewFile(temp, text, file.own, false);
   return true;
 }
 

@@ -61,3 +61,37 @@ test("a read-only tree: exit 2, 'read-only file system' with the path and the fi
   expect(result.err).toMatch(/remount it read-write/);
   expect(result.err).not.toMatch(/internal error|\n\s+at /);
 });
+
+/** Every folder below `root` that holds nothing, and every file in its .tmp/. */
+async function leftovers(root: string): Promise<{ emptyFolders: string[]; temps: string[] }> {
+  const emptyFolders: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    const entries = await readdir(at, { withFileTypes: true });
+    if (entries.length === 0 && at !== path.join(root, ".tmp")) emptyFolders.push(path.relative(root, at));
+    for (const entry of entries) if (entry.isDirectory()) await walk(path.join(at, entry.name));
+  };
+  await walk(root);
+  return { emptyFolders, temps: await readdir(path.join(root, ".tmp")).catch(() => []) };
+}
+
+test("a disk that fills up during rotate --all leaves no temp file and no empty archive folder, and the rerun converges", async () => {
+  const small = path.join(dir, "fills");
+  await mkdir(small);
+  await mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]);
+  mounted.push(small);
+  const specFile = path.join(dir, "fills.yaml");
+  const clients = Array.from({ length: 12 }, (_, i) => `dev-${i}`);
+  await writeFile(specFile, specYaml({ mqttPort: 18200, wsPort: 18201, clients }).replace("out: ./pki", `out: ${path.join(small, "pki")}`));
+  expect((await cli(["build", "-f", specFile])).code).toBe(0);
+  const before = await leftovers(path.join(small, "pki"));
+  // Leave room for a few of the new files only.
+  const free = Number((await run("df", ["--output=avail", "-B1", small])).stdout.trim().split("\n").pop());
+  await writeFile(path.join(small, "filler"), Buffer.alloc(Math.max(0, free - 24 * 1024)));
+  const failed = await cli(["rotate", "--all", "-f", specFile]);
+  expect(failed.code).toBe(2);
+  expect(failed.err).toMatch(/no space left on the device at .* \(ENOSPC/);
+  expect(await leftovers(path.join(small, "pki"))).toEqual(before);
+  await run("rm", [path.join(small, "filler")]);
+  expect((await cli(["rotate", "--all", "-f", specFile])).code).toBe(0);
+  expect((await cli(["verify", "-f", specFile])).code).toBe(0);
+});
