@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../io/files.js";
 import { writingTime } from "../clock.js";
-import { takeSpecLock } from "../io/lock.js";
+import { withSpecLock } from "../io/lock.js";
 import { addClientsToSpec, type NewClient } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
 import { buildFromParsed, EarlyStart, type BuildOptions, type BuildResult } from "./build.js";
@@ -20,12 +20,7 @@ export async function issue(options: IssueOptions): Promise<BuildResult> {
   // Refused before the spec is edited: a refusal changes nothing on disk.
   if (!options.dryRun) writingTime(options.now, options.issueInTheFuture);
   const file = options.specFile ?? DEFAULT_SPEC_FILE;
-  const releaseSpec = takeSpecLock(file);
-  try {
-    return await issueLocked(options, file);
-  } finally {
-    await releaseSpec();
-  }
+  return withSpecLock(file, () => issueLocked(options, file));
 }
 
 /** issue, with the spec file's lock held from reading it to the end of the build. */

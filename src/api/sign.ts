@@ -3,7 +3,7 @@ import { PkiError } from "../errors.js";
 import { readCsr, type CsrFacts } from "../crypto/csr.js";
 import { writeFileAtomic } from "../io/files.js";
 import { writingTime } from "../clock.js";
-import { takeSpecLock } from "../io/lock.js";
+import { withSpecLock } from "../io/lock.js";
 import { addClientsToSpec } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE, loadSpecFile } from "../spec/load.js";
 import { treeLayout } from "../tree/layout.js";
@@ -31,12 +31,7 @@ export async function sign(options: SignOptions): Promise<SignResult> {
   // Refused before the spec or the CSR is written: a refusal changes nothing on disk.
   writingTime(options.now, options.issueInTheFuture);
   const specFile = options.specFile ?? DEFAULT_SPEC_FILE;
-  const releaseSpec = takeSpecLock(specFile);
-  try {
-    return await signLocked(options, specFile);
-  } finally {
-    await releaseSpec();
-  }
+  return withSpecLock(specFile, () => signLocked(options, specFile));
 }
 
 /** sign, with the spec file's lock held from reading the spec to the end of the build. */

@@ -44,6 +44,16 @@ export function takeSpecLock(specFile: string): () => Promise<void> {
   return takeLock(path.join(path.dirname(specFile), `.${path.basename(specFile)}.lock`), specFile);
 }
 
+/** Runs `work` while holding the spec file's lock (see takeSpecLock). */
+export async function withSpecLock<T>(specFile: string, work: () => Promise<T>): Promise<T> {
+  const release = takeSpecLock(specFile);
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
+
 function takeLock(lockFile: string, what: string): () => Promise<void> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
