@@ -3,6 +3,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../io/files.js";
 import { writingTime } from "../clock.js";
 import { withSpecLock } from "../io/lock.js";
+import { checkOutFolder } from "../tree/outFolder.js";
 import { addClientsToSpec, type NewClient } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
 import { buildFromParsed, EarlyStart, type BuildOptions, type BuildResult } from "./build.js";
@@ -33,6 +34,8 @@ async function issueLocked(options: IssueOptions, file: string): Promise<BuildRe
   try {
     const edited = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients, early.start);
     parsed = edited.parsed;
+    // Before the spec is written: a refused `out:` leaves the spec untouched, not restored.
+    await checkOutFolder(parsed.spec);
     await writeFileAtomic(file, edited.text, own);
   } catch (error) {
     await early.abandon();

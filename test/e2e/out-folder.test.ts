@@ -77,3 +77,14 @@ test("an empty folder is adopted, a tree mqtt-pki made is recognised, and a tree
   expect(await main(["build", "-f", spec.specFile], captureOutput())).toBe(0);
   expect((await readdir(spec.out)).includes(TREE_MARKER)).toBe(true);
 });
+
+test("issue into a spec whose out: is refused leaves the spec file untouched, to the mtime", async () => {
+  const result = await buildWithOut("issue-refused", "/etc");
+  expect(result.code).toBe(2);
+  const specFile = path.join(result.folder, "pki.yaml");
+  const before = await stat(specFile);
+  const output = captureOutput();
+  expect(await main(["issue", "newcomer", "-f", specFile], output)).toBe(2);
+  expect(output.stderr()).toMatch(/is a system folder/);
+  expect((await stat(specFile)).mtimeMs).toBe(before.mtimeMs);
+});
