@@ -9,6 +9,9 @@ import { checkOutFolder } from "../tree/outFolder.js";
 import { compareStampsInBackground, type UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "../build/intents.js";
 import type { ProgressListener } from "../build/materialize.js";
+import type { PlannedFile } from "../build/plannedFiles.js";
+import { journalFile } from "../build/journal.js";
+import { finishInterrupted, recoveryNote, repairForReading } from "../build/recovery.js";
 import type { BuildPlan } from "../plan/planBuild.js";
 import type { Spec } from "../spec/types.js";
 
@@ -53,30 +56,69 @@ export function build(options: BuildOptions = {}): Promise<BuildResult> {
   return converge(options, { prune: options.prune });
 }
 
-/** build for a command that has just read and changed the spec itself (issue): nothing to read twice. */
-export function buildFromParsed(options: BuildOptions, parsed: ParsedSpec, early: EarlyStart): Promise<BuildResult> {
-  return converge(options, { prune: options.prune }, { early, parsed });
+/** What a command hands the build beyond its options: a spec it read and edited, and what else lands with the tree. */
+export interface CommandInput {
+  /** The spec as the command read (and edited) it; otherwise the spec file is read here. */
+  parsed?: ParsedSpec;
+  /** Started while the command read the spec (issue): its lock and stamp comparison are used. */
+  early?: EarlyStart;
+  /** Files outside the tree put in place in the same commit as the tree (the edited spec). */
+  outside?: readonly PlannedFile[];
+  /** CSRs handed in by the command (sign), by client name: taken as if the tree held them. */
+  csrs?: ReadonlyMap<string, string>;
 }
 
 /**
- * What build, rotate and revoke share: read the spec, lock the tree, then let the engine
- * plan with the command's intents and make what the plan needs.
+ * What build, rotate, revoke, issue and sign share: read the spec, lock the tree, finish what
+ * an interrupted run left, then let the engine plan with the command's intents and make what
+ * the plan needs.
  */
-export async function converge(options: BuildOptions, intents: Intents, read?: { early: EarlyStart; parsed: ParsedSpec }): Promise<BuildResult> {
+export async function converge(options: BuildOptions, intents: Intents, input: CommandInput = {}): Promise<BuildResult> {
   const now = options.dryRun ? currentTime(options.now) : writingTime(options.now, options.issueInTheFuture);
-  const early = read?.early ?? (options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart());
+  const early = input.early ?? (options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart());
   let release: (() => Promise<void>) | undefined;
   try {
-    const { spec, warnings } = read?.parsed ?? await loadSpecFile(options.specFile, early?.start);
+    let { spec, warnings } = input.parsed ?? await loadSpecFile(options.specFile, early?.start);
     await checkOutFolder(spec);
     const { plan, apply } = await import("../build/engine.js");
-    if (options.dryRun) return (await plan(spec, warnings, intents, now)).result;
+    const run = { intents, now, csrs: input.csrs };
+    if (options.dryRun) {
+      if ((await repairForReading(spec.out, spec.file))?.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
+      return (await plan({ ...run, spec, warnings })).result;
+    }
     release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
-    return await apply(spec, warnings, intents, now, options.passphrase ?? defaultPassphrase, options.onProgress, early?.unchangedFor(spec.out));
+    const recovery = await finishInterrupted(spec.out, spec.file);
+    // The interrupted run was an issue or sign: its spec is the one to build from.
+    if (recovery.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
+    const result = await apply({ ...run, spec, warnings, passphrase: options.passphrase ?? defaultPassphrase, onProgress: options.onProgress, unchanged: early?.unchangedFor(spec.out), outside: input.outside });
+    const note = recoveryNote(recovery);
+    if (note) result.warnings.unshift(note);
+    return result;
   } finally {
     // Whatever failed before the lock was ours for good, an early one is given back.
     early?.stop();
     await (release ? release() : early?.abandon());
+  }
+}
+
+/**
+ * Thrown when finishing an interrupted run replaced the spec file that a command had already
+ * read and edited (issue, sign): the command starts again from the spec as it is now.
+ */
+export class SpecReplacedMeanwhile extends Error {}
+
+async function respec(options: BuildOptions, input: CommandInput): Promise<ParsedSpec> {
+  if (input.parsed) throw new SpecReplacedMeanwhile("the spec was replaced while finishing an interrupted run");
+  return loadSpecFile(options.specFile);
+}
+
+/** Runs a command that edits the spec, once more when finishing an interrupted run replaced the spec it had read. */
+export async function againIfSpecReplaced<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof SpecReplacedMeanwhile)) throw error;
+    return work();
   }
 }
 
@@ -105,6 +147,8 @@ export class EarlyStart {
       this.lock.catch(() => undefined);
       return;
     }
+    // An interrupted run's journal changes files once it is redone: nothing to compare before that.
+    if (existsSync(journalFile(out))) return;
     this.comparison = compareStampsInBackground(treeLayout(out));
     this.unchanged = this.comparison.unchanged;
   };

@@ -11,6 +11,7 @@ import { treeLayout } from "../tree/layout.js";
 import { checkOutFolder } from "../tree/outFolder.js";
 import { treePermissions } from "../tree/permissions.js";
 import { readTree } from "../tree/read.js";
+import { finishInterrupted, recoveryNote } from "../build/recovery.js";
 import type { ReloadAdvice } from "./build.js";
 import type { PlannedDir, PlannedFile } from "../build/plannedFiles.js";
 import type { Spec } from "../spec/types.js";
@@ -46,11 +47,13 @@ export interface CrlReport {
  */
 export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
   const now = writingTime(options.now, options.issueInTheFuture);
-  const { spec } = await loadSpecFile(options.specFile);
+  let { spec } = await loadSpecFile(options.specFile);
   await checkOutFolder(spec);
   const layout = treeLayout(spec.out);
   const release = await acquireTreeLock(spec.out);
   try {
+    const recovery = await finishInterrupted(spec.out, spec.file);
+    if (recovery.placed.includes(spec.file)) ({ spec } = await loadSpecFile(options.specFile));
     // Only the CAs, the ledger and the CRL are needed: no client is read.
     const tree = await readTree({ ...spec, servers: [], clients: [] });
     if (!tree.ca.certPem || !tree.ca.keyPem) throw new TreeError(`there is no CA in ${layout.caDir} to sign a CRL with`, { hint: "run `mqtt-pki build` first" });
@@ -71,7 +74,7 @@ export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
     }
     if (crl.renewed || reconciled.notes.length > 0) files.push({ path: layout.state, content: serializeLedger(book.ledger()), own: perms.publicFile, isKey: false });
     const written = await writeTree(spec.out, { dirs, files, removals: [], seen: tree.seen });
-    const notes = [...reconciled.notes];
+    const notes = [recoveryNote(recovery), ...reconciled.notes].filter((note): note is string => note !== undefined);
     if (reconciled.notes.length > 0) notes.push("run `mqtt-pki build` so the ACL and the password file follow the revocations put back");
     const conf = tree.seen?.get(layout.mosquittoConf)?.content.toString();
     if (conf !== undefined && !/^crlfile /m.test(conf)) notes.push("mosquitto.conf names no crlfile yet, so the broker does not read this CRL: run `mqtt-pki build`, then restart mosquitto once");

@@ -11,7 +11,8 @@ import { checkClientFiles, judgeServerChain, pemCertificates, type ClientFileFac
 import { probe, type TlsMaterial } from "../doctor/probe.js";
 import { DEFAULT_WEBSOCKET_PATH, type DoctorProtocol, type DoctorTarget } from "../doctor/target.js";
 import { PkiError } from "../errors.js";
-import { DEFAULT_SPEC_FILE, loadSpecFile } from "../spec/load.js";
+import { DEFAULT_SPEC_FILE } from "../spec/load.js";
+import { loadSpecForReading } from "../build/recovery.js";
 import type { ServerSpec, Spec, TlsVersion } from "../spec/types.js";
 import { treeLayout } from "../tree/layout.js";
 
@@ -69,7 +70,7 @@ interface Credentials {
 export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
   if (options.server) throw new PkiError("doctor() checks one host and port; use doctorServer() for a whole server", { hint: "pass host and port, or call doctorServer({ server })" });
   const target = targetOf(options);
-  const spec = options.client ? (await loadSpecFile(options.specFile)).spec : undefined;
+  const spec = options.client ? (await loadSpecForReading(options.specFile)).spec : undefined;
   const credentials = await loadCredentials(options, spec, options.client);
   return examine(target, credentials, currentTime(options.now), spec && brokerFor(spec, target), options.timeoutMs);
 }
@@ -79,7 +80,7 @@ export async function doctorServer(options: DoctorOptions & { server: string }):
   if (options.host !== undefined || options.port !== undefined) {
     throw new PkiError("--server takes host and ports from the spec; leave out --host and --port", { hint: "or drop --server to check one host and port" });
   }
-  const { spec } = await loadSpecFile(options.specFile);
+  const { spec } = await loadSpecForReading(options.specFile);
   const server = spec.servers.find((candidate) => candidate.name === options.server);
   if (!server) throw new PkiError(`no server named \`${options.server}\` in the spec`, { hint: `servers: ${spec.servers.map((s) => s.name).join(", ")}` });
   const clientName = options.client ?? (options.cert ? undefined : spec.clients[0]?.name);

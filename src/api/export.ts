@@ -10,7 +10,7 @@ import { PkiError, TreeError } from "../errors.js";
 import { P12_PASSWORD_ENV } from "../io/passphrase.js";
 export { P12_PASSWORD_ENV };
 import { readIfExists, writeFileAtomic } from "../io/files.js";
-import { loadSpecFile } from "../spec/load.js";
+import { loadSpecForReading } from "../build/recovery.js";
 import { treeLayout } from "../tree/layout.js";
 
 /** Where automation puts the bundle's password; a terminal is asked instead when it is unset. */
@@ -66,7 +66,7 @@ export interface ExportResult {
  * spec, for devices and tools that import .p12/.pfx rather than PEM files. Mode 0600, atomic.
  */
 export async function exportP12(options: ExportOptions): Promise<ExportResult> {
-  const { spec } = await loadSpecFile(options.specFile);
+  const { spec } = await loadSpecForReading(options.specFile);
   const layout = treeLayout(spec.out);
   const client = spec.clients.find((c) => c.name === options.name);
   const server = client ? undefined : spec.servers.find((s) => s.name === options.name);

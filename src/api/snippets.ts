@@ -1,4 +1,4 @@
-import { loadSpecFile } from "../spec/load.js";
+import { loadSpecForReading } from "../build/recovery.js";
 import { PkiError } from "../errors.js";
 import { readIfExists } from "../io/files.js";
 import { readPair } from "../tree/read.js";
@@ -28,7 +28,7 @@ export async function caRotationUnderWay(spec: Spec): Promise<boolean> {
 
 /** Connection snippets for one client of the spec: mosquitto, MQTTX CLI, MQTT.js and paho-mqtt. */
 export async function snippets(options: SnippetsOptions): Promise<SnippetTexts> {
-  const { spec } = await loadSpecFile(options.specFile);
+  const { spec } = await loadSpecForReading(options.specFile);
   const client = spec.clients.find((candidate) => candidate.name === options.name);
   if (!client) {
     throw new PkiError(`no client named \`${options.name}\` in the spec`, { hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}` });

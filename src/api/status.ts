@@ -1,6 +1,6 @@
 import { currentTime } from "../clock.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
-import { loadSpecFile } from "../spec/load.js";
+import { loadSpecForReading } from "../build/recovery.js";
 import { planBuild, type EntityPlan } from "../plan/planBuild.js";
 import { isRevoked } from "../state/ledger.js";
 import { ledgerFromTree } from "../state/rebuild.js";
@@ -45,7 +45,7 @@ export interface StatusOptions {
 /** What the tree holds and when it runs out: one row per CA, server and client. */
 export async function status(options: StatusOptions = {}): Promise<StatusReport> {
   const now = currentTime(options.now);
-  const { spec } = await loadSpecFile(options.specFile);
+  const { spec } = await loadSpecForReading(options.specFile);
   const tree = await readTree(spec);
   const plan = planBuild(spec, tree, now);
   const ledger = tree.ledger ?? ledgerFromTree(tree);

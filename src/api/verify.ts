@@ -1,5 +1,5 @@
 import { currentTime } from "../clock.js";
-import { loadSpecFile } from "../spec/load.js";
+import { loadSpecForReading } from "../build/recovery.js";
 import { cnClash } from "../verify/checkCertificates.js";
 import { clientCns, PHASES, runChecks, type PhaseResults } from "../verify/runChecks.js";
 import { checkShardsOnWorkers, shardRanges, type ShardResult } from "../verify/verifyShards.js";
@@ -38,7 +38,7 @@ export function verifySnapshot(snapshot: TreeSnapshot, now: Date): VerifyReport 
  */
 export async function verify(options: VerifyOptions = {}): Promise<VerifyReport> {
   const now = currentTime(options.now);
-  const { spec } = await loadSpecFile(options.specFile);
+  const { spec } = await loadSpecForReading(options.specFile);
   const [[from, to], ...others] = shardRanges(spec.clients.length);
   const elsewhere = others.length > 0 ? checkShardsOnWorkers(spec, others, now) : Promise.resolve([]);
   const snapshot = await takeSnapshot(spec, spec.clients.slice(from, to));

@@ -10,6 +10,7 @@ import type { UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "./intents.js";
 import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
 import type { BuildResult, ReloadAdvice } from "../api/build.js";
+import type { PlannedFile } from "./plannedFiles.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
 
 /**
@@ -25,14 +26,41 @@ export interface Planned {
   stamps: { index?: StampIndex; text?: string };
 }
 
-export async function plan(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, unchanged?: UnchangedClients): Promise<Planned> {
+/** One run of the engine: the spec as read, the command's intents and the time it issues at. */
+export interface EngineRun {
+  spec: Spec;
+  warnings: SpecWarning[];
+  intents: Intents;
+  now: Date;
+  /** CSRs handed in by the command (sign), by client name: taken as if the tree held them. */
+  csrs?: ReadonlyMap<string, string>;
+  /** The background stamp comparison's verdict, when one was started. */
+  unchanged?: UnchangedClients;
+}
+
+/** A run that writes: where the CA key's passphrase comes from, who is told of progress, and files outside the tree. */
+export interface ApplyRun extends EngineRun {
+  passphrase: PassphraseSource;
+  onProgress?: ProgressListener;
+  /** Files outside the tree put in place in the same commit (the spec `issue` and `sign` edit). */
+  outside?: readonly PlannedFile[];
+}
+
+export async function plan(run: EngineRun): Promise<Planned> {
+  const { spec, intents, now } = run;
   const layout = treeLayout(spec.out);
   const stamps = readStampIndex(layout.stamps);
-  const tree = await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, unchanged));
+  const tree = withHandedInCsrs(await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, run.unchanged)), run.csrs);
   const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
   const plan = planBuild(spec, tree, now, wanted);
-  const messages = [...warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
+  const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
   return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
+}
+
+/** The tree as if it held the CSRs a command was handed: they reach disk only with the rest of the run's files. */
+function withHandedInCsrs(tree: TreeState, csrs: ReadonlyMap<string, string> | undefined): TreeState {
+  for (const [name, csrPem] of csrs ?? []) tree.clients.set(name, { ...tree.clients.get(name), csrPem });
+  return tree;
 }
 
 /**
@@ -50,16 +78,17 @@ function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: In
   };
 }
 
-export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intents, now: Date, passphrase: PassphraseSource, onProgress?: ProgressListener, unchanged?: UnchangedClients): Promise<BuildResult> {
+export async function apply(run: ApplyRun): Promise<BuildResult> {
+  const { spec, now } = run;
   // Read and plan under the lock: another run may have changed the tree until now.
-  const { result, tree, stamps } = await plan(spec, warnings, intents, now, unchanged);
+  const { result, tree, stamps } = await plan(run);
   const messages = result.warnings;
   const layout = treeLayout(spec.out);
   // A first build streams its files into a staging folder as they are made.
   const fresh = await FreshTree.open(spec.out);
   let content: TreeContent;
   try {
-    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, passphrase, onProgress, fresh);
+    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, run.passphrase, run.onProgress, fresh);
   } catch (error) {
     await fresh?.abandon();
     throw error;
@@ -72,9 +101,9 @@ export async function apply(spec: Spec, warnings: SpecWarning[], intents: Intent
   }
   const stamp = (statOf?: StatOf) => stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set(), statOf);
   let index: StampIndex | undefined;
-  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)));
+  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)), run.outside);
   else {
-    result.written = await writeTree(spec.out, content);
+    result.written = await writeTree(spec.out, { ...content, outside: run.outside });
     index = await stamp();
   }
   await writeStampIndex(layout.stamps, index!, stamps.text);

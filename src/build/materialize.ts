@@ -257,7 +257,11 @@ function clientFolderWriter(spec: Spec, plan: BuildPlan, tree: TreeState, out: T
   return (client, { keyPem, certPem, unchanged }) => {
     if (tree.settled?.has(client.name)) return;
     out.dir(layout.clientDir(client.name), perms.privateDir);
-    if (client.deviceKey) out.file(layout.clientCsr(client.name), tree.clients.get(client.name)!.csrPem!, perms.publicFile, false, true);
+    if (client.deviceKey) {
+      // As read from the tree, or handed in by `sign` (then it is written with the certificate).
+      const csrPem = tree.clients.get(client.name)!.csrPem!;
+      out.file(layout.clientCsr(client.name), csrPem, perms.publicFile, false, tree.seen?.get(layout.clientCsr(client.name))?.content.toString() === csrPem);
+    }
     else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
     out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
     const password = passwords.get(client.name);

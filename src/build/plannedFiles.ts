@@ -41,6 +41,8 @@ export interface WriteSet {
   removals: string[];
   /** Folders to move whole (a pruned client's, into the archive): every file keeps its content and mode, none is deleted. */
   moves?: FolderMove[];
+  /** Files outside the tree put in place in the same commit, after the tree's (the spec `issue` and `sign` edit). */
+  outside?: readonly PlannedFile[];
   /** Files read while planning, with their mode (null: known absent): the writer skips what is already right. */
   seen?: Map<string, SeenFile | null>;
   /** Client folders known not to exist. */

@@ -2,21 +2,23 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { existsSync, lstatSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, rmdirSync, rmSync } from "node:fs";
 import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
-import { isProcessAlive } from "../io/lock.js";
 import { TEMP_DIR } from "../tree/layout.js";
-import type { FileSink, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
+import { commitJournaled, journalFile, type Rename } from "./journal.js";
+import type { FileSink, FolderMove, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
 
 /**
- * Updates an existing tree file by file, each atomically, keys first, skipping what is already
- * right. Returns the paths written. (A tree that does not exist yet is made by FreshTree.)
+ * Updates an existing tree file by file, skipping what is already right, as one journaled
+ * commit (see journal.ts): a run killed part-way is finished by the next. Returns the paths
+ * written. (A tree that does not exist yet is made by FreshTree.) The caller has finished any
+ * interrupted write (recovery.ts) before it read the tree.
  */
 export async function writeTree(root: string, content: WriteSet): Promise<string[]> {
+  if (existsSync(journalFile(root))) throw new Error(`internal: ${journalFile(root)} was not recovered before writing`);
   await refuseSymlinks(root, content);
   await refuseWorldWritable(root);
-  await removeAbandonedStaging(root);
   return writeInPlace(content, root);
 }
 
@@ -36,10 +38,9 @@ export class FreshTree implements FileSink {
   /** A FreshTree for `root`, or undefined when a tree is already there. */
   static async open(root: string): Promise<FreshTree | undefined> {
     await refuseWorldWritable(root);
-    await removeAbandonedStaging(root);
     if (await exists(root)) return undefined;
     await fs.mkdir(path.dirname(root), { recursive: true });
-    return new FreshTree(root, path.join(path.dirname(root), `.${path.basename(root)}.partial-${process.pid}-${randomBytes(3).toString("hex")}`));
+    return new FreshTree(root, path.join(path.dirname(root), `${stagingPrefix(root)}${process.pid}-${randomBytes(3).toString("hex")}`));
   }
 
   /** Where a path of the tree is while it is being built. */
@@ -61,18 +62,30 @@ export class FreshTree implements FileSink {
   /**
    * Flushes everything once and renames the tree into place; returns the paths written.
    * `whileFlushing` runs while the flush is under way, and may look up the stat each file was
-   * left with (by its path in the tree: inodes and times survive the rename).
+   * left with (by its path in the tree: inodes and times survive the rename). Files outside
+   * the tree (the spec `issue` edits) go into place with it, through the journal.
    */
-  async commit(whileFlushing?: (statOf: (file: string) => FileStat | undefined) => Promise<void>): Promise<string[]> {
+  async commit(whileFlushing?: (statOf: (file: string) => FileStat | undefined) => Promise<void>, outside: readonly PlannedFile[] = []): Promise<string[]> {
+    const renames: Rename[] = [];
     try {
+      for (const file of outside) renames.push(stageBeside(file));
       await Promise.all([makeDurable(this.staging, this.written.map((file) => this.staged(file))), whileFlushing?.((file) => this.stats.get(file))]);
-      await fs.rename(this.staging, this.root);
-      await fsyncDir(path.dirname(this.root));
+      if (renames.length === 0) {
+        await fs.rename(this.staging, this.root);
+        await fsyncDir(path.dirname(this.root));
+      } else {
+        ensureDir(path.join(this.staging, TEMP_DIR), { mode: 0o700 });
+        await commitJournaled(this.root, { renames, moves: [], removals: [] }, this.staging);
+      }
     } catch (error) {
-      await this.abandon();
+      // Until the staging folder is renamed nothing is in place: it goes, and so do the temps.
+      if (existsSync(this.staging)) {
+        await this.abandon();
+        for (const { temp } of renames) rmSync(temp, { force: true });
+      }
       throw error;
     }
-    return this.written;
+    return [...this.written, ...renames.map((rename) => rename.file)];
   }
 
   /** Removes the staging folder after a failure. */
@@ -81,12 +94,26 @@ export class FreshTree implements FileSink {
   }
 }
 
-/** Folders parents first (each once), then files in phases; synchronous, see writeNewFile. */
+/** How the name of a first build's staging folder begins, beside the tree. */
+export const stagingPrefix = (root: string): string => `.${path.basename(root)}.partial-`;
+
+/** A file outside the tree, staged beside its target (the same file system, so the rename is atomic) and durable. */
+function stageBeside(file: PlannedFile): Rename {
+  const temp = temporaryName(file.path, path.dirname(file.path));
+  writeNewFile(temp, typeof file.content === "string" ? file.content : file.content(), file.own, true);
+  return { temp, file: file.path };
+}
+
+/**
+ * Folders parents first (each once); then every changed file under a temporary name, all
+ * made durable at once; then one journaled commit renames them into place (archive copies,
+ * then keys, then what refers to them, then files outside the tree), moves, and removes.
+ */
 async function writeInPlace(content: WriteSet, root: string): Promise<string[]> {
   const dirs = new Map(content.dirs.map((dir) => [dir.path, dir]));
   const ordered = [...dirs.values()].sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length);
   const created: string[] = [];
-  const staged: { temp: string; file: string }[] = [];
+  const staged: Rename[] = [];
   try {
     // The root may be a folder the user made (empty, when it was adopted): its mode stays theirs.
     for (const dir of ordered) {
@@ -94,55 +121,46 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
       if (!existsSync(dir.path)) created.push(dir.path);
       ensureDir(dir.path, dir.own);
     }
-    return await writeFilesInPlace(content, root, staged);
+    const written = stageFiles(content, root, staged);
+    await makeDurable(root, staged.map((s) => s.temp).filter((temp) => temp.startsWith(`${root}/`)));
+    // Chosen before the journal is written, so that a redo moves each folder to the same place.
+    const moves: FolderMove[] = [];
+    for (const move of content.moves ?? []) if (await exists(move.from)) moves.push({ from: move.from, to: await freeName(move.to) });
+    const removals: string[] = [];
+    for (const gone of content.removals) if (await exists(gone)) removals.push(gone);
+    if (staged.length + moves.length + removals.length > 0) await commitJournaled(root, { renames: staged, moves, removals });
+    return [...written, ...moves.map((move) => move.to), ...removals];
   } catch (error) {
-    // A full disk or a kill of a file system mid-way: what this run staged or made empty goes,
-    // so the tree holds only whole files, old or new (the rerun finishes the job).
-    for (const { temp } of staged) rmSync(temp, { force: true });
-    for (const dir of created.reverse()) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // Not empty (something was written there), or gone: either way it stays as it is.
+    // Failed before its journal was written (a full disk, a file system gone read-only): what
+    // this run staged or made empty goes, and the tree is as it was. Once the journal is
+    // written, it and its temps stay for the next run to finish.
+    if (!existsSync(journalFile(root))) {
+      for (const { temp } of staged) rmSync(temp, { force: true });
+      for (const dir of created.reverse()) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // Not empty (something was written there), or gone: either way it stays as it is.
+        }
       }
     }
     throw error;
   }
 }
 
-async function writeFilesInPlace(content: WriteSet, root: string, staged: { temp: string; file: string }[]): Promise<string[]> {
+/** Writes every changed file under a temporary name, in the order of their renames; returns their paths. */
+function stageFiles(content: WriteSet, root: string, staged: Rename[]): string[] {
   const written: string[] = [];
-  const tempDir = prepareTempDir(root);
-  // Archive copies first, then keys, then everything that refers to them.
+  const tempDir = path.join(root, TEMP_DIR);
+  ensureDir(tempDir, { mode: 0o700 });
   const phases = [
     content.files.filter((file) => file.archive),
     content.files.filter((file) => !file.archive && file.isKey),
     content.files.filter((file) => !file.archive && !file.isKey),
   ];
-  for (const phase of phases) {
-    // Each phase: write everything under temporary names without an fsync each, make it all
-    // durable at once, then rename into place; renames stay atomic per file.
-    staged.length = 0;
-    for (const file of phase) {
-      if (writeOne(file, content, tempDir, staged)) written.push(file.path);
-    }
-    await makeDurable(root, staged.map((s) => s.temp));
-    for (const { temp, file } of staged) renameOver(temp, file);
-    staged.length = 0;
-  }
-  // Only after every archive copy is on disk does anything move or go away.
-  for (const move of content.moves ?? []) {
-    if (!(await exists(move.from))) continue;
-    const to = await freeName(move.to);
-    await fs.rename(move.from, to);
-    written.push(to);
-  }
-  for (const gone of content.removals) {
-    if (await exists(gone)) {
-      await fs.rm(gone, { recursive: true, force: true });
-      written.push(gone);
-    }
-  }
+  for (const file of phases.flat()) if (writeOne(file, content, tempDir, staged)) written.push(file.path);
+  // Outside the tree (the spec): beside the file itself, and durable at once.
+  for (const file of content.outside ?? []) if (writeOne(file, content, path.dirname(file.path), staged, true)) written.push(file.path);
   return written;
 }
 
@@ -155,7 +173,7 @@ async function freeName(target: string): Promise<string> {
 }
 
 /** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
-function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged: { temp: string; file: string }[]): boolean {
+function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged: Rename[], durable = false): boolean {
   const text = typeof file.content === "string" ? file.content : file.content();
   if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
@@ -173,37 +191,13 @@ function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged:
   const temp = temporaryName(file.path, tempDir);
   // Staged before it is written: a write that fails half-way (a full disk) leaves this temp too.
   staged.push({ temp, file: file.path });
-  writeNewFile(temp, text, file.own, false);
+  writeNewFile(temp, text, file.own, durable);
   return true;
 }
 
 /** Without turning every planned string into a Buffer: lengths first, then the text. */
 function sameContent(current: Buffer, content: string): boolean {
   return current.length === Buffer.byteLength(content) && current.toString() === content;
-}
-
-/** Replaces `file` with `temp`, refusing to replace a symlink planted meanwhile. */
-function renameOver(temp: string, file: string): void {
-  const stat = lstatSync(file, { throwIfNoEntry: false });
-  if (stat?.isSymbolicLink()) {
-    rmSync(temp, { force: true });
-    throw new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, { hint: "replace the link with a real file and build again", path: file });
-  }
-  renameSync(temp, file);
-}
-
-/**
- * Temporary files go to one folder in the tree (same filesystem, so the final rename stays
- * atomic); those of runs that were killed are removed here instead of lingering beside keys.
- */
-function prepareTempDir(root: string): string {
-  const tempDir = path.join(root, TEMP_DIR);
-  ensureDir(tempDir, { mode: 0o700 });
-  for (const entry of readdirSync(tempDir)) {
-    const pid = Number(entry.split(".").at(-3));
-    if (!Number.isInteger(pid) || (pid !== process.pid && !isProcessAlive(pid))) rmSync(path.join(tempDir, entry), { force: true });
-  }
-  return tempDir;
 }
 
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
@@ -227,18 +221,6 @@ async function refuseWorldWritable(root: string): Promise<void> {
         path: dir,
       });
     }
-  }
-}
-
-/** A first build killed before its rename leaves a hidden staging folder with keys in it: remove those of dead runs. */
-async function removeAbandonedStaging(root: string): Promise<void> {
-  const prefix = `.${path.basename(root)}.partial-`;
-  const entries = await fs.readdir(path.dirname(root)).catch(() => [] as string[]);
-  for (const entry of entries) {
-    if (!entry.startsWith(prefix)) continue;
-    const pid = Number(entry.slice(prefix.length).split("-")[0]);
-    if (pid === process.pid || isProcessAlive(pid)) continue;
-    await fs.rm(path.join(path.dirname(root), entry), { recursive: true, force: true });
   }
 }
 

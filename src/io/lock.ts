@@ -12,7 +12,8 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-function holderOf(lockFile: string): number | undefined {
+/** The PID written in a lock file, when there is one. */
+export function holderOf(lockFile: string): number | undefined {
   try {
     const pid = Number(readFileSync(lockFile, "utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -32,7 +33,12 @@ export async function acquireTreeLock(root: string): Promise<() => Promise<void>
 
 /** acquireTreeLock without waiting for the event loop: a build takes it in the middle of reading its spec. */
 export function takeTreeLock(root: string): () => Promise<void> {
-  return takeLock(path.join(path.dirname(root), `.${path.basename(root)}.lock`), root);
+  return takeLock(treeLockFile(root), root);
+}
+
+/** The tree's lock file, beside it. */
+export function treeLockFile(root: string): string {
+  return path.join(path.dirname(root), `.${path.basename(root)}.lock`);
 }
 
 /**
@@ -41,7 +47,12 @@ export function takeTreeLock(root: string): () => Promise<void> {
  * would write back a copy without the first one's client).
  */
 export function takeSpecLock(specFile: string): () => Promise<void> {
-  return takeLock(path.join(path.dirname(specFile), `.${path.basename(specFile)}.lock`), specFile);
+  return takeLock(specLockFile(specFile), specFile);
+}
+
+/** The spec file's lock file, beside it. */
+export function specLockFile(specFile: string): string {
+  return path.join(path.dirname(specFile), `.${path.basename(specFile)}.lock`);
 }
 
 /** Runs `work` while holding the spec file's lock (see takeSpecLock). */

@@ -1,0 +1,139 @@
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { EXIT_LOCKED, isPkiError } from "../errors.js";
+import { holderOf, isProcessAlive, specLockFile, takeSpecLock, takeTreeLock, treeLockFile } from "../io/lock.js";
+import { loadSpecFile } from "../spec/load.js";
+import type { ParsedSpec } from "../spec/parse.js";
+import { TEMP_DIR, treeLayout } from "../tree/layout.js";
+import { applyJournal, isJournal, journalFile, readJournal } from "./journal.js";
+import { stagingPrefix } from "./writeTree.js";
+
+/**
+ * What a killed run leaves behind, put right by the next run, whichever command it is: its
+ * journal is redone to the end, and its temps and first-build staging folder are removed.
+ */
+
+export interface Recovery {
+  /** Files the interrupted run's journal put in place now. */
+  placed: string[];
+  /** The PID of the run whose write was finished. */
+  finishedFor?: number;
+}
+
+/** Under the tree's lock, before the tree is read. */
+export async function finishInterrupted(root: string, specFile?: string): Promise<Recovery> {
+  const journal = readJournal(root);
+  const placed = journal ? await applyJournal(root, journal) : [];
+  removeDeadTemps(path.join(root, TEMP_DIR));
+  await removeDeadStaging(root);
+  removeDeadTempsBeside(path.dirname(root), [path.basename(treeLayout(root).stamps)]);
+  if (specFile) {
+    removeDeadTempsBeside(path.dirname(specFile), [path.basename(specFile)]);
+    await clearDeadSpecLock(specFile);
+  }
+  return { placed, finishedFor: journal ? journal.pid ?? 0 : undefined };
+}
+
+/** What finishInterrupted tells a user, when it finished something. */
+export function recoveryNote(recovery: Recovery): string | undefined {
+  if (recovery.finishedFor === undefined) return undefined;
+  return `finished first what an interrupted run (PID ${recovery.finishedFor}) had begun to write: ${recovery.placed.length} file(s) put in place`;
+}
+
+/**
+ * For a command that only reads (status, verify, doctor, export): when a killed run left
+ * something, takes the lock just long enough to finish it. A live run's lock, or a tree it
+ * may not write (another user's, a read-only mount), is left as it is, and reading goes on.
+ */
+export async function repairForReading(root: string, specFile: string): Promise<Recovery | undefined> {
+  if (!leftSomething(root, specFile)) return undefined;
+  let release: () => Promise<void>;
+  try {
+    release = takeTreeLock(root);
+  } catch (error) {
+    if ((isPkiError(error) && error.exitCode === EXIT_LOCKED) || isPermissionError(error)) return undefined;
+    throw error;
+  }
+  try {
+    return await finishInterrupted(root, specFile);
+  } catch (error) {
+    if (isPermissionError(error)) return undefined;
+    throw error;
+  } finally {
+    await release();
+  }
+}
+
+const isPermissionError = (error: unknown): boolean => ["EACCES", "EPERM", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
+
+/** A journal, a dead run's lock, temps or staging: cheap checks, so that reading a healthy tree takes no lock. */
+function leftSomething(root: string, specFile: string): boolean {
+  if (existsSync(journalFile(root))) return true;
+  if ([treeLockFile(root), specLockFile(specFile)].some((lock) => isDeadHolder(holderOf(lock)))) return true;
+  if (entries(path.join(root, TEMP_DIR)).some((name) => isDead(tempPid(name)))) return true;
+  const beside = entries(path.dirname(root));
+  if (beside.some((name) => name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))) return true;
+  return [path.dirname(root), path.dirname(specFile)].some((dir) => deadTempsBeside(dir, [path.basename(treeLayout(root).stamps), path.basename(specFile)]).length > 0);
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const isDeadHolder = (pid: number | undefined): boolean => pid !== undefined && !isProcessAlive(pid);
+const isDead = (pid: number | undefined): boolean => pid === undefined || (pid !== process.pid && !isProcessAlive(pid));
+
+/** A temp's name ends in .PID.RANDOM.tmp (io/files.ts temporaryName). */
+function tempPid(name: string): number | undefined {
+  const pid = Number(name.split(".").at(-3));
+  return name.endsWith(".tmp") && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+const stagingPid = (root: string, name: string): number | undefined => {
+  const pid = Number(name.slice(stagingPrefix(root).length).split("-")[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+};
+
+/** The tree's temp folder holds nothing but this run's temps (and, during a commit, its journal). */
+function removeDeadTemps(tempDir: string): void {
+  for (const name of entries(tempDir)) if (!isJournal(name) && isDead(tempPid(name))) rmSync(path.join(tempDir, name), { force: true });
+}
+
+/** Temps of dead runs beside files mqtt-pki replaces outside the tree (the spec, the stamp index). */
+function deadTempsBeside(dir: string, bases: string[]): string[] {
+  return entries(dir).filter((name) => bases.some((base) => name.startsWith(`.${base}.`)) && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name) && isDead(tempPid(name)));
+}
+
+function removeDeadTempsBeside(dir: string, bases: string[]): void {
+  for (const name of deadTempsBeside(dir, bases)) rmSync(path.join(dir, name), { force: true });
+}
+
+/** A killed issue or sign leaves the spec's lock: taken over (as any taker would) and given back. */
+async function clearDeadSpecLock(specFile: string): Promise<void> {
+  if (!isDeadHolder(holderOf(specLockFile(specFile)))) return;
+  try {
+    await takeSpecLock(specFile)();
+  } catch (error) {
+    // Taken by a live run meanwhile: it is that run's now.
+    if (!(isPkiError(error) && error.exitCode === EXIT_LOCKED)) throw error;
+  }
+}
+
+/** A first build killed before its rename leaves a hidden staging folder with keys in it. */
+async function removeDeadStaging(root: string): Promise<void> {
+  for (const name of entries(path.dirname(root))) {
+    if (name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name))) await fs.rm(path.join(path.dirname(root), name), { recursive: true, force: true });
+  }
+}
+
+/** The spec, for a command that only reads its tree: after repairing what a killed run left (and reading the spec again if that replaced it). */
+export async function loadSpecForReading(specFile?: string): Promise<ParsedSpec> {
+  const parsed = await loadSpecFile(specFile);
+  const repaired = await repairForReading(parsed.spec.out, parsed.spec.file);
+  return repaired?.placed.includes(parsed.spec.file) ? loadSpecFile(specFile) : parsed;
+}
