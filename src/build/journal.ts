@@ -59,11 +59,12 @@ export async function commitJournaled(root: string, journal: Journal, journalRoo
     await fs.rename(journalRoot, root);
     await fsyncDir(path.dirname(root));
   }
-  await applyJournal(root, journal);
+  await applyJournal(root, journal, true);
 }
 
 async function writeJournal(root: string, journal: Journal, journalRoot: string): Promise<void> {
-  const relative = (file: string) => path.relative(root, file);
+  // A fleet's rotation journals tens of thousands of paths, nearly all inside the tree.
+  const relative = (file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : path.relative(root, file));
   const stored: StoredJournal = {
     version: 1,
     pid: process.pid,
@@ -102,13 +103,14 @@ export function readJournal(root: string): Journal | undefined {
 
 /**
  * Makes every change of a journal that is not made yet, makes them durable, and removes the
- * journal. A rename whose temp is gone was made already; a removal of what is gone, too.
- * Returns the files renamed into place by this call.
+ * journal. In a redo, a rename whose temp is gone was made already; a removal of what is
+ * gone, too. Returns the files renamed into place by this call.
  */
-export async function applyJournal(root: string, journal: Journal): Promise<string[]> {
+export async function applyJournal(root: string, journal: Journal, firstTime = false): Promise<string[]> {
   const placed: string[] = [];
   for (const { temp, file } of journal.renames) {
-    if (!existsSync(temp)) continue;
+    // The first time through (not a redo), every temp is known to be there.
+    if (!firstTime && !existsSync(temp)) continue;
     renameOver(temp, file);
     placed.push(file);
   }
