@@ -279,8 +279,13 @@ function readAcl(r: SpecReader, p: YamlPath): AclRule[] {
   return readList(r, p, "acl:\n  - topic: devices/%c/#\n    access: readwrite", (rp) => {
     r.checkKeys(rp, ACL_KEYS);
     const topic = r.string([...rp, "topic"]);
-    if (topic === undefined || topic === "" || hasControlCharacters(topic)) {
+    if (topic === undefined || topic === "") {
       r.fail([...rp, "topic"], "an ACL rule needs a `topic`", "write e.g. `topic: devices/%c/#`");
+      return undefined;
+    }
+    if (hasControlCharacters(topic)) {
+      // Each rule is one line of the acl_file: a newline would add a rule of its own.
+      r.fail([...rp, "topic"], "the topic contains control characters", "write the topic on one line, without tabs or newlines, e.g. `topic: devices/%c/#`");
       return undefined;
     }
     const problem = topicFilterProblem(topic);

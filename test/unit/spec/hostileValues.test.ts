@@ -38,6 +38,7 @@ describe("control characters in values that reach a file, a conf or a script", (
     ["a server's user", BASE.replace("    dns: [mqtt.example.com]", '    dns: [mqtt.example.com]\n    user: "mosq\\tuitto"'), "servers[0].user"],
     ["a websockets path", BASE.replace("        protocol: websockets", '        protocol: websockets\n        path: "/mqtt\\r\\nX: y"'), "servers[0].listeners[1].path"],
     ["a bind address", BASE.replace("      - port: 8883", '      - port: 8883\n        bind: "127.0.0.1\\u007f"'), "servers[0].listeners[0].bind"],
+    ["an ACL topic", BASE.replace("  - name: sensor-001", '  - name: sensor-001\n    acl:\n      - { topic: "a/\\ntopic readwrite #", access: read }'), "clients[0].acl[0].topic"],
   ])("%s", (_what, text, yamlPath) => {
     const problems = problemsOf(text);
     expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ yamlPath, message: expect.stringMatching(/control character/) })]));
