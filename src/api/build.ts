@@ -12,8 +12,7 @@ import type { ProgressListener } from "../build/materialize.js";
 import type { PlannedFile } from "../build/plannedFiles.js";
 import { journalFile } from "../build/journal.js";
 import { finishInterrupted, recoveryNote, repairForReading } from "../build/recovery.js";
-import type { BuildPlan } from "../plan/planBuild.js";
-import type { Spec } from "../spec/types.js";
+import type { BuildResult } from "../build/result.js";
 
 export interface BuildOptions {
   /** Path of pki.yaml; default ./pki.yaml. */
@@ -32,24 +31,7 @@ export interface BuildOptions {
   onProgress?: ProgressListener;
 }
 
-export interface BuildResult {
-  spec: Spec;
-  plan: BuildPlan;
-  warnings: string[];
-  /** Files written or removed (empty for a dry run or when nothing changed). */
-  written: string[];
-  confPath: string;
-  /** Set when the running broker must reload (or, once, restart) to apply what was written. */
-  reload?: ReloadAdvice;
-}
-
-/** What mosquitto must be told after a run changed files it reads. */
-export interface ReloadAdvice {
-  /** Files it reloads on SIGHUP that this run changed (the CRL, the password file, the ACL). */
-  changed: string[];
-  /** The conf gained crlfile: mosquitto 2.0 applies that only on a restart, once. */
-  restart: boolean;
-}
+export type { BuildResult, ReloadAdvice } from "../build/result.js";
 
 /** Converges the output tree to the spec: plans, issues what is missing or stale, writes. */
 export function build(options: BuildOptions = {}): Promise<BuildResult> {

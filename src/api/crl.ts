@@ -6,7 +6,7 @@ import { acquireTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
 import { emptyLedger, LedgerBook, serializeLedger } from "../state/ledger.js";
-import { ledgerFromTree } from "../state/rebuild.js";
+import { ledgerFromTree } from "../tree/ledgerFromTree.js";
 import { treeLayout } from "../tree/layout.js";
 import { checkOutFolder } from "../tree/outFolder.js";
 import { treePermissions } from "../tree/permissions.js";

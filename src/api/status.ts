@@ -3,7 +3,7 @@ import { issuedBy, type CertFacts } from "../crypto/facts.js";
 import { loadSpecForReading } from "../build/recovery.js";
 import { planBuild, type EntityPlan } from "../plan/planBuild.js";
 import { isRevoked } from "../state/ledger.js";
-import { ledgerFromTree } from "../state/rebuild.js";
+import { ledgerFromTree } from "../tree/ledgerFromTree.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { crlRenewalDue } from "../state/crlRenewal.js";
 import { readTree } from "../tree/read.js";

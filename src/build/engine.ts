@@ -9,7 +9,8 @@ import { treeLayout } from "../tree/layout.js";
 import type { UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "./intents.js";
 import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
-import type { BuildResult, ReloadAdvice } from "../api/build.js";
+import { rendererFingerprint } from "../render/fingerprint.js";
+import type { BuildResult, ReloadAdvice } from "./result.js";
 import type { PlannedFile } from "./plannedFiles.js";
 import type { Spec, SpecWarning } from "../spec/types.js";
 
@@ -74,7 +75,7 @@ function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: In
   return async ({ ca, previousCa, ledger }) => {
     const rotating = previousCa.certPem !== undefined;
     const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter((fp): fp is string => fp !== undefined);
-    return settledClients(index, spec, treeLayout(spec.out), { rotating, acceptedCas, ledger, now, exclude }, await unchanged);
+    return settledClients(index, spec, treeLayout(spec.out), { rotating, renderer: rendererFingerprint(), acceptedCas, ledger, now, exclude }, await unchanged);
   };
 }
 
@@ -88,7 +89,7 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
   const fresh = await FreshTree.open(spec.out);
   let content: TreeContent;
   try {
-    content = await materializeTree(spec, result.plan, tree, now, lookupGroupId, run.passphrase, run.onProgress, fresh);
+    content = await materializeTree({ spec, plan: result.plan, tree, now, brokerGroup: lookupGroupId, passphrase: run.passphrase, onProgress: run.onProgress, sink: fresh });
   } catch (error) {
     await fresh?.abandon();
     throw error;
@@ -99,7 +100,8 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
       messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
     }
   }
-  const stamp = (statOf?: StatOf) => stampClients(spec, layout, content.ledger, result.plan.rotating, stamps.index, tree.settled ?? new Set(), statOf);
+  const stampRun = { spec, layout, ledger: content.ledger, rotating: result.plan.rotating, renderer: rendererFingerprint() };
+  const stamp = (statOf?: StatOf) => stampClients(stampRun, stamps.index, tree.settled ?? new Set(), statOf);
   let index: StampIndex | undefined;
   if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)), run.outside);
   else {

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { algorithmOf } from "./keys.js";
+import { pemBlocks } from "./der.js";
 import type { KeyAlgorithm } from "../spec/types.js";
 
 /**
@@ -105,4 +106,15 @@ export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer | { key
 /** Whether `issuer` signed `cert` (names chain and the signature verifies). */
 export function issuedBy(cert: CertFacts, issuer: CertFacts): boolean {
   return cert.x509.checkIssued(issuer.x509) && cert.x509.verify(issuer.publicKey);
+}
+
+/** Every certificate in a PEM file (a trust bundle holds several); unparsable blocks are skipped. */
+export function certsInFile(content: Buffer | undefined): CertFacts[] {
+  return pemBlocks(content?.toString() ?? "", "CERTIFICATE").flatMap((block) => {
+    try {
+      return [certFacts(block)];
+    } catch {
+      return [];
+    }
+  });
 }

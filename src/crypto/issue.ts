@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { x509 } from "./provider.js";
 import { CertificateBuilder } from "./certBuilder.js";
 import { prepareLeaves } from "./leafPool.js";

@@ -1,7 +1,8 @@
 import { createPrivateKey } from "node:crypto";
 import path from "node:path";
 import { certMatchesKey, CLIENT_AUTH, issuedBy, type CertFacts } from "../crypto/facts.js";
-import { certsInFile, EXPIRY_WARNING_DAYS } from "../verify/checkCertificates.js";
+import { EXPIRY_WARNING_DAYS } from "../verify/checkCertificates.js";
+import { certsInFile } from "../crypto/facts.js";
 import { listenerName, type EffectiveConf, type EffectiveListener, type LocatedOption } from "./effectiveConf.js";
 import { error, warning, type Finding } from "./findings.js";
 import { resolveConfPath } from "./paths.js";

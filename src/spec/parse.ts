@@ -1,11 +1,13 @@
-import { isIP } from "node:net";
 import path from "node:path";
 import { yamlPackage } from "./yamlPackage.js";
 import { SpecError } from "../errors.js";
 import { parseFast } from "./fastYaml.js";
-import { formatYamlPath, SpecReader, type YamlPath, type YamlSource } from "./reader.js";
+import { SpecReader, type YamlPath, type YamlSource } from "./reader.js";
+import { checkCrossRules } from "./crossRules.js";
+import { readList } from "./listPositions.js";
+import { readName, readSubject } from "./readSubject.js";
 import { ACL_FIELDS, CA_FIELDS, CLIENT_FIELDS, DAYS_RANGE, DEFAULT_FIELDS, DEPLOY_FIELDS, keysOf, LISTENER_FIELDS, PORT_RANGE, SERVER_FIELDS, TOP_FIELDS } from "./fields.js";
-import { hasControlCharacters, topicFilterProblem, ipProblem, isSafeName, isValidDnsName, sanCovers, topicProblem } from "./rules.js";
+import { hasControlCharacters, topicFilterProblem, ipProblem, isValidDnsName, topicProblem } from "./rules.js";
 import {
   ACL_ACCESS,
   KEY_ALGORITHMS,
@@ -19,7 +21,6 @@ import {
   type ServerSpec,
   type Spec,
   type SpecWarning,
-  type SubjectFields,
 } from "./types.js";
 
 /**
@@ -32,7 +33,6 @@ export const DEFAULT_CRL_DAYS = 180;
 
 // Allowed keys per section come from the field table that also generates the JSON Schema.
 const TOP_KEYS = keysOf(TOP_FIELDS);
-const SUBJECT_KEYS = ["cn", "o", "ou", "c", "st", "l"] as const;
 const DEFAULT_KEYS = keysOf(DEFAULT_FIELDS);
 const CA_KEYS = keysOf(CA_FIELDS);
 const SERVER_KEYS = keysOf(SERVER_FIELDS);
@@ -160,44 +160,6 @@ function readSpec(r: SpecReader, file: string): Spec {
   return { version: 1, file: path.resolve(file), out, deployDir, defaults, ca, servers, clients };
 }
 
-/** Where each entry stood in its YAML list, so cross-entry errors point at the right item after invalid ones were dropped. */
-const yamlIndex = new WeakMap<object, number>();
-const indexOf = (item: object, fallback: number) => yamlIndex.get(item) ?? fallback;
-
-function readList<T extends object>(r: SpecReader, p: YamlPath, example: string, readItem: (p: YamlPath) => T | undefined): T[] {
-  const count = r.sequenceLength(p, example);
-  const out: T[] = [];
-  for (let i = 0; i < count; i++) {
-    if (!r.expectMap([...p, i], true, example)) continue;
-    const item = readItem([...p, i]);
-    if (item === undefined) continue;
-    // Remembered only once an item was skipped: until then an item's place in the list is its YAML index.
-    if (out.length !== i) yamlIndex.set(item, i);
-    out.push(item);
-  }
-  return out;
-}
-
-function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): SubjectFields {
-  const field = (key: (typeof SUBJECT_KEYS)[number]): string | undefined => {
-    const value = r.string([...p, key], key === "cn" ? cnFallback : undefined);
-    if (value === undefined) return undefined;
-    if (value.trim() === "" || hasControlCharacters(value)) {
-      r.fail([...p, key], `\`${key}\` must be non-empty text without control characters`, `write a plain name, e.g. \`${key}: Example\``);
-    } else if (value.length > 64) {
-      r.fail([...p, key], `\`${key}\` is ${value.length} characters; X.509 allows at most 64`, "shorten it");
-    } else if (key === "c" && !/^[A-Z]{2}$/.test(value)) {
-      r.fail([...p, key], `\`c\` must be a two-letter country code, got \`${value}\``, "write e.g. `c: DE`");
-    }
-    return value;
-  };
-  const cn = field("cn");
-  const [o, ou, c, st, l] = [field("o"), field("ou"), field("c"), field("st"), field("l")];
-  if (cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${formatYamlPath(p)}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
-  // Every field present (absent ones undefined, which JSON leaves out): one object shape for a whole fleet.
-  return { cn: cn ?? "", o, ou, c, st, l };
-}
-
 function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
   r.expectMap(["ca"], true, "ca:\n  cn: Example MQTT Root CA");
   r.checkKeys(["ca"], CA_KEYS);
@@ -208,19 +170,6 @@ function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
     crlDays: r.integer(["ca", "crlDays"], DEFAULT_CRL_DAYS, { min: 1, max: 3650, what: "a positive number of days" }),
     encryptKey: r.boolean(["ca", "encryptKey"], false),
   };
-}
-
-function readName(r: SpecReader, p: YamlPath): string | undefined {
-  const name = r.string([...p, "name"]);
-  if (name === undefined) {
-    r.fail([...p, "name"], "missing `name`", "add a file-safe id, e.g. `name: sensor-001` (lowercase letters, digits, . _ -)");
-    return undefined;
-  }
-  if (!isSafeName(name)) {
-    r.fail([...p, "name"], `\`${name}\` is not a file-safe name`, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)");
-    return undefined;
-  }
-  return name;
 }
 
 function readServer(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ServerSpec | undefined {
@@ -323,80 +272,3 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
   };
 }
 
-/** Rules that relate several entries: uniqueness, coverage, listener sets, lifetimes. */
-function checkCrossRules(r: SpecReader, spec: Spec, warnings: SpecWarning[]): void {
-  // Paths and labels are made only for a clash: a fleet's spec has 10,000 clients and none.
-  checkUnique(r, spec.servers, (s) => s.name, (s, i) => ["servers", indexOf(s, i), "name"], "server name");
-  checkUnique(r, spec.clients, (c) => c.name, (c, i) => ["clients", indexOf(c, i), "name"], "client name");
-  // `rotate NAME` and `revoke NAME` take a bare name: it must say which certificate it means.
-  const serverNames = new Set(spec.servers.map((server) => server.name));
-  spec.clients.forEach((client, i) => {
-    if (serverNames.has(client.name)) r.fail(["clients", indexOf(client, i), "name"], `client name \`${client.name}\` is taken: server \`${client.name}\` has that name`, "rename the client (or the server): `rotate` and `revoke` take a bare name, and it must name one certificate");
-  });
-
-  type Holder = { section: "ca" } | { section: "servers" | "clients"; entry: ServerSpec | ClientSpec; position: number };
-  const role = (h: Holder) => (h.section === "ca" ? "the CA" : `${h.section === "servers" ? "server" : "client"} \`${h.entry.name}\``);
-  const cnPath = (h: Holder): YamlPath => (h.section === "ca" ? ["ca", "cn"] : [h.section, indexOf(h.entry, h.position), "cn"]);
-  const holders: Holder[] = [
-    { section: "ca" },
-    ...spec.servers.map((entry, position) => ({ section: "servers" as const, entry, position })),
-    ...spec.clients.map((entry, position) => ({ section: "clients" as const, entry, position })),
-  ];
-  const seenCn = new Map<string, Holder>();
-  for (const holder of holders) {
-    const value = holder.section === "ca" ? spec.ca.cn : holder.entry.cn;
-    if (!value) continue;
-    const key = value.toLowerCase();
-    const first = seenCn.get(key);
-    if (first !== undefined) {
-      const caClash = first.section === "ca" || holder.section === "ca";
-      const path = cnPath(holder);
-      r.fail(path, `CN \`${value}\` of ${role(holder)} is already used by ${role(first)}`,
-        caClash ? "give the CA its own CN (e.g. `cn: Example MQTT Root CA`): OpenSSL treats a leaf whose CN equals its CA's as self-signed and refuses the chain"
-          : "every certificate needs its own CN; set `cn:` to something unique", r.has(path) ? false : true);
-    } else seenCn.set(key, holder);
-  }
-
-  const ports = new Map<string, string>();
-  spec.servers.forEach((server, position) => {
-    const si = indexOf(server, position);
-    if (server.host && !sanCovers(server.host, server.dns, server.ip)) {
-      r.fail(["servers", si, "host"], `\`host: ${server.host}\` is not covered by the server's dns or ip list`, `add \`${server.host}\` to \`${isIP(server.host) ? "ip" : "dns"}\`, or set \`host\` to one of: ${[...server.dns, ...server.ip].join(", ")}`);
-    }
-    const names = (clients: ClientSpec[]) => clients.map((c) => c.name);
-    const withoutPassword = server.identityAsUsername ? [] : names(spec.clients.filter((c) => !c.password));
-    if (!server.identityAsUsername && withoutPassword.length > 0) {
-      r.fail(["servers", si, "identityAsUsername"], `\`identityAsUsername: false\` leaves clients without a username unless they have a password, and with \`allow_anonymous false\` mosquitto refuses ${withoutPassword.join(", ")} ("not authorised")`,
-        "give those clients `password: true` (or `defaults.password: true`), or keep `identityAsUsername: true` (the certificate's CN becomes the username)");
-    }
-    const withPassword = server.identityAsUsername ? names(spec.clients.filter((c) => c.password)) : [];
-    if (server.identityAsUsername && withPassword.length > 0) {
-      r.fail(["servers", si, "identityAsUsername"], `clients ${withPassword.join(", ")} have \`password: true\`, but with \`identityAsUsername: true\` mosquitto ignores usernames and passwords`,
-        "set `identityAsUsername: false` on the servers so the certificate AND the password are both required, or drop `password: true`");
-    }
-    if (server.listeners.length > 0 && server.listeners.every((l) => l.protocol === "websockets")) {
-      r.fail(["servers", si, "listeners"], `server \`${server.name}\` has only websockets listeners`, "add an MQTT-over-TLS listener (e.g. `- port: 8883`): mosquitto 2.0.11 exits with \"Unable to start any listening sockets\" when every listener is websockets");
-    }
-    server.listeners.forEach((listener, position) => {
-      const li = indexOf(listener, position);
-      const key = `${listener.bind ?? "*"}:${listener.port}`;
-      const clash = ports.get(key) ?? ports.get(`*:${listener.port}`) ?? (listener.bind === undefined ? [...ports].find(([k]) => k.endsWith(`:${listener.port}`))?.[1] : undefined);
-      if (clash) r.fail(["servers", si, "listeners", li, "port"], `port ${listener.port} is already used by ${clash}`, "mosquitto.conf holds every listener of every server: give each its own port");
-      ports.set(key, `server \`${server.name}\` listener ${li + 1}`);
-    });
-    if (server.days > spec.ca.days) warnings.push({ message: `server \`${server.name}\` asks for ${server.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `servers[${si}].days` });
-  });
-  spec.clients.forEach((client, position) => {
-    const ci = indexOf(client, position);
-    if (client.days > spec.ca.days) warnings.push({ message: `client \`${client.name}\` asks for ${client.days} days but the CA lives ${spec.ca.days}; its certificate will end with the CA`, yamlPath: `clients[${ci}].days` });
-  });
-}
-
-function checkUnique<T extends object>(r: SpecReader, items: T[], value: (item: T) => string, path: (item: T, position: number) => YamlPath, what: string): void {
-  const seen = new Set<string>();
-  items.forEach((item, position) => {
-    const text = value(item);
-    if (seen.has(text)) r.fail(path(item, position), `duplicate ${what} \`${text}\``, `each ${what} must be unique; rename one of them`);
-    seen.add(text);
-  });
-}

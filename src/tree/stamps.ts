@@ -2,7 +2,6 @@ import { sha256Hex } from "../crypto/der.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
 import { FILE_STAT_NUMBERS, fileStatNumbers, readSeen, writeFileAtomic, type FileStat } from "../io/files.js";
-import { rendererFingerprint } from "../render/fingerprint.js";
 import type { TreeLayout } from "./layout.js";
 import type { IssuedRecord, Ledger } from "../state/ledger.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
@@ -36,12 +35,23 @@ export interface ClientStamps {
 /** What the accepted-or-not decision needs to know beyond the index and the files. */
 export interface SettleContext {
   rotating: boolean;
+  /** The digest of the code that renders client files (render/fingerprint.ts): other code, other files. */
+  renderer: string;
   /** Fingerprints of the CAs on disk whose certificates stay acceptable. */
   acceptedCas: string[];
   ledger?: Ledger;
   now: Date;
   /** Clients the command wants renewed whatever their stamps say. */
   exclude?: ReadonlySet<string>;
+}
+
+/** What a build stamps its clients' files with: the spec, where the tree is, the ledger it wrote, and its context. */
+export interface StampRun {
+  spec: Spec;
+  layout: TreeLayout;
+  ledger: Ledger;
+  rotating: boolean;
+  renderer: string;
 }
 
 /** A stamp written less than this long before it was taken may share its time with a later change (timestamps are coarse). */
@@ -95,8 +105,8 @@ function stampsHold(dir: string, names: readonly string[], recorded: string): bo
 const sha256 = (value: unknown) => sha256Hex(JSON.stringify(value));
 
 /** The spec apart from its clients, whether a CA rotation is under way, and the code that renders files. */
-export function contextDigest(spec: Spec, rotating: boolean): string {
-  return sha256({ renderer: rendererFingerprint(), spec: { ...spec, clients: undefined }, rotating });
+export function contextDigest(spec: Spec, rotating: boolean, renderer: string): string {
+  return sha256({ renderer, spec: { ...spec, clients: undefined }, rotating });
 }
 
 export function clientInputs(client: ClientSpec): string {
@@ -112,7 +122,7 @@ const activeClients = (ledger?: Ledger) => new Map((ledger?.certificates ?? []).
  */
 export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext, unchanged?: ReadonlySet<string>): Set<string> {
   const settled = new Set<string>();
-  if (!index || index.context !== contextDigest(spec, context.rotating)) return settled;
+  if (!index || index.context !== contextDigest(spec, context.rotating, context.renderer)) return settled;
   const active = activeClients(context.ledger);
   const sets = index.fileSets.map((names) => names.join("/"));
   for (const client of spec.clients) {
@@ -148,7 +158,8 @@ function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleCo
  * are all there is stamped anew. A stamp taken within RACY_MS of its file's last change is
  * taken again once that much time has passed, so a later change cannot hide behind it.
  */
-export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledger, rotating: boolean, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
+export async function stampClients(run: StampRun, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
+  const { spec, layout, ledger } = run;
   const active = activeClients(ledger);
   const clients = new Map<string, ClientStamps>();
   const fileSets: (readonly string[])[] = [];
@@ -197,7 +208,7 @@ export async function stampClients(spec: Spec, layout: TreeLayout, ledger: Ledge
       if (stamped.entry && !stamped.racy) clients.set(client.name, stamped.entry);
     }
   }
-  return { context: contextDigest(spec, rotating), fileSets, clients };
+  return { context: contextDigest(spec, run.rotating, run.renderer), fileSets, clients };
 }
 
 /**

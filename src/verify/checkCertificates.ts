@@ -1,5 +1,4 @@
-import { certFacts, certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { pemBlocks } from "../crypto/der.js";
+import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { PASSPHRASE_ENV } from "../io/passphrase.js";
 import { sanCovers } from "../spec/rules.js";
@@ -48,17 +47,6 @@ function checkKeyPair(snapshot: TreeSnapshot, list: Checklist, subject: string, 
     else list.check(certMatchesKey(facts, { key: key.content, passphrase }), subject, "encrypted key matches certificate", `key ${keyFile} does not match its certificate (or ${PASSPHRASE_ENV} is wrong)`, "restore the matching pair from backup");
   } else list.check(snapshot.parsed.keyMatches(facts, keyFile), subject, "key matches certificate", `key ${keyFile} does not match its certificate`, "the certificate was swapped or the key replaced: restore the pair from backup or run `mqtt-pki build`");
   list.check((key.mode & 0o007) === 0, subject, "key not readable by others", `key ${keyFile} has mode ${key.mode.toString(8)}, readable by every user`, `run \`chmod 600 ${keyFile}\``);
-}
-
-/** Every certificate in a PEM file (a trust bundle holds several); unparsable blocks are skipped. */
-export function certsInFile(content: Buffer | undefined): CertFacts[] {
-  return pemBlocks(content?.toString() ?? "", "CERTIFICATE").flatMap((block) => {
-    try {
-      return [certFacts(block)];
-    } catch {
-      return [];
-    }
-  });
 }
 
 /** A certificate whose CN another one (`owner`) already has. */

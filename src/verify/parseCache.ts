@@ -1,9 +1,8 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import type { CertFacts } from "../crypto/facts.js";
-import { certsInFile } from "./checkCertificates.js";
+import { certsInFile, type CertFacts } from "../crypto/facts.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, spkiPublicKeyBits } from "../crypto/der.js";
-import type { FileInfo } from "./snapshot.js";
+import type { FileInfo } from "./fileInfo.js";
 
 /**
  * Each file of a snapshot parsed at most once: a 10,000-client tree has every CA file, client

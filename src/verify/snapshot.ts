@@ -5,19 +5,12 @@ import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
 import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
 import { ParseCache } from "./parseCache.js";
+import type { FileInfo } from "./fileInfo.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
 import { parseLedger, type Ledger } from "../state/ledger.js";
 import type { CrlFacts } from "../crypto/crlFile.js";
 
-export interface FileInfo {
-  content?: Buffer;
-  mode: number;
-  uid: number;
-  gid: number;
-  isDirectory: boolean;
-  /** A symbolic link inside the tree: never followed, never read. */
-  isLink?: boolean;
-}
+export type { FileInfo } from "./fileInfo.js";
 
 /** Everything verify looks at, read once from disk so that the checks themselves are pure. */
 export interface TreeSnapshot {

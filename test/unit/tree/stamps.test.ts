@@ -28,11 +28,14 @@ function writeClientFiles(spec: Spec): void {
 }
 
 function context(overrides: Partial<SettleContext> = {}): SettleContext {
-  return { rotating: false, acceptedCas: [CA], ledger: ledgerOf(...spec.clients.map((c) => record(c.name))), now: NOW, ...overrides };
+  return { rotating: false, renderer: RENDERER, acceptedCas: [CA], ledger: ledgerOf(...spec.clients.map((c) => record(c.name))), now: NOW, ...overrides };
 }
 
+const RENDERER = "renderer-digest";
+const stampRun = () => ({ spec, layout: treeLayout(spec.out), ledger: context().ledger!, rotating: false, renderer: RENDERER });
+
 async function stamped(): Promise<StampIndex> {
-  return stampClients(spec, treeLayout(spec.out), context().ledger!, false, undefined, new Set());
+  return stampClients(stampRun(), undefined, new Set());
 }
 
 beforeEach(() => {
@@ -119,7 +122,7 @@ describe("the stamp index", () => {
   test("keeps the entries of settled clients and leaves out clients with a file missing", async () => {
     const index = await stamped();
     rmSync(treeLayout(spec.out).clientPaho("c"));
-    const next = await stampClients(spec, treeLayout(spec.out), context().ledger!, false, index, new Set(["a"]));
+    const next = await stampClients(stampRun(), index, new Set(["a"]));
     expect(next.clients.get("a")).toBe(index.clients.get("a"));
     expect([...next.clients.keys()].sort()).toEqual(["a", "b"]);
   });

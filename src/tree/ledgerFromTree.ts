@@ -1,8 +1,8 @@
 import { fingerprintOf, fromPem } from "../crypto/der.js";
 import { revokedSerials } from "../crypto/crlSerials.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
-import { emptyLedger, LedgerBook, recordOf, type IssuedRecord, type Ledger } from "./ledger.js";
-import type { TreeState } from "../tree/read.js";
+import { emptyLedger, LedgerBook, recordOf, type IssuedRecord, type Ledger } from "../state/ledger.js";
+import type { TreeState } from "./read.js";
 
 function pemFingerprint(pem: string): string {
   return fingerprintOf(fromPem(pem));
