@@ -13,7 +13,6 @@ export interface RevokedEntry {
   reason: RevocationReason;
 }
 
-
 export interface CrlContent {
   entries: RevokedEntry[];
   crlNumber: number;

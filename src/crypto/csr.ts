@@ -1,7 +1,7 @@
 import { createPublicKey } from "node:crypto";
 import { PkiError } from "../errors.js";
 import { algorithmOf } from "./keys.js";
-import { x509 } from "./provider.js";
+import { caCrypto, x509 } from "./provider.js";
 import type { KeyAlgorithm } from "../spec/types.js";
 
 /** What a device's PKCS#10 request carries that matters to the client profile. */
@@ -43,7 +43,7 @@ export function parseCsr(text: string | Buffer): CsrFacts {
 export async function readCsr(text: string | Buffer): Promise<CsrFacts> {
   const facts = parseCsr(text);
   const csr = new x509.Pkcs10CertificateRequest(facts.pem);
-  if (!(await csr.verify())) {
+  if (!(await csr.verify(caCrypto()))) {
     throw new PkiError("the CSR's signature does not verify: it was altered or not made with the key it carries", { hint: "make a fresh CSR on the device" });
   }
   return facts;

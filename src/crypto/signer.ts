@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import type { KeyAlgorithm } from "../spec/types.js";
-import { defaultCrypto } from "./provider.js";
+import { caCrypto } from "./provider.js";
 import { fromPrivateKeyObject } from "./keys.js";
 
 /**
@@ -39,16 +39,21 @@ export function webCryptoParams(algorithm: KeyAlgorithm): { importParams: EcKeyI
   }
 }
 
-/** A signer whose key lives in a PEM file on disk (the default, software key). */
-export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgorithm, crypto: Crypto = defaultCrypto): Promise<Signer> {
+/**
+ * A signer whose key lives in a PEM file on disk (the default, software key). Its WebCrypto
+ * side (the CA certificate, CRLs) goes through `crypto`, by default the CA-side provider
+ * (@peculiar/webcrypto); leaves are signed in-process by node:crypto.
+ */
+export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgorithm, crypto?: Crypto): Promise<Signer> {
+  const provider = crypto ?? caCrypto();
   const keyObject = createPrivateKey(privateKeyPem);
   const material = fromPrivateKeyObject(algorithm, keyObject);
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
   const { importParams, signingAlgorithm } = webCryptoParams(algorithm);
-  const privateKey = await crypto.subtle.importKey("pkcs8", new Uint8Array(pkcs8), importParams, false, ["sign"]);
-  const publicKey = await crypto.subtle.importKey("spki", new Uint8Array(material.spkiDer), importParams, true, ["verify"]);
+  const privateKey = await provider.subtle.importKey("pkcs8", new Uint8Array(pkcs8), importParams, false, ["sign"]);
+  const publicKey = await provider.subtle.importKey("spki", new Uint8Array(material.spkiDer), importParams, true, ["verify"]);
   const hash = algorithm === "ed25519" ? null : algorithm === "ec-p384" ? "sha384" : "sha256";
   // The same key through node:crypto: one synchronous call instead of a WebCrypto job per
-  // certificate. Only for Node's own provider: a caller-chosen provider must do its own signing.
-  return { crypto, privateKey, publicKey, signingAlgorithm, ...(crypto === defaultCrypto ? { inProcess: { key: keyObject, hash } } : {}) };
+  // certificate. Not when the caller chose a provider: that one must do all of the signing.
+  return { crypto: provider, privateKey, publicKey, signingAlgorithm, ...(crypto === undefined ? { inProcess: { key: keyObject, hash } } : {}) };
 }

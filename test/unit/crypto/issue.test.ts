@@ -4,6 +4,8 @@ import * as peculiarX509 from "@peculiar/x509";
 import { issueCaCert, issueClientCert, issueLeaves, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner, type Signer } from "../../../src/crypto/signer.js";
+import { caCrypto } from "../../../src/crypto/provider.js";
+import { issueCrl } from "../../../src/crypto/crl.js";
 import { certFacts, CLIENT_AUTH, issuedBy, SERVER_AUTH } from "../../../src/crypto/facts.js";
 import { ipProblem } from "../../../src/spec/rules.js";
 import type { KeyAlgorithm } from "../../../src/spec/types.js";
@@ -72,7 +74,7 @@ describe("issueCaCert", () => {
 
   test("the SKI equals the one @peculiar/x509 computes itself from the public key", async () => {
     const ski = extension(ca.pem, peculiarX509.SubjectKeyIdentifierExtension)!.keyId;
-    const computed = await peculiarX509.SubjectKeyIdentifierExtension.create(ca.signer.publicKey);
+    const computed = await peculiarX509.SubjectKeyIdentifierExtension.create(ca.signer.publicKey, false, ca.signer.crypto);
     expect(ski).toBe(computed.keyId);
   });
 });
@@ -301,5 +303,34 @@ describe("issueLeaves: many at once", () => {
       else expect(createPublicKey(leaf.keyPem!).export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
     });
     expect(issued[7].spkiDer.equals(given.spkiDer)).toBe(true);
+  });
+});
+
+describe("the CA side goes through @peculiar/webcrypto, leaves through node:crypto", () => {
+  test.each(["ec-p256", "ec-p384", "rsa-2048", "ed25519"] as const)("%s: the CA certificate and a CRL are signed by the CA-side provider, a leaf is not", async (algorithm) => {
+    const { Crypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof import("@peculiar/webcrypto");
+    const provider = caCrypto();
+    expect(provider).toBeInstanceOf(Crypto);
+    let signCalls = 0;
+    const sign = provider.subtle.sign.bind(provider.subtle);
+    provider.subtle.sign = ((...args: Parameters<SubtleCrypto["sign"]>) => {
+      signCalls++;
+      return sign(...args);
+    }) as SubtleCrypto["sign"];
+    try {
+      const ca = await makeCa(algorithm, 365);
+      expect(ca.signer.crypto).toBe(provider);
+      expect(signCalls).toBe(1);
+      expect(ca.node.verify(ca.node.publicKey)).toBe(true);
+      const leafKey = await generateKey("ec-p256");
+      const leaf = new X509Certificate((await issueClientCert(ca, clientSpec(), leafKey.spkiDer, NOW)).pem);
+      expect(signCalls).toBe(1);
+      expect(leaf.verify(ca.node.publicKey)).toBe(true);
+      const crl = await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: NOW, nextUpdate: new Date(NOW.getTime() + 30 * 86_400_000) });
+      expect(signCalls).toBe(2);
+      expect(await new peculiarX509.X509Crl(crl).verify({ publicKey: ca.certificate.publicKey })).toBe(true);
+    } finally {
+      provider.subtle.sign = sign;
+    }
   });
 });
