@@ -3,7 +3,16 @@
 // measured side by side in one run. N defaults to 10,000 (BENCH_N to change it, e.g. 200 for a smoke run).
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, chmodSync, appendFileSync, readdirSync, statSync } from "node:fs";
+import {
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+  chmodSync,
+  appendFileSync,
+  readdirSync,
+  statSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,8 +26,19 @@ const work = mkdtempSync(path.join(os.tmpdir(), "mqtt-pki-bench-"));
 chmodSync(work, 0o755);
 
 function spec(dir, count, key = "ec-p256", extra = "") {
-  const lines = ["version: 1", "ca:", "  cn: Bench Root CA", "  key: ec-p256", "servers:", "  - name: broker", "    dns: [localhost]", "    listeners: [{port: 8883}]", "clients:"];
-  for (let i = 0; i < count; i++) lines.push(`  - name: dev-${String(i).padStart(6, "0")}`, ...(key === "ec-p256" ? [] : [`    key: ${key}`]));
+  const lines = [
+    "version: 1",
+    "ca:",
+    "  cn: Bench Root CA",
+    "  key: ec-p256",
+    "servers:",
+    "  - name: broker",
+    "    dns: [localhost]",
+    "    listeners: [{port: 8883}]",
+    "clients:",
+  ];
+  for (let i = 0; i < count; i++)
+    lines.push(`  - name: dev-${String(i).padStart(6, "0")}`, ...(key === "ec-p256" ? [] : [`    key: ${key}`]));
   const file = path.join(dir, "pki.yaml");
   writeFileSync(file, lines.join("\n") + "\n" + extra);
   return file;
@@ -28,7 +48,11 @@ function spec(dir, count, key = "ec-p256", extra = "") {
 function runCli(args, env = {}) {
   const rssFile = path.join(work, "rss.txt");
   const started = performance.now();
-  const result = spawnSync(process.execPath, ["--import", path.join(root, "bench", "rss.mjs"), cli, ...args], { env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile }, encoding: "utf8", maxBuffer: 1 << 28 });
+  const result = spawnSync(process.execPath, ["--import", path.join(root, "bench", "rss.mjs"), cli, ...args], {
+    env: { ...process.env, ...env, BENCH_RSS_FILE: rssFile },
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   const wall = performance.now() - started;
   if (result.status !== 0) throw new Error(`mqtt-pki ${args.join(" ")} failed:\n${result.stderr}`);
   return { wall, rssMb: Number(readFileSync(rssFile, "utf8")) / 1024, stdout: result.stdout };
@@ -39,7 +63,27 @@ function runCli(args, env = {}) {
  * (chmod 600), a CSR and a certificate with the client profile. Timed as a whole, per device.
  */
 function opensslLoop(dir, count) {
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "ca.key"), "-out", path.join(dir, "ca.crt"), "-subj", "/CN=Bench OpenSSL CA", "-days", "3650"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "ca.key"),
+      "-out",
+      path.join(dir, "ca.crt"),
+      "-subj",
+      "/CN=Bench OpenSSL CA",
+      "-days",
+      "3650",
+    ],
+    { stdio: "ignore" },
+  );
   const started = performance.now();
   execFileSync("bash", [path.join(root, "bench", "openssl-loop.sh"), dir, String(count)], { stdio: "ignore" });
   return (performance.now() - started) / count;
@@ -61,61 +105,116 @@ function nativeFloor(count) {
 
 function filesUnder(dir) {
   let count = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) count += entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : 1;
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    count += entry.isDirectory() ? filesUnder(path.join(dir, entry.name)) : 1;
   return count;
 }
 
 const rows = [];
-const row = (what, value, target, ok) => { rows.push({ what, value, target, ok }); console.log(`${ok === undefined ? " " : ok ? "✓" : "✗"} ${what}: ${value}${target ? `  (target ${target})` : ""}`); };
+const row = (what, value, target, ok) => {
+  rows.push({ what, value, target, ok });
+  console.log(`${ok === undefined ? " " : ok ? "✓" : "✗"} ${what}: ${value}${target ? `  (target ${target})` : ""}`);
+};
 
-console.log(`mqtt-pki bench: N=${N}, ${os.cpus().length} cores, node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}`);
+console.log(
+  `mqtt-pki bench: N=${N}, ${os.cpus().length} cores, node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}`,
+);
 
-const opensslDir = path.join(work, "openssl"); execFileSync("mkdir", ["-p", opensslDir]);
+const opensslDir = path.join(work, "openssl");
+execFileSync("mkdir", ["-p", opensslDir]);
 const opensslMs = opensslLoop(opensslDir, OPENSSL_N);
 row(`openssl CLI loop, per device (N=${OPENSSL_N})`, `${opensslMs.toFixed(1)} ms`);
 const floorMs = nativeFloor(Math.min(N, 5000));
 row("node:crypto floor, per device", `${floorMs.toFixed(3)} ms`);
 
-const fleetDir = path.join(work, "fleet"); execFileSync("mkdir", ["-p", fleetDir]); chmodSync(fleetDir, 0o755);
+const fleetDir = path.join(work, "fleet");
+execFileSync("mkdir", ["-p", fleetDir]);
+chmodSync(fleetDir, 0o755);
 const fleetSpec = spec(fleetDir, N);
 const fresh = runCli(["build", "-f", fleetSpec]);
 // Growth: the same build at a quarter of the fleet. The difference is what each further device
 // costs, without the fixed start-up (Node, modules, the CA, mosquitto.conf) that the openssl
 // figure does not include either; it also shows memory is not linear beyond the certs.
-const quarterDir = path.join(work, "quarter"); execFileSync("mkdir", ["-p", quarterDir]); chmodSync(quarterDir, 0o755);
+const quarterDir = path.join(work, "quarter");
+execFileSync("mkdir", ["-p", quarterDir]);
+chmodSync(quarterDir, 0o755);
 const quarterN = Math.max(1, Math.floor(N / 4));
 const quarter = runCli(["build", "-f", spec(quarterDir, quarterN)]);
 const perDevice = fresh.wall / N;
 const marginal = (fresh.wall - quarter.wall) / (N - quarterN);
-row(`build ${N} clients from empty (wall, incl. writing ${filesUnder(path.join(fleetDir, "pki"))} files)`, `${(fresh.wall / 1000).toFixed(2)} s`, "≤ 10 s", fresh.wall <= 10000);
-row("  per device, whole run / N", `${perDevice.toFixed(3)} ms (${(opensslMs / perDevice).toFixed(0)}× faster than openssl, ${(perDevice / floorMs).toFixed(2)}× the floor)`);
+row(
+  `build ${N} clients from empty (wall, incl. writing ${filesUnder(path.join(fleetDir, "pki"))} files)`,
+  `${(fresh.wall / 1000).toFixed(2)} s`,
+  "≤ 10 s",
+  fresh.wall <= 10000,
+);
+row(
+  "  per device, whole run / N",
+  `${perDevice.toFixed(3)} ms (${(opensslMs / perDevice).toFixed(0)}× faster than openssl, ${(perDevice / floorMs).toFixed(2)}× the floor)`,
+);
 row(`  per further device, (T(N) − T(N/4)) / (3N/4)`, `${marginal.toFixed(3)} ms`);
-row("  vs openssl CLI loop (per further device)", `${(opensslMs / marginal).toFixed(0)}× faster`, "≥ 100×", opensslMs / marginal >= 100);
-row("  vs node:crypto floor (per further device)", `${(marginal / floorMs).toFixed(2)}× the floor`, "≤ 3×", marginal / floorMs <= 3);
+row(
+  "  vs openssl CLI loop (per further device)",
+  `${(opensslMs / marginal).toFixed(0)}× faster`,
+  "≥ 100×",
+  opensslMs / marginal >= 100,
+);
+row(
+  "  vs node:crypto floor (per further device)",
+  `${(marginal / floorMs).toFixed(2)}× the floor`,
+  "≤ 3×",
+  marginal / floorMs <= 3,
+);
 row("  peak RSS", `${fresh.rssMb.toFixed(0)} MB`, "≤ 300 MB", fresh.rssMb <= 300);
 
 const stateBefore = statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs;
 const noop = runCli(["build", "--json", "-f", fleetSpec]);
 const noopWritten = JSON.parse(noop.stdout).written.length;
-row("no-op rebuild", `${(noop.wall / 1000).toFixed(2)} s, ${noopWritten} files written`, "≤ 2 s, writes nothing", noop.wall <= 2000 && noopWritten === 0 && statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs === stateBefore);
+row(
+  "no-op rebuild",
+  `${(noop.wall / 1000).toFixed(2)} s, ${noopWritten} files written`,
+  "≤ 2 s, writes nothing",
+  noop.wall <= 2000 && noopWritten === 0 && statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs === stateBefore,
+);
 
 const verified = runCli(["verify", "--json", "-f", fleetSpec]);
-row("verify", `${(verified.wall / 1000).toFixed(2)} s (${JSON.parse(verified.stdout).ok ? "ok" : "FAILED"})`, "≤ 5 s", verified.wall <= 5000 && JSON.parse(verified.stdout).ok);
+row(
+  "verify",
+  `${(verified.wall / 1000).toFixed(2)} s (${JSON.parse(verified.stdout).ok ? "ok" : "FAILED"})`,
+  "≤ 5 s",
+  verified.wall <= 5000 && JSON.parse(verified.stdout).ok,
+);
 
 appendFileSync(fleetSpec, "  - name: one-more\n");
 const addOne = runCli(["build", "--json", "-f", fleetSpec]);
 row("add 1 client to the spec", `${(addOne.wall / 1000).toFixed(2)} s`, "≤ 1 s", addOne.wall <= 1000);
 
-row(`peak RSS at N/4 → N`, `${quarter.rssMb.toFixed(0)} MB → ${fresh.rssMb.toFixed(0)} MB (${((fresh.rssMb - quarter.rssMb) * 1024 / (N - N / 4)).toFixed(1)} KB per extra device)`);
+row(
+  `peak RSS at N/4 → N`,
+  `${quarter.rssMb.toFixed(0)} MB → ${fresh.rssMb.toFixed(0)} MB (${(((fresh.rssMb - quarter.rssMb) * 1024) / (N - N / 4)).toFixed(1)} KB per extra device)`,
+);
 
 // RSA: keys made in worker threads; one worker against one per core.
-const rsaOne = path.join(work, "rsa1"), rsaAll = path.join(work, "rsa-all");
-for (const dir of [rsaOne, rsaAll]) { execFileSync("mkdir", ["-p", dir]); chmodSync(dir, 0o755); }
+const rsaOne = path.join(work, "rsa1"),
+  rsaAll = path.join(work, "rsa-all");
+for (const dir of [rsaOne, rsaAll]) {
+  execFileSync("mkdir", ["-p", dir]);
+  chmodSync(dir, 0o755);
+}
 const one = runCli(["build", "-f", spec(rsaOne, RSA_N, "rsa-2048")], { MQTT_PKI_WORKERS: "1" });
 const all = runCli(["build", "-f", spec(rsaAll, RSA_N, "rsa-2048")]);
-row(`RSA-2048 bulk (N=${RSA_N}): 1 worker vs one per core`, `${(one.wall / 1000).toFixed(2)} s vs ${(all.wall / 1000).toFixed(2)} s = ${(one.wall / all.wall).toFixed(2)}×`, "≥ 1.7×", one.wall / all.wall >= 1.7);
+row(
+  `RSA-2048 bulk (N=${RSA_N}): 1 worker vs one per core`,
+  `${(one.wall / 1000).toFixed(2)} s vs ${(all.wall / 1000).toFixed(2)} s = ${(one.wall / all.wall).toFixed(2)}×`,
+  "≥ 1.7×",
+  one.wall / all.wall >= 1.7,
+);
 
-const table = ["| measurement | result | target | |", "| --- | --- | --- | --- |", ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target ?? ""} | ${r.ok === undefined ? "" : r.ok ? "✓" : "✗"} |`)].join("\n");
+const table = [
+  "| measurement | result | target | |",
+  "| --- | --- | --- | --- |",
+  ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target ?? ""} | ${r.ok === undefined ? "" : r.ok ? "✓" : "✗"} |`),
+].join("\n");
 const header = `# Benchmark results\n\nMeasured by \`npm run bench\` (N=${N}) on ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n`;
 if (!process.env.BENCH_NO_WRITE) writeFileSync(path.join(root, "bench", "RESULTS.md"), header + table + "\n");
 rmSync(work, { recursive: true, force: true });

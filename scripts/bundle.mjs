@@ -14,7 +14,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 rmSync(path.join(root, "dist", "bundle"), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: "src/cli.ts", leafWorker: "src/crypto/leafWorker.ts", verifyWorker: "src/verify/verifyWorker.ts", stampWorker: "src/tree/stampWorker.ts" },
+  entryPoints: {
+    cli: "src/cli.ts",
+    leafWorker: "src/crypto/leafWorker.ts",
+    verifyWorker: "src/verify/verifyWorker.ts",
+    stampWorker: "src/tree/stampWorker.ts",
+  },
   outdir: "dist/bundle",
   bundle: true,
   splitting: true,
@@ -22,6 +27,8 @@ await build({
   platform: "node",
   target: "node20",
   // Bundled CommonJS packages call require(); an ES module has none of its own.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: "warning",
 });

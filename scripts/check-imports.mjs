@@ -8,11 +8,15 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const MAX_LINES = 300;
-const result = await madge(path.join(root, "src"), { fileExtensions: ["ts"], tsConfig: path.join(root, "tsconfig.json") });
+const result = await madge(path.join(root, "src"), {
+  fileExtensions: ["ts"],
+  tsConfig: path.join(root, "tsconfig.json"),
+});
 const graph = result.obj();
 const problems = [];
 
-for (const cycle of result.circular()) problems.push(`import cycle between files: ${[...cycle, cycle[0]].join(" -> ")}`);
+for (const cycle of result.circular())
+  problems.push(`import cycle between files: ${[...cycle, cycle[0]].join(" -> ")}`);
 
 const folderOf = (file) => (file.includes("/") ? file.split("/")[0] + "/" : file);
 const folders = new Map();
@@ -26,7 +30,9 @@ for (const [file, imports] of Object.entries(graph)) {
 }
 for (const cycle of stronglyConnected(folders).filter((component) => component.length > 1)) {
   const members = new Set(cycle);
-  const edges = cycle.flatMap((from) => [...(folders.get(from) ?? [])].filter(([to]) => members.has(to)).map(([to, via]) => `${from} -> ${to} (${via})`));
+  const edges = cycle.flatMap((from) =>
+    [...(folders.get(from) ?? [])].filter(([to]) => members.has(to)).map(([to, via]) => `${from} -> ${to} (${via})`),
+  );
   problems.push(`import cycle between folders ${cycle.join(", ")}:\n  ${edges.join("\n  ")}`);
 }
 
@@ -39,7 +45,9 @@ if (problems.length > 0) {
   console.error(problems.join("\n"));
   process.exit(1);
 }
-console.log(`imports: ${Object.keys(graph).length} files, no cycle between files or folders, none over ${MAX_LINES} lines`);
+console.log(
+  `imports: ${Object.keys(graph).length} files, no cycle between files or folders, none over ${MAX_LINES} lines`,
+);
 
 /** Tarjan's strongly connected components of a graph given as Map<node, Map<node, label>>. */
 function stronglyConnected(edges) {

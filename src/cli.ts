@@ -24,11 +24,23 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
   try {
     await yargs(argv)
       .scriptName("mqtt-pki")
-      .usage("$0 <command> [options]\n\nCompile pki.yaml into a CA, broker certificates, mosquitto.conf and client commands.")
+      .usage(
+        "$0 <command> [options]\n\nCompile pki.yaml into a CA, broker certificates, mosquitto.conf and client commands.",
+      )
       .option("file", { alias: "f", type: "string", default: "pki.yaml", describe: "the spec file", global: true })
       .option("json", { type: "boolean", default: false, describe: "machine-readable output", global: true })
-      .option("now", { type: "string", describe: `pretend the time is this ISO date (also $${NOW_ENV}); commands that write refuse a time ahead of the clock`, global: true })
-      .option("issue-in-the-future", { type: "boolean", default: false, describe: "let build, issue, sign, rotate, revoke and crl write certificates and CRLs dated at a --now ahead of the clock", global: true })
+      .option("now", {
+        type: "string",
+        describe: `pretend the time is this ISO date (also $${NOW_ENV}); commands that write refuse a time ahead of the clock`,
+        global: true,
+      })
+      .option("issue-in-the-future", {
+        type: "boolean",
+        default: false,
+        describe:
+          "let build, issue, sign, rotate, revoke and crl write certificates and CRLs dated at a --now ahead of the clock",
+        global: true,
+      })
       .middleware((args) => futureBanner(args, output))
       .command(initCommand(ctx))
       .command(buildCommand(ctx))
@@ -43,12 +55,18 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
       .command(lintCommand(ctx))
       .command(exportCommand(ctx))
       .command(snippetsCommand(ctx))
-      .demandCommand(1, "Name a command: init, build, verify, status, issue, sign, rotate, revoke, crl, doctor, lint, export or snippets (see --help).")
+      .demandCommand(
+        1,
+        "Name a command: init, build, verify, status, issue, sign, rotate, revoke, crl, doctor, lint, export or snippets (see --help).",
+      )
       .strict()
       .completion("completion", "Print a shell completion script")
       .fail((message, error) => {
         if (error) throw error;
-        throw new PkiError(message ?? "invalid command line", { hint: "run `mqtt-pki --help` for the commands and options", exitCode: EXIT_BAD_INPUT });
+        throw new PkiError(message ?? "invalid command line", {
+          hint: "run `mqtt-pki --help` for the commands and options",
+          exitCode: EXIT_BAD_INPUT,
+        });
       })
       .help()
       .version()
@@ -62,10 +80,15 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
 const WRITING_COMMANDS = new Set(["build", "issue", "sign", "rotate", "revoke", "crl"]);
 
 /** Said before anything is written: certificates and CRLs dated ahead of the clock are not valid yet anywhere. */
-function futureBanner(args: { _: (string | number)[]; now?: string; "issue-in-the-future"?: boolean }, output: Output): void {
+function futureBanner(
+  args: { _: (string | number)[]; now?: string; "issue-in-the-future"?: boolean },
+  output: Output,
+): void {
   if (!args["issue-in-the-future"] || !WRITING_COMMANDS.has(String(args._[0]))) return;
   const now = currentTime(args.now);
   if (!isAheadOfClock(now)) return;
   output.err(`mqtt-pki: !! issuing as of ${now.toISOString()}, ahead of this machine's clock (--issue-in-the-future):`);
-  output.err("   what this run signs is not valid until then, and a broker that loads its CRL before then refuses every client.");
+  output.err(
+    "   what this run signs is not valid until then, and a broker that loads its CRL before then refuses every client.",
+  );
 }

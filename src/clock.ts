@@ -13,7 +13,9 @@ export function currentTime(explicit?: string | Date): Date {
   if (text === undefined || text === "") return new Date();
   const parsed = new Date(text);
   if (Number.isNaN(parsed.getTime())) {
-    throw new PkiError(`cannot read the time \`${text}\``, { hint: "write an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z" });
+    throw new PkiError(`cannot read the time \`${text}\``, {
+      hint: "write an ISO 8601 date such as 2027-01-31 or 2027-01-31T12:00:00Z",
+    });
   }
   return parsed;
 }
@@ -33,9 +35,12 @@ export function writingTime(explicit: string | Date | undefined, allowFuture = f
   const now = currentTime(explicit);
   const real = Date.now();
   if (allowFuture || now.getTime() <= real + FUTURE_SLACK_MS) return now;
-  throw new PkiError(`the pretended time ${now.toISOString()} is ahead of this machine's clock (${new Date(real).toISOString()}); nothing was written`, {
-    hint: `certificates and CRLs made now would carry that date: a CRL from the future makes mosquitto refuse every client. Drop --now (and $${NOW_ENV}) for commands that write, or add --issue-in-the-future if that is really what you want`,
-  });
+  throw new PkiError(
+    `the pretended time ${now.toISOString()} is ahead of this machine's clock (${new Date(real).toISOString()}); nothing was written`,
+    {
+      hint: `certificates and CRLs made now would carry that date: a CRL from the future makes mosquitto refuse every client. Drop --now (and $${NOW_ENV}) for commands that write, or add --issue-in-the-future if that is really what you want`,
+    },
+  );
 }
 
 /** Whether a time lies ahead of this machine's clock (the banner of --issue-in-the-future). */

@@ -41,12 +41,9 @@ export class SpecError extends PkiError {
   readonly problems: SpecProblem[];
 
   constructor(problems: SpecProblem[]) {
-    super(
-      problems.length === 1
-        ? problems[0].message
-        : `${problems.length} problems in the spec`,
-      { hint: problems.length === 1 ? problems[0].hint : undefined },
-    );
+    super(problems.length === 1 ? problems[0].message : `${problems.length} problems in the spec`, {
+      hint: problems.length === 1 ? problems[0].hint : undefined,
+    });
     this.problems = problems;
   }
 }
@@ -71,11 +68,26 @@ export function formatPosition(position: SourcePosition | undefined): string {
 
 /** What each system error means to someone running mqtt-pki, and what to do about it. */
 const SYSTEM_ERRORS: Record<string, { what: string; fix: string }> = {
-  ENOSPC: { what: "no space left on the device", fix: "free some space (`df -h` shows where), then run the same command again" },
-  EDQUOT: { what: "the disk quota is used up", fix: "free some space within the quota, then run the same command again" },
-  EROFS: { what: "the file system is read-only", fix: "remount it read-write, or point `out:` at a writable folder, then run the same command again" },
-  EACCES: { what: "permission denied", fix: "run mqtt-pki as the user that owns the tree, or give that user the folder back (chown/chmod), then run it again" },
-  EPERM: { what: "the operation is not permitted", fix: "run mqtt-pki as the user that owns the tree (changing a file's group needs root or membership), then run it again" },
+  ENOSPC: {
+    what: "no space left on the device",
+    fix: "free some space (`df -h` shows where), then run the same command again",
+  },
+  EDQUOT: {
+    what: "the disk quota is used up",
+    fix: "free some space within the quota, then run the same command again",
+  },
+  EROFS: {
+    what: "the file system is read-only",
+    fix: "remount it read-write, or point `out:` at a writable folder, then run the same command again",
+  },
+  EACCES: {
+    what: "permission denied",
+    fix: "run mqtt-pki as the user that owns the tree, or give that user the folder back (chown/chmod), then run it again",
+  },
+  EPERM: {
+    what: "the operation is not permitted",
+    fix: "run mqtt-pki as the user that owns the tree (changing a file's group needs root or membership), then run it again",
+  },
   EISDIR: { what: "a folder is where a file must be", fix: "move that folder away, then run the same command again" },
   ENOTDIR: { what: "a file is where a folder must be", fix: "move that file away, then run the same command again" },
 };
@@ -89,5 +101,8 @@ export function systemErrorAsPkiError(error: unknown): PkiError | undefined {
   const { code, path: where, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   const known = code ? SYSTEM_ERRORS[code] : undefined;
   if (!known) return undefined;
-  return new PkiError(`${known.what} at ${where ?? "(unknown path)"} (${code}${syscall ? ` in ${syscall}` : ""}); each file is either as it was or complete`, { hint: known.fix });
+  return new PkiError(
+    `${known.what} at ${where ?? "(unknown path)"} (${code}${syscall ? ` in ${syscall}` : ""}); each file is either as it was or complete`,
+    { hint: known.fix },
+  );
 }

@@ -8,7 +8,14 @@ export { status, type StatusOptions, type StatusReport, type StatusRow, type Hol
 export { issue, type IssueOptions } from "./api/issue.js";
 export { sign, type SignOptions, type SignResult } from "./api/sign.js";
 export { converge } from "./api/build.js";
-export { exportP12, defaultP12Password, P12_PASSWORD_ENV, type ExportOptions, type ExportResult, type P12PasswordSource } from "./api/export.js";
+export {
+  exportP12,
+  defaultP12Password,
+  P12_PASSWORD_ENV,
+  type ExportOptions,
+  type ExportResult,
+  type P12PasswordSource,
+} from "./api/export.js";
 export { buildPkcs12, type Pkcs12Input } from "./crypto/pkcs12.js";
 export { specJsonSchema } from "./spec/schema.js";
 export { snippets, type SnippetsOptions, type SnippetTexts, type SnippetFormat } from "./api/snippets.js";

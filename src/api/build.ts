@@ -55,24 +55,37 @@ export interface CommandInput {
  * an interrupted run left, then let the engine plan with the command's intents and make what
  * the plan needs.
  */
-export async function converge(options: BuildOptions, intents: Intents, input: CommandInput = {}): Promise<BuildResult> {
+export async function converge(
+  options: BuildOptions,
+  intents: Intents,
+  input: CommandInput = {},
+): Promise<BuildResult> {
   const now = options.dryRun ? currentTime(options.now) : writingTime(options.now, options.issueInTheFuture);
   const early = input.early ?? (options.dryRun || !stampsCanSettle(intents) ? undefined : new EarlyStart());
   let release: (() => Promise<void>) | undefined;
   try {
-    let { spec, warnings } = input.parsed ?? await loadSpecFile(options.specFile, early?.start);
+    let { spec, warnings } = input.parsed ?? (await loadSpecFile(options.specFile, early?.start));
     await checkOutFolder(spec);
     const { plan, apply } = await import("../build/engine.js");
     const run = { intents, now, csrs: input.csrs };
     if (options.dryRun) {
-      if ((await repairForReading(spec.out, spec.file))?.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
+      if ((await repairForReading(spec.out, spec.file))?.placed.includes(spec.file))
+        ({ spec, warnings } = await respec(options, input));
       return (await plan({ ...run, spec, warnings })).result;
     }
     release = await (early ? early.lockFor(spec.out) : acquireTreeLock(spec.out));
     const recovery = await finishInterrupted(spec.out, spec.file);
     // The interrupted run was an issue or sign: its spec is the one to build from.
     if (recovery.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
-    const result = await apply({ ...run, spec, warnings, passphrase: options.passphrase ?? defaultPassphrase, onProgress: options.onProgress, unchanged: early?.unchangedFor(spec.out), outside: input.outside });
+    const result = await apply({
+      ...run,
+      spec,
+      warnings,
+      passphrase: options.passphrase ?? defaultPassphrase,
+      onProgress: options.onProgress,
+      unchanged: early?.unchangedFor(spec.out),
+      outside: input.outside,
+    });
     const note = recoveryNote(recovery);
     if (note) result.warnings.unshift(note);
     return result;
@@ -159,4 +172,3 @@ export class EarlyStart {
     await release?.();
   }
 }
-

@@ -68,7 +68,10 @@ interface Credentials {
 
 /** Connects to one host and port stage by stage and explains the first failure. */
 export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
-  if (options.server) throw new PkiError("doctor() checks one host and port; use doctorServer() for a whole server", { hint: "pass host and port, or call doctorServer({ server })" });
+  if (options.server)
+    throw new PkiError("doctor() checks one host and port; use doctorServer() for a whole server", {
+      hint: "pass host and port, or call doctorServer({ server })",
+    });
   const target = targetOf(options);
   const spec = options.client ? (await loadSpecForReading(options.specFile)).spec : undefined;
   const credentials = await loadCredentials(options, spec, options.client);
@@ -78,31 +81,46 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
 /** Checks every listener of a spec's server, with one of the spec's clients. */
 export async function doctorServer(options: DoctorOptions & { server: string }): Promise<DoctorServerReport> {
   if (options.host !== undefined || options.port !== undefined) {
-    throw new PkiError("--server takes host and ports from the spec; leave out --host and --port", { hint: "or drop --server to check one host and port" });
+    throw new PkiError("--server takes host and ports from the spec; leave out --host and --port", {
+      hint: "or drop --server to check one host and port",
+    });
   }
   const { spec } = await loadSpecForReading(options.specFile);
   const server = spec.servers.find((candidate) => candidate.name === options.server);
-  if (!server) throw new PkiError(`no server named \`${options.server}\` in the spec`, { hint: `servers: ${spec.servers.map((s) => s.name).join(", ")}` });
+  if (!server)
+    throw new PkiError(`no server named \`${options.server}\` in the spec`, {
+      hint: `servers: ${spec.servers.map((s) => s.name).join(", ")}`,
+    });
   const clientName = options.client ?? (options.cert ? undefined : spec.clients[0]?.name);
   const credentials = await loadCredentials(options, spec, clientName);
   const now = currentTime(options.now);
-  const reports = await Promise.all(server.listeners.map((listener) => {
-    const target: DoctorTarget = {
-      host: server.host,
-      port: listener.port,
-      protocol: listener.protocol === "websockets" ? "wss" : "mqtts",
-      path: listener.path,
-      servername: options.servername,
-      tlsVersion: options.tlsVersion ?? server.tlsVersion,
-    };
-    return examine(target, credentials, now, settingsOf(server), options.timeoutMs);
-  }));
+  const reports = await Promise.all(
+    server.listeners.map((listener) => {
+      const target: DoctorTarget = {
+        host: server.host,
+        port: listener.port,
+        protocol: listener.protocol === "websockets" ? "wss" : "mqtts",
+        path: listener.path,
+        servername: options.servername,
+        tlsVersion: options.tlsVersion ?? server.tlsVersion,
+      };
+      return examine(target, credentials, now, settingsOf(server), options.timeoutMs);
+    }),
+  );
   return { ok: reports.every((report) => report.ok), server: server.name, reports };
 }
 
-async function examine(target: DoctorTarget, credentials: Credentials, now: Date, broker: BrokerSettings | undefined, timeoutMs?: number): Promise<DoctorReport> {
+async function examine(
+  target: DoctorTarget,
+  credentials: Credentials,
+  now: Date,
+  broker: BrokerSettings | undefined,
+  timeoutMs?: number,
+): Promise<DoctorReport> {
   const observations = await probe(target, credentials.material, timeoutMs);
-  const alternatives = await Promise.all(followUpsFor(observations).map((alternative) => probe(alternative, credentials.material, timeoutMs)));
+  const alternatives = await Promise.all(
+    followUpsFor(observations).map((alternative) => probe(alternative, credentials.material, timeoutMs)),
+  );
   const diagnosis = diagnose({
     now,
     observations,
@@ -127,35 +145,60 @@ async function examine(target: DoctorTarget, credentials: Credentials, now: Date
 
 function targetOf(options: DoctorOptions): DoctorTarget {
   if (!options.host || options.port === undefined) {
-    throw new PkiError("doctor needs --host and --port (or --server NAME to check a server of the spec)", { hint: "e.g. mqtt-pki doctor --host localhost --port 8883 --client sensor-001" });
+    throw new PkiError("doctor needs --host and --port (or --server NAME to check a server of the spec)", {
+      hint: "e.g. mqtt-pki doctor --host localhost --port 8883 --client sensor-001",
+    });
   }
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
     throw new PkiError(`\`${options.port}\` is not a TCP port`, { hint: "give a whole number from 1 to 65535" });
   }
   const wsPath = options.path ?? DEFAULT_WEBSOCKET_PATH;
-  if (!wsPath.startsWith("/")) throw new PkiError(`the websocket path \`${wsPath}\` must start with /`, { hint: "e.g. --path /mqtt" });
-  return { host: options.host, port: options.port, protocol: options.protocol ?? "mqtts", path: wsPath, servername: options.servername, tlsVersion: options.tlsVersion };
+  if (!wsPath.startsWith("/"))
+    throw new PkiError(`the websocket path \`${wsPath}\` must start with /`, { hint: "e.g. --path /mqtt" });
+  return {
+    host: options.host,
+    port: options.port,
+    protocol: options.protocol ?? "mqtts",
+    path: wsPath,
+    servername: options.servername,
+    tlsVersion: options.tlsVersion,
+  };
 }
 
 function settingsOf(server: ServerSpec): BrokerSettings {
-  return { server: server.name, requireCertificate: server.requireCertificate, identityAsUsername: server.identityAsUsername };
+  return {
+    server: server.name,
+    requireCertificate: server.requireCertificate,
+    identityAsUsername: server.identityAsUsername,
+  };
 }
 
 /** The spec's server with a listener on this port, so causes can speak of its settings. */
 function brokerFor(spec: Spec, target: DoctorTarget): BrokerSettings | undefined {
-  const server = spec.servers.find((candidate) => candidate.listeners.some((listener) => listener.port === target.port));
+  const server = spec.servers.find((candidate) =>
+    candidate.listeners.some((listener) => listener.port === target.port),
+  );
   return server && settingsOf(server);
 }
 
-async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, clientName: string | undefined): Promise<Credentials> {
+async function loadCredentials(
+  options: DoctorOptions,
+  spec: Spec | undefined,
+  clientName: string | undefined,
+): Promise<Credentials> {
   let { cafile, cert, key } = options;
   if (spec && clientName) {
     const client = spec.clients.find((candidate) => candidate.name === clientName);
-    if (!client) throw new PkiError(`no client named \`${clientName}\` in the spec`, { hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}` });
+    if (!client)
+      throw new PkiError(`no client named \`${clientName}\` in the spec`, {
+        hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}`,
+      });
     const layout = treeLayout(spec.out);
     cert ??= layout.clientCert(clientName);
     if (!key && client.deviceKey) {
-      throw new PkiError(`the key of \`${clientName}\` lives on the device, not in the tree`, { hint: "run doctor on the device, or pass --cert and --key" });
+      throw new PkiError(`the key of \`${clientName}\` lives on the device, not in the tree`, {
+        hint: "run doctor on the device, or pass --cert and --key",
+      });
     }
     key ??= layout.clientKey(clientName);
     // During a CA rotation the clients trust the bundle of the old and the new CA.
@@ -166,11 +209,16 @@ async function loadCredentials(options: DoctorOptions, spec: Spec | undefined, c
   const crlFile = spec ? treeLayout(spec.out).crl : cafile ? path.join(path.dirname(cafile), "crl.pem") : undefined;
   const crlPlaces = crlFile === undefined ? undefined : crlPlacesOf(crlFile, spec, options.specFile);
   if ((cert === undefined) !== (key === undefined)) {
-    throw new PkiError("--cert and --key go together", { hint: "pass both (the client's certificate and its private key), or neither" });
+    throw new PkiError("--cert and --key go together", {
+      hint: "pass both (the client's certificate and its private key), or neither",
+    });
   }
   const caText = cafile === undefined ? undefined : await readRequired(cafile, "CA file");
   const caPems = caText === undefined ? [] : pemCertificates(caText);
-  if (cafile && caPems.length === 0) throw new PkiError(`${cafile} holds no PEM certificate`, { hint: "pass the CA certificate (ca.crt), not a key or a DER file" });
+  if (cafile && caPems.length === 0)
+    throw new PkiError(`${cafile} holds no PEM certificate`, {
+      hint: "pass the CA certificate (ca.crt), not a key or a DER file",
+    });
   for (const pem of caPems) parseCertificate(pem, cafile!);
   const material: TlsMaterial = { ca: caText };
   if (cert === undefined || key === undefined) return { material, caPems, clientName, crlPlaces };
@@ -201,7 +249,10 @@ async function readRequired(file: string, what: string): Promise<string> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PkiError(`cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`, {
-      hint: code === "ENOENT" ? "check the path (run `mqtt-pki build` first if it belongs to the tree)" : "check the file's permissions",
+      hint:
+        code === "ENOENT"
+          ? "check the path (run `mqtt-pki build` first if it belongs to the tree)"
+          : "check the file's permissions",
     });
   }
 }
@@ -227,7 +278,9 @@ function parseCertificate(pem: string, file: string): void {
   try {
     certFacts(pem);
   } catch {
-    throw new PkiError(`${file} is not a PEM certificate`, { hint: "pass the certificate file (-----BEGIN CERTIFICATE-----)" });
+    throw new PkiError(`${file} is not a PEM certificate`, {
+      hint: "pass the certificate file (-----BEGIN CERTIFICATE-----)",
+    });
   }
 }
 
@@ -235,6 +288,8 @@ function parseKey(pem: string, file: string): void {
   try {
     createPrivateKey(pem);
   } catch {
-    throw new PkiError(`${file} is not an unencrypted PEM private key`, { hint: "pass the client's private key (client.key); encrypted keys cannot be used by mosquitto clients either" });
+    throw new PkiError(`${file} is not an unencrypted PEM private key`, {
+      hint: "pass the client's private key (client.key); encrypted keys cannot be used by mosquitto clients either",
+    });
   }
 }

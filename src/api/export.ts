@@ -28,10 +28,19 @@ export const defaultP12Password: P12PasswordSource = async () => {
     });
   }
   // Prompts go to stderr so `--json` output on stdout stays parseable.
-  const first = await read({ prompt: "Password for the PKCS#12 bundle: ", silent: true, replace: "", output: process.stderr });
+  const first = await read({
+    prompt: "Password for the PKCS#12 bundle: ",
+    silent: true,
+    replace: "",
+    output: process.stderr,
+  });
   const again = await read({ prompt: "Repeat it: ", silent: true, replace: "", output: process.stderr });
-  if (again !== first) throw new PkiError("the two passwords differ; nothing was written", { hint: "run the command again" });
-  if (first.length < 8) throw new PkiError("the password is shorter than 8 characters; nothing was written", { hint: "choose a longer one" });
+  if (again !== first)
+    throw new PkiError("the two passwords differ; nothing was written", { hint: "run the command again" });
+  if (first.length < 8)
+    throw new PkiError("the password is shorter than 8 characters; nothing was written", {
+      hint: "choose a longer one",
+    });
   return first;
 };
 
@@ -76,55 +85,103 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
     });
   }
   if (client?.deviceKey) {
-    throw new PkiError(`client \`${options.name}\` keeps its private key on the device (deviceKey: true), so the tree has no key to bundle; nothing was written`, {
-      hint: `build the PKCS#12 on the device from its own key and clients/${options.name}/client.crt + ca/ca.crt (e.g. \`openssl pkcs12 -export\`)`,
-    });
+    throw new PkiError(
+      `client \`${options.name}\` keeps its private key on the device (deviceKey: true), so the tree has no key to bundle; nothing was written`,
+      {
+        hint: `build the PKCS#12 on the device from its own key and clients/${options.name}/client.crt + ca/ca.crt (e.g. \`openssl pkcs12 -export\`)`,
+      },
+    );
   }
   const role = client ? "client" : "server";
   const cn = (client ?? server)!.cn;
   const certFile = client ? layout.clientCert(options.name) : layout.serverCert(options.name);
   const keyFile = client ? layout.clientKey(options.name) : layout.serverKey(options.name);
-  const outFile = path.resolve(options.outFile ?? path.join(client ? layout.clientDir(options.name) : layout.serverDir(options.name), `${role}.p12`));
+  const outFile = path.resolve(
+    options.outFile ??
+      path.join(client ? layout.clientDir(options.name) : layout.serverDir(options.name), `${role}.p12`),
+  );
 
   const [certPem, keyPem, caPem, previousCaPem] = await Promise.all([
-    readIfExists(certFile), readIfExists(keyFile), readIfExists(layout.caCert), readIfExists(layout.previousCaCert),
+    readIfExists(certFile),
+    readIfExists(keyFile),
+    readIfExists(layout.caCert),
+    readIfExists(layout.previousCaCert),
   ]);
   const notBuilt = { hint: "run `mqtt-pki build` first" };
-  if (!certPem) throw new TreeError(`${role} \`${options.name}\` has no certificate yet (${certFile} is missing); nothing was written`, { ...notBuilt, path: certFile });
-  if (!keyPem) throw new TreeError(`${role} \`${options.name}\` has no private key (${keyFile} is missing); nothing was written`, { hint: "restore it from backup, or run `mqtt-pki rotate " + options.name + "` for a new key and certificate", path: keyFile });
-  if (!caPem) throw new TreeError(`the CA certificate ${layout.caCert} is missing; nothing was written`, { ...notBuilt, path: layout.caCert });
+  if (!certPem)
+    throw new TreeError(
+      `${role} \`${options.name}\` has no certificate yet (${certFile} is missing); nothing was written`,
+      { ...notBuilt, path: certFile },
+    );
+  if (!keyPem)
+    throw new TreeError(`${role} \`${options.name}\` has no private key (${keyFile} is missing); nothing was written`, {
+      hint: "restore it from backup, or run `mqtt-pki rotate " + options.name + "` for a new key and certificate",
+      path: keyFile,
+    });
+  if (!caPem)
+    throw new TreeError(`the CA certificate ${layout.caCert} is missing; nothing was written`, {
+      ...notBuilt,
+      path: layout.caCert,
+    });
 
   const certificate = parseCertificates(certPem, certFile)[0];
-  const caCertificates = [...parseCertificates(caPem, layout.caCert), ...(previousCaPem ? parseCertificates(previousCaPem, layout.previousCaCert) : [])];
+  const caCertificates = [
+    ...parseCertificates(caPem, layout.caCert),
+    ...(previousCaPem ? parseCertificates(previousCaPem, layout.previousCaCert) : []),
+  ];
   const privateKeyPem = keyPem.toString("utf8");
   if (isEncryptedPem(privateKeyPem)) {
-    throw new TreeError(`${keyFile} is encrypted; mqtt-pki only bundles the unencrypted keys it wrote itself`, { hint: "decrypt it with `openssl pkey` first", path: keyFile });
+    throw new TreeError(`${keyFile} is encrypted; mqtt-pki only bundles the unencrypted keys it wrote itself`, {
+      hint: "decrypt it with `openssl pkey` first",
+      path: keyFile,
+    });
   }
   let keyMatches: boolean;
   try {
     keyMatches = certificate.checkPrivateKey(createPrivateKey(privateKeyPem));
   } catch {
-    throw new TreeError(`${keyFile} is not a private key Node can read`, { hint: `restore it from backup, or run \`mqtt-pki rotate ${options.name}\``, path: keyFile });
+    throw new TreeError(`${keyFile} is not a private key Node can read`, {
+      hint: `restore it from backup, or run \`mqtt-pki rotate ${options.name}\``,
+      path: keyFile,
+    });
   }
   if (!keyMatches) {
-    throw new TreeError(`${keyFile} does not belong to ${certFile}; nothing was written`, { hint: "run `mqtt-pki verify` to see what else is off, then `mqtt-pki build`", path: keyFile });
+    throw new TreeError(`${keyFile} does not belong to ${certFile}; nothing was written`, {
+      hint: "run `mqtt-pki verify` to see what else is off, then `mqtt-pki build`",
+      path: keyFile,
+    });
   }
   if (options.outFile) {
     const dir = await stat(path.dirname(outFile)).catch(() => undefined);
-    if (!dir?.isDirectory()) throw new PkiError(`the folder ${path.dirname(outFile)} does not exist; nothing was written`, { hint: "create it, or pass another --out" });
+    if (!dir?.isDirectory())
+      throw new PkiError(`the folder ${path.dirname(outFile)} does not exist; nothing was written`, {
+        hint: "create it, or pass another --out",
+      });
   }
 
   const warnings: string[] = [];
   const now = currentTime(options.now);
-  if (new Date(certificate.validTo) < now) warnings.push(`the certificate expired on ${new Date(certificate.validTo).toISOString()}: run \`mqtt-pki rotate ${options.name}\` and export again`);
-  else if (new Date(certificate.validFrom) > now) warnings.push(`the certificate is not valid before ${new Date(certificate.validFrom).toISOString()}`);
-  if (!caCertificates.some((ca) => certificate.checkIssued(ca))) warnings.push(`the certificate was not issued by ${path.relative(spec.out, layout.caCert)}${previousCaPem ? " nor by the previous CA" : ""}: run \`mqtt-pki verify\``);
+  if (new Date(certificate.validTo) < now)
+    warnings.push(
+      `the certificate expired on ${new Date(certificate.validTo).toISOString()}: run \`mqtt-pki rotate ${options.name}\` and export again`,
+    );
+  else if (new Date(certificate.validFrom) > now)
+    warnings.push(`the certificate is not valid before ${new Date(certificate.validFrom).toISOString()}`);
+  if (!caCertificates.some((ca) => certificate.checkIssued(ca)))
+    warnings.push(
+      `the certificate was not issued by ${path.relative(spec.out, layout.caCert)}${previousCaPem ? " nor by the previous CA" : ""}: run \`mqtt-pki verify\``,
+    );
 
   const password = await (options.password ?? defaultP12Password)();
-  if (password === "") throw new PkiError("the PKCS#12 password is empty; nothing was written", { hint: `set ${P12_PASSWORD_ENV} to a non-empty password` });
+  if (password === "")
+    throw new PkiError("the PKCS#12 password is empty; nothing was written", {
+      hint: `set ${P12_PASSWORD_ENV} to a non-empty password`,
+    });
   const iterations = options.iterations ?? MIN_PKCS12_ITERATIONS;
   if (!Number.isInteger(iterations) || iterations < MIN_PKCS12_ITERATIONS) {
-    throw new PkiError(`PKCS#12 iterations must be a whole number of at least ${MIN_PKCS12_ITERATIONS}`, { hint: `got ${iterations}` });
+    throw new PkiError(`PKCS#12 iterations must be a whole number of at least ${MIN_PKCS12_ITERATIONS}`, {
+      hint: `got ${iterations}`,
+    });
   }
   const pfx = buildPkcs12({
     certificate: certificate.raw,
@@ -135,7 +192,14 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
     iterations,
   });
   await writeFileAtomic(outFile, pfx, { mode: 0o600 });
-  return { file: outFile, role, name: options.name, cn, caSubjects: caCertificates.map((ca) => ca.subject.replace(/\n/g, ", ")), warnings };
+  return {
+    file: outFile,
+    role,
+    name: options.name,
+    cn,
+    caSubjects: caCertificates.map((ca) => ca.subject.replace(/\n/g, ", ")),
+    warnings,
+  };
 }
 
 /** Every certificate of a PEM file, in order. */
@@ -147,5 +211,8 @@ function parseCertificates(pem: Buffer, file: string): X509Certificate[] {
   } catch {
     // fall through to the error below
   }
-  throw new TreeError(`${file} holds no readable certificate`, { hint: "restore it from backup, or run `mqtt-pki build`", path: file });
+  throw new TreeError(`${file} holds no readable certificate`, {
+    hint: "restore it from backup, or run `mqtt-pki build`",
+    path: file,
+  });
 }

@@ -17,11 +17,16 @@ export interface InitOptions {
 export async function init(options: InitOptions = {}): Promise<string> {
   const file = options.file ?? "pki.yaml";
   if (!options.force && (await exists(file))) {
-    throw new PkiError(`${file} already exists; nothing was written`, { hint: "edit it, or pass --force to replace it with the starter" });
+    throw new PkiError(`${file} already exists; nothing was written`, {
+      hint: "edit it, or pass --force to replace it with the starter",
+    });
   }
   // Point the editor modeline at the schema this package ships, from wherever the file is written.
   const schema = path.relative(path.dirname(path.resolve(file)), fileURLToPath(SCHEMA)) || "pki.schema.json";
-  const text = (await readFile(EXAMPLE, "utf8")).replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${schema}`);
+  const text = (await readFile(EXAMPLE, "utf8")).replace(
+    /^# yaml-language-server: \$schema=.*$/m,
+    `# yaml-language-server: $schema=${schema}`,
+  );
   await writeFileAtomic(file, text, { mode: 0o644 });
   return file;
 }

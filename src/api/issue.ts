@@ -32,7 +32,11 @@ async function issueLocked(options: IssueOptions, file: string): Promise<BuildRe
     const edited = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients, early.start);
     await checkOutFolder(edited.parsed.spec);
     const specFile = { path: edited.parsed.spec.file, content: edited.text, own, isKey: false };
-    return await converge({ ...options, specFile: file }, { prune: options.prune }, { parsed: edited.parsed, early, outside: [specFile] });
+    return await converge(
+      { ...options, specFile: file },
+      { prune: options.prune },
+      { parsed: edited.parsed, early, outside: [specFile] },
+    );
   } catch (error) {
     await early.abandon();
     throw error;

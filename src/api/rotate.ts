@@ -5,7 +5,6 @@ import type { TreeState } from "../tree/read.js";
 import type { Spec } from "../spec/types.js";
 import { DAY_MS } from "../clock.js";
 
-
 export interface RotateOptions extends BuildOptions {
   /** Server or client names to renew. */
   names?: string[];
@@ -18,7 +17,12 @@ export interface RotateOptions extends BuildOptions {
   ca?: "start" | "finish";
 }
 
-function selectLeaves(spec: Spec, tree: TreeState, now: Date, options: RotateOptions): Map<string, { keepKey: boolean }> {
+function selectLeaves(
+  spec: Spec,
+  tree: TreeState,
+  now: Date,
+  options: RotateOptions,
+): Map<string, { keepKey: boolean }> {
   const selected = new Map<string, { keepKey: boolean }>();
   const keepKey = options.keepKey ?? false;
   const leaves = [
@@ -29,12 +33,15 @@ function selectLeaves(spec: Spec, tree: TreeState, now: Date, options: RotateOpt
   for (const name of options.names ?? []) {
     const found = leaves.filter((leaf) => leaf.name === name);
     if (found.length === 0) {
-      throw new PkiError(`no server or client named \`${name}\` in the spec`, { hint: `names in the spec: ${leaves.map((l) => l.name).join(", ") || "(none)"}; use \`rotate ca\` for the CA` });
+      throw new PkiError(`no server or client named \`${name}\` in the spec`, {
+        hint: `names in the spec: ${leaves.map((l) => l.name).join(", ") || "(none)"}; use \`rotate ca\` for the CA`,
+      });
     }
     for (const leaf of found) selected.set(rotateKey(leaf.role, leaf.name), { keepKey });
   }
   for (const leaf of leaves) {
-    if (options.all || (options.expiring && leaf.facts && leaf.facts.notAfter.getTime() <= horizon)) selected.set(rotateKey(leaf.role, leaf.name), { keepKey });
+    if (options.all || (options.expiring && leaf.facts && leaf.facts.notAfter.getTime() <= horizon))
+      selected.set(rotateKey(leaf.role, leaf.name), { keepKey });
   }
   return selected;
 }
@@ -42,7 +49,9 @@ function selectLeaves(spec: Spec, tree: TreeState, now: Date, options: RotateOpt
 /** Renews leaf certificates (new key by default, old ones archived) or moves a CA rotation along. */
 export function rotate(options: RotateOptions): Promise<BuildResult> {
   if (!options.ca && !options.all && !options.expiring && (options.names ?? []).length === 0) {
-    throw new PkiError("nothing to rotate", { hint: "name servers or clients, or pass --expiring, --all, or `ca` (then `ca --finish`)" });
+    throw new PkiError("nothing to rotate", {
+      hint: "name servers or clients, or pass --expiring, --all, or `ca` (then `ca --finish`)",
+    });
   }
   return converge(options, (spec, tree, now): BuildIntents => ({
     rotate: selectLeaves(spec, tree, now, options),

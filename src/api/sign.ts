@@ -35,29 +35,55 @@ export async function sign(options: SignOptions): Promise<SignResult> {
 
 /** sign, with the spec file's lock held from reading the spec to the end of the build. */
 async function signLocked(options: SignOptions, specFile: string): Promise<SignResult> {
-  const csr = await readCsr(await readFile(options.csrFile).catch(() => {
-    throw new PkiError(`cannot read the CSR ${options.csrFile}`, { hint: "check the path" });
-  }));
+  const csr = await readCsr(
+    await readFile(options.csrFile).catch(() => {
+      throw new PkiError(`cannot read the CSR ${options.csrFile}`, { hint: "check the path" });
+    }),
+  );
   const original = await readFile(specFile, "utf8");
   const { spec } = await loadSpecFile(specFile);
   await checkOutFolder(spec);
   const existing = spec.clients.find((client) => client.name === options.name);
   const cn = options.cn ?? existing?.cn ?? csr.cn ?? options.name;
   if (csr.cn !== undefined && csr.cn !== cn) {
-    throw new PkiError(`the CSR asks for CN \`${csr.cn}\` but client \`${options.name}\` has CN \`${cn}\`; nothing was changed`, { hint: existing ? "make the CSR with the client's CN" : `pass --cn ${JSON.stringify(csr.cn)} to accept the CSR's CN` });
+    throw new PkiError(
+      `the CSR asks for CN \`${csr.cn}\` but client \`${options.name}\` has CN \`${cn}\`; nothing was changed`,
+      {
+        hint: existing
+          ? "make the CSR with the client's CN"
+          : `pass --cn ${JSON.stringify(csr.cn)} to accept the CSR's CN`,
+      },
+    );
   }
   if (existing && !existing.deviceKey) {
-    throw new PkiError(`client \`${options.name}\` already exists with a key made by mqtt-pki; nothing was changed`, { hint: "sign the CSR under a new name, or set `deviceKey: true` on that client first" });
+    throw new PkiError(`client \`${options.name}\` already exists with a key made by mqtt-pki; nothing was changed`, {
+      hint: "sign the CSR under a new name, or set `deviceKey: true` on that client first",
+    });
   }
   const csrs = new Map([[options.name, csr.pem]]);
-  const input = existing ? { csrs } : { csrs, ...withNewClient(original, specFile, (await stat(specFile)).mode & 0o777, { name: options.name, cn, days: options.days, key: csr.keyAlgorithm }) };
+  const input = existing
+    ? { csrs }
+    : {
+        csrs,
+        ...withNewClient(original, specFile, (await stat(specFile)).mode & 0o777, {
+          name: options.name,
+          cn,
+          days: options.days,
+          key: csr.keyAlgorithm,
+        }),
+      };
   const rotate = existing ? new Map([[rotateKey("client", options.name), { keepKey: true }]]) : undefined;
   const result = await converge({ ...options, specFile }, { rotate }, input);
   return { ...result, csr };
 }
 
 /** The spec with one more device-key client: parsed for the build, and as text to land with the tree. */
-function withNewClient(original: string, specFile: string, mode: number, client: Omit<NewClient, "deviceKey">): Pick<CommandInput, "parsed" | "outside"> {
+function withNewClient(
+  original: string,
+  specFile: string,
+  mode: number,
+  client: Omit<NewClient, "deviceKey">,
+): Pick<CommandInput, "parsed" | "outside"> {
   const { text, parsed } = addClientsToSpec(original, specFile, [{ ...client, deviceKey: true }]);
   return { parsed, outside: [{ path: parsed.spec.file, content: text, own: { mode }, isKey: false }] };
 }

@@ -31,8 +31,12 @@ export async function snippets(options: SnippetsOptions): Promise<SnippetTexts> 
   const { spec } = await loadSpecForReading(options.specFile);
   const client = spec.clients.find((candidate) => candidate.name === options.name);
   if (!client) {
-    throw new PkiError(`no client named \`${options.name}\` in the spec`, { hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}` });
+    throw new PkiError(`no client named \`${options.name}\` in the spec`, {
+      hint: `clients: ${spec.clients.map((c) => c.name).join(", ") || "(none)"}`,
+    });
   }
-  const password = client.password ? (await readIfExists(treeLayout(spec.out).clientPassword(client.name)))?.toString().trim() : undefined;
+  const password = client.password
+    ? (await readIfExists(treeLayout(spec.out).clientPassword(client.name)))?.toString().trim()
+    : undefined;
   return renderSnippets(spec, client, await caRotationUnderWay(spec), password);
 }

@@ -36,7 +36,6 @@ export interface StatusReport {
   healthy: boolean;
 }
 
-
 export interface StatusOptions {
   specFile?: string;
   now?: Date | string;
@@ -63,13 +62,26 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   };
 
   const rows: StatusRow[] = [row("ca", "ca", tree.ca.facts)];
-  if (tree.previousCa.facts) rows.push({ ...row("ca", "ca (previous)", tree.previousCa.facts), detail: "retiring: trusted until `rotate ca --finish`" });
-  spec.servers.forEach((server, i) => rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, plan.servers[i])));
-  spec.clients.forEach((client, i) => rows.push(row("client", client.name, tree.clients.get(client.name)?.facts, plan.clients[i])));
+  if (tree.previousCa.facts)
+    rows.push({
+      ...row("ca", "ca (previous)", tree.previousCa.facts),
+      detail: "retiring: trusted until `rotate ca --finish`",
+    });
+  spec.servers.forEach((server, i) =>
+    rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, plan.servers[i])),
+  );
+  spec.clients.forEach((client, i) =>
+    rows.push(row("client", client.name, tree.clients.get(client.name)?.facts, plan.clients[i])),
+  );
 
   const previous = tree.previousCa.facts;
   const clientsOnOldCa = previous
-    ? spec.clients.filter((c) => { const f = tree.clients.get(c.name)?.facts; return f !== undefined && issuedBy(f, previous) && !isRevoked(ledger, f.serial); }).map((c) => c.name)
+    ? spec.clients
+        .filter((c) => {
+          const f = tree.clients.get(c.name)?.facts;
+          return f !== undefined && issuedBy(f, previous) && !isRevoked(ledger, f.serial);
+        })
+        .map((c) => c.name)
     : [];
   for (const name of clientsOnOldCa) {
     const found = rows.find((r) => r.role === "client" && r.name === name);
@@ -77,7 +89,12 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   }
 
   const crlReport = crlStatus(tree.crlPem, tree.exists, spec.ca.crlDays, now);
-  const healthy = (crlReport === undefined || crlReport.state === "ok") && rows.every((r) => r.state === "ok" || r.state === "revoked" || (r.state === "out-of-date" && (r.daysLeft ?? 0) >= renewBefore));
+  const healthy =
+    (crlReport === undefined || crlReport.state === "ok") &&
+    rows.every(
+      (r) =>
+        r.state === "ok" || r.state === "revoked" || (r.state === "out-of-date" && (r.daysLeft ?? 0) >= renewBefore),
+    );
   return { rows, caRotation: { phase: previous ? "rotating" : "none", clientsOnOldCa }, crl: crlReport, healthy };
 }
 
@@ -87,12 +104,35 @@ const REFUSES_ALL = "then mosquitto refuses every device certificate (clients se
 function crlStatus(crlPem: string | undefined, treeExists: boolean, crlDays: number, now: Date): StatusReport["crl"] {
   const crls = readCrls(crlPem);
   if (crls.length === 0) {
-    return treeExists ? { nextUpdate: "", daysLeft: 0, revoked: 0, state: "missing", problem: "ca/crl.pem is missing or unreadable: run `mqtt-pki build` (a broker whose crlfile is gone does not start)" } : undefined;
+    return treeExists
+      ? {
+          nextUpdate: "",
+          daysLeft: 0,
+          revoked: 0,
+          state: "missing",
+          problem:
+            "ca/crl.pem is missing or unreadable: run `mqtt-pki build` (a broker whose crlfile is gone does not start)",
+        }
+      : undefined;
   }
   const next = Math.min(...crls.map((crl) => crl.nextUpdate?.getTime() ?? now.getTime()));
   const daysLeft = Math.floor((next - now.getTime()) / DAY_MS);
-  const base = { nextUpdate: new Date(next).toISOString(), daysLeft, revoked: crls.reduce((sum, crl) => sum + crl.entries.length, 0) };
-  if (next <= now.getTime()) return { ...base, state: "expired", problem: `the CRL expired on ${base.nextUpdate.slice(0, 10)}: ${REFUSES_ALL}. Run \`mqtt-pki crl\` and reload mosquitto now` };
-  if (crlRenewalDue(new Date(next), crlDays, now)) return { ...base, state: "due", problem: `the CRL runs out in ${daysLeft} days (${base.nextUpdate.slice(0, 10)}); ${REFUSES_ALL}. Run \`mqtt-pki crl\` (or any build) and reload mosquitto` };
+  const base = {
+    nextUpdate: new Date(next).toISOString(),
+    daysLeft,
+    revoked: crls.reduce((sum, crl) => sum + crl.entries.length, 0),
+  };
+  if (next <= now.getTime())
+    return {
+      ...base,
+      state: "expired",
+      problem: `the CRL expired on ${base.nextUpdate.slice(0, 10)}: ${REFUSES_ALL}. Run \`mqtt-pki crl\` and reload mosquitto now`,
+    };
+  if (crlRenewalDue(new Date(next), crlDays, now))
+    return {
+      ...base,
+      state: "due",
+      problem: `the CRL runs out in ${daysLeft} days (${base.nextUpdate.slice(0, 10)}); ${REFUSES_ALL}. Run \`mqtt-pki crl\` (or any build) and reload mosquitto`,
+    };
   return { ...base, state: "ok" };
 }

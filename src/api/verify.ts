@@ -23,7 +23,8 @@ function report(checks: CheckResult[]): VerifyReport {
   return { ok: counts.fail === 0, checks, counts };
 }
 
-const inOrder = (global: PhaseResults, ...clients: PhaseResults[]) => PHASES.flatMap((phase) => [...global[phase], ...clients.flatMap((shard) => shard[phase])]);
+const inOrder = (global: PhaseResults, ...clients: PhaseResults[]) =>
+  PHASES.flatMap((phase) => [...global[phase], ...clients.flatMap((shard) => shard[phase])]);
 
 /** Pure part: every check over a snapshot already read from disk. */
 export function verifySnapshot(snapshot: TreeSnapshot, now: Date): VerifyReport {

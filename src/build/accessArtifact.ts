@@ -21,7 +21,8 @@ export function clientPasswords(spec: Spec, tree: TreeState, denied: readonly Re
   const passwords = new Map<string, string>();
   if (!usesPasswords(spec)) return passwords;
   const deniedCns = new Set(denied.map((identity) => identity.cn));
-  for (const client of spec.clients.filter((c) => c.password && !deniedCns.has(c.cn))) passwords.set(client.name, tree.passwords?.get(client.name) ?? newPassword());
+  for (const client of spec.clients.filter((c) => c.password && !deniedCns.has(c.cn)))
+    passwords.set(client.name, tree.passwords?.get(client.name) ?? newPassword());
   return passwords;
 }
 
@@ -44,17 +45,38 @@ export interface AccessFiles {
 export function writeAccessFiles(files: AccessFiles): void {
   const { spec, tree, layout, sink, passwords } = files;
   if (usesPasswords(spec)) {
-    const existing = new Map((tree.passwdText ?? "").split("\n").filter(Boolean).map((line) => [line.slice(0, line.lastIndexOf(":$7$")), line]));
+    const existing = new Map(
+      (tree.passwdText ?? "")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.lastIndexOf(":$7$")), line]),
+    );
     const lines: string[] = [];
     for (const client of spec.clients.filter((c) => passwords.has(c.name))) {
       const password = passwords.get(client.name)!;
-      sink.file({ path: layout.clientPassword(client.name), content: `${password}\n`, own: perms.privateKey, isKey: true });
+      sink.file({
+        path: layout.clientPassword(client.name),
+        content: `${password}\n`,
+        own: perms.privateKey,
+        isKey: true,
+      });
       const kept = existing.get(client.cn);
       lines.push(kept && passwdLineMatches(kept, client.cn, password) ? kept : passwdLine(client.cn, password));
     }
     // Read by the broker after it drops root, like its key.
-    sink.file({ path: layout.passwdFile, content: `${lines.join("\n")}\n`, own: treePermissions(files.brokerGroup(spec.servers[0]?.user ?? "mosquitto")).serverKey, isKey: false });
+    sink.file({
+      path: layout.passwdFile,
+      content: `${lines.join("\n")}\n`,
+      own: treePermissions(files.brokerGroup(spec.servers[0]?.user ?? "mosquitto")).serverKey,
+      isKey: false,
+    });
   } else if (tree.passwdText !== undefined) files.removals.push(layout.passwdFile);
-  if (needsAclFile(spec, files.denied)) sink.file({ path: layout.aclFile, content: renderAclFile(spec, files.denied), own: perms.publicFile, isKey: false });
+  if (needsAclFile(spec, files.denied))
+    sink.file({
+      path: layout.aclFile,
+      content: renderAclFile(spec, files.denied),
+      own: perms.publicFile,
+      isKey: false,
+    });
   else if (tree.seen?.get(layout.aclFile)) files.removals.push(layout.aclFile);
 }

@@ -31,13 +31,22 @@ export async function prepareCas(run: CaRun): Promise<{ current: LoadedCa; previ
     if (spec.ca.encryptKey && !isEncryptedPem(current.keyPem)) {
       // Same key, now encrypted: the only change the CA key guard lets through besides `rotate ca`.
       replaces = current.keyPem;
-      current = loadCa(current.pem, encryptPrivateKey(current.keyPem, await passphrase("new")), passphrase, current.keyPem);
+      current = loadCa(
+        current.pem,
+        encryptPrivateKey(current.keyPem, await passphrase("new")),
+        passphrase,
+        current.keyPem,
+      );
     }
   } else {
     const key = plan.ca.newKey ? await generateKey(spec.ca.key) : await decryptCaKey(tree.ca.keyPem!, passphrase);
     const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
     const issued = await issueCaCert(signer, spec.ca, key.spkiDer, now);
-    const stored = plan.ca.newKey ? (spec.ca.encryptKey ? encryptPrivateKey(key.privateKeyPem, await passphrase("new")) : key.privateKeyPem) : tree.ca.keyPem!;
+    const stored = plan.ca.newKey
+      ? spec.ca.encryptKey
+        ? encryptPrivateKey(key.privateKeyPem, await passphrase("new"))
+        : key.privateKeyPem
+      : tree.ca.keyPem!;
     current = loadCa(issued.pem, stored, passphrase, key.privateKeyPem);
   }
 
@@ -55,9 +64,20 @@ export async function prepareCas(run: CaRun): Promise<{ current: LoadedCa; previ
   }
   if (plan.caRotation === "finish") {
     out.archive("ca", tree.previousCa.facts, tree.previousCa.certPem, tree.previousCa.keyPem, "ca");
-    out.removals.push(layout.previousCaKey, layout.previousCaCert, path.dirname(layout.previousCaCert), layout.caBundle);
+    out.removals.push(
+      layout.previousCaKey,
+      layout.previousCaCert,
+      path.dirname(layout.previousCaCert),
+      layout.caBundle,
+    );
   }
-  out.file({ path: layout.caKey, content: current.keyPem, own: perms.caKey, isKey: true, ...(plan.caRotation !== "start" && { mustNotReplace: true, replaces }) });
+  out.file({
+    path: layout.caKey,
+    content: current.keyPem,
+    own: perms.caKey,
+    isKey: true,
+    ...(plan.caRotation !== "start" && { mustNotReplace: true, replaces }),
+  });
   out.file(layout.caCert, current.pem, perms.publicFile);
   refuseExpiredCa(current, now);
   return { current, previous };

@@ -10,7 +10,13 @@ import type { LeafPair } from "./leafArtifact.js";
 import { perms, type TreeWriter } from "./treeWriter.js";
 
 /** A client's folder: its key (or CSR), its certificate and its ready-to-run scripts. Settled clients are left alone. */
-export function clientFolderWriter(spec: Spec, plan: BuildPlan, tree: TreeState, out: TreeWriter, passwords: Map<string, string>): (client: ClientSpec, pair: LeafPair) => void {
+export function clientFolderWriter(
+  spec: Spec,
+  plan: BuildPlan,
+  tree: TreeState,
+  out: TreeWriter,
+  passwords: Map<string, string>,
+): (client: ClientSpec, pair: LeafPair) => void {
   const { layout } = out;
   const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined, rotating: plan.rotating }));
   return (client, { keyPem, certPem, unchanged }) => {
@@ -19,16 +25,34 @@ export function clientFolderWriter(spec: Spec, plan: BuildPlan, tree: TreeState,
     if (client.deviceKey) {
       // As read from the tree, or handed in by `sign` (then it is written with the certificate).
       const csrPem = tree.clients.get(client.name)!.csrPem!;
-      out.file(layout.clientCsr(client.name), csrPem, perms.publicFile, false, tree.seen?.get(layout.clientCsr(client.name))?.content.toString() === csrPem);
-    }
-    else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
+      out.file(
+        layout.clientCsr(client.name),
+        csrPem,
+        perms.publicFile,
+        false,
+        tree.seen?.get(layout.clientCsr(client.name))?.content.toString() === csrPem,
+      );
+    } else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
     out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
     const password = passwords.get(client.name);
     // A password is the client's own: those scripts are rendered one by one.
-    const render = (kind: string, text: (client: ClientSpec) => string) => () => (password === undefined ? shapes.render(kind, client, text) : text(client));
-    out.file(layout.clientCommands(client.name), render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)), perms.script);
-    out.file(layout.clientMqttJs(client.name), render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)), perms.script);
-    out.file(layout.clientPaho(client.name), render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)), perms.script);
+    const render = (kind: string, text: (client: ClientSpec) => string) => () =>
+      password === undefined ? shapes.render(kind, client, text) : text(client);
+    out.file(
+      layout.clientCommands(client.name),
+      render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)),
+      perms.script,
+    );
+    out.file(
+      layout.clientMqttJs(client.name),
+      render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)),
+      perms.script,
+    );
+    out.file(
+      layout.clientPaho(client.name),
+      render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)),
+      perms.script,
+    );
   };
 }
 
@@ -40,7 +64,13 @@ export function archivePassword(out: TreeWriter, tree: TreeState, name: string):
   const password = tree.passwords?.get(name);
   if (password === undefined) return;
   const folder = out.archiveFolder(`clients/${name}`, tree.clients.get(name)?.facts?.serial);
-  out.file({ path: path.join(folder, "password"), content: `${password}\n`, own: perms.privateKey, isKey: true, archive: true });
+  out.file({
+    path: path.join(folder, "password"),
+    content: `${password}\n`,
+    own: perms.privateKey,
+    isKey: true,
+    archive: true,
+  });
   out.removals.push(out.layout.clientPassword(name));
 }
 

@@ -35,7 +35,11 @@ export interface CrlReconciliation {
 }
 
 /** Puts back into the ledger every revocation the current CRL lists; un-revoking is not a feature. */
-export function reconcileWithCrl(book: LedgerBook, existing: string | undefined, trusted: CrlIssuer[]): CrlReconciliation {
+export function reconcileWithCrl(
+  book: LedgerBook,
+  existing: string | undefined,
+  trusted: CrlIssuer[],
+): CrlReconciliation {
   const crls = readCrls(existing);
   const signedBy = new Map<string, CrlFacts>();
   const orphans = new Map<string, ListedRevocation[]>();
@@ -48,12 +52,19 @@ export function reconcileWithCrl(book: LedgerBook, existing: string | undefined,
     for (const entry of crl.entries) {
       const record = book.restoreRevocation(entry.serial, ca.fingerprint256, entry);
       if (record) {
-        notes.push(`state.json recorded ${record.role} ${record.name} (serial ${entry.serial}) as ${record.status}, but ca/crl.pem lists it as revoked on ${entry.revokedAt.toISOString().slice(0, 10)}: it stays revoked (a revocation is never undone; give the device a new certificate with \`mqtt-pki rotate ${record.name}\`)`);
+        notes.push(
+          `state.json recorded ${record.role} ${record.name} (serial ${entry.serial}) as ${record.status}, but ca/crl.pem lists it as revoked on ${entry.revokedAt.toISOString().slice(0, 10)}: it stays revoked (a revocation is never undone; give the device a new certificate with \`mqtt-pki rotate ${record.name}\`)`,
+        );
       } else if (!book.knowsSerial(entry.serial, ca.fingerprint256)) lost.push(entry);
     }
     if (lost.length > 0) {
       orphans.set(ca.fingerprint256, lost);
-      notes.push(`ca/crl.pem lists ${lost.length} revoked serial(s) that state.json has no record of (${lost.slice(0, 3).map((e) => e.serial).join(", ")}${lost.length > 3 ? ", ..." : ""}): they stay on the CRL`);
+      notes.push(
+        `ca/crl.pem lists ${lost.length} revoked serial(s) that state.json has no record of (${lost
+          .slice(0, 3)
+          .map((e) => e.serial)
+          .join(", ")}${lost.length > 3 ? ", ..." : ""}): they stay on the CRL`,
+      );
     }
   }
   return { text: existing, crls, signedBy, orphans, notes };
@@ -80,18 +91,26 @@ export interface CrlOutcome {
 /** Written CRLs start a little in the past, like certificates: a broker whose clock lags must not find them "not yet valid". */
 const BACKDATE_MS = 5 * 60 * 1000;
 
-
 /** The CRLs the tree should have: the one on disk while it lists the right serials and is not due, else new ones. */
 export async function renderCrl(request: CrlRequest): Promise<CrlOutcome> {
   const { book, trusted, reconciled, now } = request;
   const ledger = book.ledger();
   const wanted = trusted.map((ca) => {
-    const entries: RevokedEntry[] = revokedBy(ledger, ca.fingerprint256).map((r) => ({ serial: r.serial, revokedAt: new Date(r.revokedAt ?? now), reason: r.reason ?? "unspecified" }));
+    const entries: RevokedEntry[] = revokedBy(ledger, ca.fingerprint256).map((r) => ({
+      serial: r.serial,
+      revokedAt: new Date(r.revokedAt ?? now),
+      reason: r.reason ?? "unspecified",
+    }));
     for (const orphan of reconciled.orphans.get(ca.fingerprint256) ?? []) entries.push(orphan);
     return { ca, entries };
   });
   const existing = reconciled.text;
-  if (!request.force && existing !== undefined && reconciled.crls.length === trusted.length && wanted.every(({ ca, entries }) => stillGood(reconciled.signedBy.get(ca.fingerprint256), entries, request))) {
+  if (
+    !request.force &&
+    existing !== undefined &&
+    reconciled.crls.length === trusted.length &&
+    wanted.every(({ ca, entries }) => stillGood(reconciled.signedBy.get(ca.fingerprint256), entries, request))
+  ) {
     return { pem: existing, renewed: false };
   }
   // Never reuse a number: not the ledger's, not one on disk, not an archived one.
@@ -99,14 +118,26 @@ export async function renderCrl(request: CrlRequest): Promise<CrlOutcome> {
   const blocks: string[] = [];
   for (const { ca, entries } of wanted) {
     number += 1;
-    blocks.push(await issueCrl(await ca.unlock(), { entries, crlNumber: number, thisUpdate: new Date(now.getTime() - BACKDATE_MS), nextUpdate: new Date(now.getTime() + request.crlDays * DAY_MS) }));
+    blocks.push(
+      await issueCrl(await ca.unlock(), {
+        entries,
+        crlNumber: number,
+        thisUpdate: new Date(now.getTime() - BACKDATE_MS),
+        nextUpdate: new Date(now.getTime() + request.crlDays * DAY_MS),
+      }),
+    );
   }
   book.crlNumber = number;
   return { pem: blocks.join(""), renewed: true };
 }
 
 function stillGood(crl: CrlFacts | undefined, entries: RevokedEntry[], request: CrlRequest): boolean {
-  if (!crl || crl.thisUpdate.getTime() > request.now.getTime() || crlRenewalDue(crl.nextUpdate, request.crlDays, request.now)) return false;
+  if (
+    !crl ||
+    crl.thisUpdate.getTime() > request.now.getTime() ||
+    crlRenewalDue(crl.nextUpdate, request.crlDays, request.now)
+  )
+    return false;
   const listed = new Set(crl.entries.map((entry) => entry.serial));
   return listed.size === entries.length && entries.every((entry) => listed.has(entry.serial));
 }

@@ -4,7 +4,14 @@ import { materializeTree, type ProgressListener, type TreeContent } from "./mate
 import { FreshTree, writeTree } from "./writeTree.js";
 import { planBuild, rotateKey } from "../plan/planBuild.js";
 import { readTree, type Settle, type TreeState } from "../tree/read.js";
-import { readStampIndex, settledClients, stampClients, writeStampIndex, type StampIndex, type StatOf } from "../tree/stamps.js";
+import {
+  readStampIndex,
+  settledClients,
+  stampClients,
+  writeStampIndex,
+  type StampIndex,
+  type StatOf,
+} from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
 import type { UnchangedClients } from "../tree/backgroundStamps.js";
 import { stampsCanSettle, type Intents } from "./intents.js";
@@ -51,7 +58,10 @@ export async function plan(run: EngineRun): Promise<Planned> {
   const { spec, intents, now } = run;
   const layout = treeLayout(spec.out);
   const stamps = readStampIndex(layout.stamps);
-  const tree = withHandedInCsrs(await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, run.unchanged)), run.csrs);
+  const tree = withHandedInCsrs(
+    await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, run.unchanged)),
+    run.csrs,
+  );
   const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
@@ -69,13 +79,29 @@ function withHandedInCsrs(tree: TreeState, csrs: ReadonlyMap<string, string> | u
  * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
  * and concern no CA and no revocation. Clients to be rotated are always read.
  */
-function settleWithStamps(spec: Spec, index: StampIndex | undefined, intents: Intents, now: Date, unchanged?: UnchangedClients): Settle | undefined {
+function settleWithStamps(
+  spec: Spec,
+  index: StampIndex | undefined,
+  intents: Intents,
+  now: Date,
+  unchanged?: UnchangedClients,
+): Settle | undefined {
   if (!index || !stampsCanSettle(intents)) return undefined;
-  const exclude = new Set(spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))));
+  const exclude = new Set(
+    spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))),
+  );
   return async ({ ca, previousCa, ledger }) => {
     const rotating = previousCa.certPem !== undefined;
-    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter((fp): fp is string => fp !== undefined);
-    return settledClients(index, spec, treeLayout(spec.out), { rotating, renderer: rendererFingerprint(), acceptedCas, ledger, now, exclude }, await unchanged);
+    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter(
+      (fp): fp is string => fp !== undefined,
+    );
+    return settledClients(
+      index,
+      spec,
+      treeLayout(spec.out),
+      { rotating, renderer: rendererFingerprint(), acceptedCas, ledger, now, exclude },
+      await unchanged,
+    );
   };
 }
 
@@ -89,7 +115,16 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
   const fresh = await FreshTree.open(spec.out);
   let content: TreeContent;
   try {
-    content = await materializeTree({ spec, plan: result.plan, tree, now, brokerGroup: lookupGroupId, passphrase: run.passphrase, onProgress: run.onProgress, sink: fresh });
+    content = await materializeTree({
+      spec,
+      plan: result.plan,
+      tree,
+      now,
+      brokerGroup: lookupGroupId,
+      passphrase: run.passphrase,
+      onProgress: run.onProgress,
+      sink: fresh,
+    });
   } catch (error) {
     await fresh?.abandon();
     throw error;
@@ -97,10 +132,18 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
   for (const leaf of content.clamped) messages.push(`${leaf}: lifetime cut to end with the CA's`);
   for (const server of spec.servers) {
     if (lookupGroupId(server.user) === undefined) {
-      messages.push(`server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`);
+      messages.push(
+        `server ${server.name}: no account \`${server.user}\` here, so server.key stays 0600; on the broker host run \`chgrp ${server.user} server.key && chmod 640 server.key\` (and let it traverse the folders)`,
+      );
     }
   }
-  const stampRun = { spec, layout, ledger: content.ledger, rotating: result.plan.rotating, renderer: rendererFingerprint() };
+  const stampRun = {
+    spec,
+    layout,
+    ledger: content.ledger,
+    rotating: result.plan.rotating,
+    renderer: rendererFingerprint(),
+  };
   const stamp = (statOf?: StatOf) => stampClients(stampRun, stamps.index, tree.settled ?? new Set(), statOf);
   let index: StampIndex | undefined;
   if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)), run.outside);
@@ -110,7 +153,8 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
   }
   await writeStampIndex(layout.stamps, index!, stamps.text);
   messages.push(...content.notes);
-  if (result.written.includes(layout.passwdFile) && spec.servers.some((server) => !server.identityAsUsername)) messages.push(PASSWORD_MODE_UNBOUND);
+  if (result.written.includes(layout.passwdFile) && spec.servers.some((server) => !server.identityAsUsername))
+    messages.push(PASSWORD_MODE_UNBOUND);
   result.reload = reloadAdvice(tree, content, result.written, layout.mosquittoConf);
   return result;
 }
@@ -121,7 +165,12 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
  * restart (measured on 2.0.11): a tree from before every tree had a CRL needs that once.
  * A first build has no broker running on it yet, so it needs neither.
  */
-function reloadAdvice(tree: TreeState, content: TreeContent, written: string[], confFile: string): ReloadAdvice | undefined {
+function reloadAdvice(
+  tree: TreeState,
+  content: TreeContent,
+  written: string[],
+  confFile: string,
+): ReloadAdvice | undefined {
   const oldConf = tree.seen?.get(confFile)?.content.toString();
   if (!tree.exists || oldConf === undefined) return undefined;
   const changed = content.reloadFiles.filter((file) => written.includes(file));

@@ -64,7 +64,8 @@ export async function commitJournaled(root: string, journal: Journal, journalRoo
 
 async function writeJournal(root: string, journal: Journal, journalRoot: string): Promise<void> {
   // A fleet's rotation journals tens of thousands of paths, nearly all inside the tree.
-  const relative = (file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : path.relative(root, file));
+  const relative = (file: string) =>
+    file.startsWith(`${root}/`) ? file.slice(root.length + 1) : path.relative(root, file);
   const stored: StoredJournal = {
     version: 1,
     pid: process.pid,
@@ -119,7 +120,13 @@ export async function applyJournal(root: string, journal: Journal, firstTime = f
   }
   for (const gone of journal.removals) await fs.rm(gone, { recursive: true, force: true });
   // The changes reach the disk before the journal that could redo them goes.
-  const touched = [...new Set([...journal.renames.map((r) => r.file), ...journal.moves.flatMap((m) => [m.from, m.to]), ...journal.removals].map((p) => path.dirname(p)))].filter((dir) => existsSync(dir));
+  const touched = [
+    ...new Set(
+      [...journal.renames.map((r) => r.file), ...journal.moves.flatMap((m) => [m.from, m.to]), ...journal.removals].map(
+        (p) => path.dirname(p),
+      ),
+    ),
+  ].filter((dir) => existsSync(dir));
   const inTree = (dir: string) => dir === root || dir.startsWith(`${root}/`);
   await makeDurable(root, touched.filter(inTree));
   for (const dir of touched.filter((d) => !inTree(d))) await fsyncDir(dir);
@@ -131,7 +138,10 @@ export async function applyJournal(root: string, journal: Journal, firstTime = f
 export function renameOver(temp: string, file: string): void {
   const stat = lstatSync(file, { throwIfNoEntry: false });
   if (stat?.isSymbolicLink()) {
-    throw new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, { hint: "replace the link with a real file and run the command again: it finishes the interrupted write", path: file });
+    throw new TreeError(`${file} is a symbolic link; mqtt-pki does not write through links`, {
+      hint: "replace the link with a real file and run the command again: it finishes the interrupted write",
+      path: file,
+    });
   }
   renameSync(temp, file);
 }

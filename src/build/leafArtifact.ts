@@ -61,13 +61,31 @@ export async function issuePairs(run: LeafRun): Promise<LeafPair[]> {
     }
     if (entry.action !== "create" && entry.action !== "reissue") {
       // Kept after the full comparison: remember the pair so the next build can skip it.
-      if (entry.action === "keep" && entry.reasons.length === 0 && stored.certPem !== undefined && stored.keyPem !== undefined) {
-        book.annotate(fingerprintOf(fromPem(stored.certPem)), { keyDigest: digest(stored.keyPem), specDigest: specDigest(entry.role as "server" | "client", holder) });
+      if (
+        entry.action === "keep" &&
+        entry.reasons.length === 0 &&
+        stored.certPem !== undefined &&
+        stored.keyPem !== undefined
+      ) {
+        book.annotate(fingerprintOf(fromPem(stored.certPem)), {
+          keyDigest: digest(stored.keyPem),
+          specDigest: specDigest(entry.role as "server" | "client", holder),
+        });
       }
-      onPair(pairs.push({ keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true, label }) - 1, pairs[pairs.length - 1]);
+      onPair(
+        pairs.push({ keyPem: stored.keyPem ?? "", certPem: stored.certPem ?? "", unchanged: true, label }) - 1,
+        pairs[pairs.length - 1],
+      );
       continue;
     }
-    if (entry.archive && stored.certPem !== undefined) out.archive(`${entry.role}s/${entry.name}`, stored.facts, stored.certPem, entry.newKey ? stored.keyPem : undefined, entry.role);
+    if (entry.archive && stored.certPem !== undefined)
+      out.archive(
+        `${entry.role}s/${entry.name}`,
+        stored.facts,
+        stored.certPem,
+        entry.newKey ? stored.keyPem : undefined,
+        entry.role,
+      );
     const ca = entry.issuer === "previous" && cas.previous ? cas.previous : cas.current;
     const key = existingKey(entry, stored, holder);
     waiting.push({ at: pairs.length, leaf, ca, keyPem: key?.privateKeyPem });
@@ -77,17 +95,35 @@ export async function issuePairs(run: LeafRun): Promise<LeafPair[]> {
   let done = 0;
   const issued = await issueLeaves(requests, now, (i, leaf) => {
     const { at } = waiting[i];
-    onPair(at, Object.assign(pairs[at], { keyPem: leaf.keyPem ?? waiting[i].keyPem ?? "", certPem: leaf.pem, clamped: leaf.clamped }));
+    onPair(
+      at,
+      Object.assign(pairs[at], {
+        keyPem: leaf.keyPem ?? waiting[i].keyPem ?? "",
+        certPem: leaf.pem,
+        clamped: leaf.clamped,
+      }),
+    );
     onProgress?.(++done, requests.length);
   });
   issued.forEach((leaf, i) => {
-    const { at, leaf: { entry, holder }, ca } = waiting[i];
+    const {
+      at,
+      leaf: { entry, holder },
+      ca,
+    } = waiting[i];
     const { keyPem } = pairs[at];
     book.issued({
-      serial: leaf.serial, role: entry.role, name: entry.name, cn: holder.cn,
-      notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString(),
-      fingerprint256: leaf.fingerprint256, issuer: ca.facts.fingerprint256, status: "active",
-      keyDigest: keyPem ? digest(keyPem) : undefined, specDigest: specDigest(entry.role as "server" | "client", holder),
+      serial: leaf.serial,
+      role: entry.role,
+      name: entry.name,
+      cn: holder.cn,
+      notBefore: leaf.notBefore.toISOString(),
+      notAfter: leaf.notAfter.toISOString(),
+      fingerprint256: leaf.fingerprint256,
+      issuer: ca.facts.fingerprint256,
+      status: "active",
+      keyDigest: keyPem ? digest(keyPem) : undefined,
+      specDigest: specDigest(entry.role as "server" | "client", holder),
     });
   });
   return pairs;

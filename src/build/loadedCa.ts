@@ -24,13 +24,22 @@ export function loadCa(certPem: string, keyPem: string, passphrase: PassphraseSo
   const unlock = async (): Promise<IssuingCa> => {
     const key = plainKeyPem !== undefined ? loadPrivateKey(plainKeyPem) : await decryptCaKey(keyPem, passphrase);
     if (!key.spkiDer.equals(Buffer.from(certificate.publicKey.rawData))) {
-      throw new TreeError("the CA key does not belong to the CA certificate; nothing was changed", { hint: "put back the matching pair from your backup" });
+      throw new TreeError("the CA key does not belong to the CA certificate; nothing was changed", {
+        hint: "put back the matching pair from your backup",
+      });
     }
     const signer = await softwareSigner(key.privateKeyPem, key.algorithm);
     return { signer, certificate, keyAlgorithm: key.algorithm };
   };
   const facts = certFacts(certPem);
-  return { pem: certPem, keyPem, facts, certificate, fingerprint256: facts.fingerprint256, unlock: () => (unlocked ??= unlock()) };
+  return {
+    pem: certPem,
+    keyPem,
+    facts,
+    certificate,
+    fingerprint256: facts.fingerprint256,
+    unlock: () => (unlocked ??= unlock()),
+  };
 }
 
 /** Plain keys load as they are; encrypted ones ask the passphrase source, once, and only now. */
@@ -40,6 +49,8 @@ export async function decryptCaKey(keyPem: string, passphrase: PassphraseSource)
   try {
     return loadPrivateKey(keyPem, secret);
   } catch {
-    throw new PkiError("the CA key passphrase is wrong; nothing was changed", { hint: `check ${PASSPHRASE_ENV}, or type it again` });
+    throw new PkiError("the CA key passphrase is wrong; nothing was changed", {
+      hint: `check ${PASSPHRASE_ENV}, or type it again`,
+    });
   }
 }

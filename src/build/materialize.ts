@@ -58,7 +58,14 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
   const clamped: string[] = [];
 
-  for (const dir of [layout.root, layout.caDir, layout.serversDir, layout.clientsDir, layout.mosquittoDir, layout.confDDir]) {
+  for (const dir of [
+    layout.root,
+    layout.caDir,
+    layout.serversDir,
+    layout.clientsDir,
+    layout.mosquittoDir,
+    layout.confDDir,
+  ]) {
     out.dir(dir, dir === layout.caDir ? perms.caDir : dir === layout.clientsDir ? perms.privateDir : perms.publicDir);
   }
   // The mark that lets later builds write here (and refuse folders without it).
@@ -73,15 +80,31 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   const notes = [...reconciled.notes];
   if (!tree.ledger && tree.exists) {
     const listed = reconciled.crls.reduce((sum, crl) => sum + crl.entries.length, 0);
-    notes.push(`state.json was missing: rebuilt from the certificates in the tree, keeping the ${listed} revocation(s) ca/crl.pem lists`);
+    notes.push(
+      `state.json was missing: rebuilt from the certificates in the tree, keeping the ${listed} revocation(s) ca/crl.pem lists`,
+    );
   }
-  const issuing = new Map(spec.clients.filter((client, i) => plan.clients[i].action === "create" || plan.clients[i].action === "reissue").map((client) => [client.cn, client.name]));
+  const issuing = new Map(
+    spec.clients
+      .filter((client, i) => plan.clients[i].action === "create" || plan.clients[i].action === "reissue")
+      .map((client) => [client.cn, client.name]),
+  );
   const { denied, reused } = identityDenials(book.ledger(), now, issuing);
-  if (spec.servers.some((server) => server.listeners.some((l) => l.protocol === "websockets"))) notes.push(...reused.map(reusedIdentityWarning));
+  if (spec.servers.some((server) => server.listeners.some((l) => l.protocol === "websockets")))
+    notes.push(...reused.map(reusedIdentityWarning));
 
   const leaves = [
-    ...spec.servers.map((holder, index) => ({ entry: plan.servers[index], holder, stored: tree.servers.get(holder.name) ?? {} })),
-    ...spec.clients.map((holder, index) => ({ entry: plan.clients[index], holder, stored: tree.clients.get(holder.name) ?? {} as StoredPair, settled: tree.settled?.has(holder.name) })),
+    ...spec.servers.map((holder, index) => ({
+      entry: plan.servers[index],
+      holder,
+      stored: tree.servers.get(holder.name) ?? {},
+    })),
+    ...spec.clients.map((holder, index) => ({
+      entry: plan.clients[index],
+      holder,
+      stored: tree.clients.get(holder.name) ?? ({} as StoredPair),
+      settled: tree.settled?.has(holder.name),
+    })),
   ];
   // Made before anything is issued, so that each client's folder is complete as soon as its pair exists.
   const passwords = clientPasswords(spec, tree, denied);
@@ -102,22 +125,45 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   for (const revocation of plan.revocations) {
     if (revocation.removeFolder) {
       // The whole folder moves, the device's and the user's files alike: prune deletes nothing.
-      const stored = tree.clients.get(revocation.name) ?? await readStray(layout, revocation.name);
-      const folder = out.archiveFolder(`clients/${revocation.name}`, stored.facts?.serial ?? `no-certificate-${now.toISOString().replace(/[:.]/g, "-")}`, false);
+      const stored = tree.clients.get(revocation.name) ?? (await readStray(layout, revocation.name));
+      const folder = out.archiveFolder(
+        `clients/${revocation.name}`,
+        stored.facts?.serial ?? `no-certificate-${now.toISOString().replace(/[:.]/g, "-")}`,
+        false,
+      );
       out.moves.push({ from: layout.clientDir(revocation.name), to: folder });
     } else archivePassword(out, tree, revocation.name);
   }
 
-  const crl = await renderCrl({ book, trusted, reconciled, archivedNumber: tree.archivedCrlNumber ?? 0, now, crlDays: spec.ca.crlDays });
+  const crl = await renderCrl({
+    book,
+    trusted,
+    reconciled,
+    archivedNumber: tree.archivedCrlNumber ?? 0,
+    now,
+    crlDays: spec.ca.crlDays,
+  });
   if (crl.renewed) out.archiveCrl(crl.pem, book.crlNumber);
   out.file(layout.crl, crl.pem, perms.publicFile);
 
   writeAccessFiles({ spec, tree, layout, sink: out, removals: out.removals, brokerGroup, passwords, denied });
   const confOptions = { crlFile: true, aclFile: needsAclFile(spec, denied), bundle: plan.rotating };
-  for (const server of spec.servers) out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
+  for (const server of spec.servers)
+    out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   const reloadFiles = [layout.crl, layout.passwdFile, layout.aclFile];
-  return { dirs: out.dirs, files: out.files, removals: out.removals, moves: out.moves, clamped, ledger, notes, reloadFiles, seen: tree.seen, absentDirs: tree.absentDirs };
+  return {
+    dirs: out.dirs,
+    files: out.files,
+    removals: out.removals,
+    moves: out.moves,
+    clamped,
+    ledger,
+    notes,
+    reloadFiles,
+    seen: tree.seen,
+    absentDirs: tree.absentDirs,
+  };
 }

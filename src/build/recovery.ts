@@ -32,7 +32,7 @@ export async function finishInterrupted(root: string, specFile?: string): Promis
     removeDeadTempsBeside(path.dirname(specFile), [path.basename(specFile)]);
     await clearDeadSpecLock(specFile);
   }
-  return { placed, finishedFor: journal ? journal.pid ?? 0 : undefined };
+  return { placed, finishedFor: journal ? (journal.pid ?? 0) : undefined };
 }
 
 /** What finishInterrupted tells a user, when it finished something. */
@@ -65,7 +65,8 @@ export async function repairForReading(root: string, specFile: string): Promise<
   }
 }
 
-const isPermissionError = (error: unknown): boolean => ["EACCES", "EPERM", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
+const isPermissionError = (error: unknown): boolean =>
+  ["EACCES", "EPERM", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
 
 /** A journal, a dead run's lock, temps or staging: cheap checks, so that reading a healthy tree takes no lock. */
 function leftSomething(root: string, specFile: string): boolean {
@@ -74,7 +75,9 @@ function leftSomething(root: string, specFile: string): boolean {
   if (entries(path.join(root, TEMP_DIR)).some((name) => isDead(tempPid(name)))) return true;
   const beside = entries(path.dirname(root));
   if (beside.some((name) => name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))) return true;
-  return [path.dirname(root), path.dirname(specFile)].some((dir) => deadTempsBeside(dir, [path.basename(treeLayout(root).stamps), path.basename(specFile)]).length > 0);
+  return [path.dirname(root), path.dirname(specFile)].some(
+    (dir) => deadTempsBeside(dir, [path.basename(treeLayout(root).stamps), path.basename(specFile)]).length > 0,
+  );
 }
 
 function entries(dir: string): string[] {
@@ -101,12 +104,18 @@ const stagingPid = (root: string, name: string): number | undefined => {
 
 /** The tree's temp folder holds nothing but this run's temps (and, during a commit, its journal). */
 function removeDeadTemps(tempDir: string): void {
-  for (const name of entries(tempDir)) if (!isJournal(name) && isDead(tempPid(name))) rmSync(path.join(tempDir, name), { force: true });
+  for (const name of entries(tempDir))
+    if (!isJournal(name) && isDead(tempPid(name))) rmSync(path.join(tempDir, name), { force: true });
 }
 
 /** Temps of dead runs beside files mqtt-pki replaces outside the tree (the spec, the stamp index). */
 function deadTempsBeside(dir: string, bases: string[]): string[] {
-  return entries(dir).filter((name) => bases.some((base) => name.startsWith(`.${base}.`)) && /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name) && isDead(tempPid(name)));
+  return entries(dir).filter(
+    (name) =>
+      bases.some((base) => name.startsWith(`.${base}.`)) &&
+      /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name) &&
+      isDead(tempPid(name)),
+  );
 }
 
 function removeDeadTempsBeside(dir: string, bases: string[]): void {
@@ -127,7 +136,8 @@ async function clearDeadSpecLock(specFile: string): Promise<void> {
 /** A first build killed before its rename leaves a hidden staging folder with keys in it. */
 async function removeDeadStaging(root: string): Promise<void> {
   for (const name of entries(path.dirname(root))) {
-    if (name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name))) await fs.rm(path.join(path.dirname(root), name), { recursive: true, force: true });
+    if (name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))
+      await fs.rm(path.join(path.dirname(root), name), { recursive: true, force: true });
   }
 }
 

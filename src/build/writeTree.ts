@@ -3,7 +3,18 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import { existsSync, rmdirSync, rmSync } from "node:fs";
-import { applyOwnership, ensureDir, exists, fsyncDir, makeDir, readSeen, StatLog, temporaryName, writeNewFile, type FileStat } from "../io/files.js";
+import {
+  applyOwnership,
+  ensureDir,
+  exists,
+  fsyncDir,
+  makeDir,
+  readSeen,
+  StatLog,
+  temporaryName,
+  writeNewFile,
+  type FileStat,
+} from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { TEMP_DIR } from "../tree/layout.js";
 import { commitJournaled, journalFile, type Rename } from "./journal.js";
@@ -33,19 +44,27 @@ export class FreshTree implements FileSink {
   /** Each written file's stat as it was left, by its path in the tree. */
   private readonly stats = new StatLog();
 
-  private constructor(readonly root: string, readonly staging: string) {}
+  private constructor(
+    readonly root: string,
+    readonly staging: string,
+  ) {}
 
   /** A FreshTree for `root`, or undefined when a tree is already there. */
   static async open(root: string): Promise<FreshTree | undefined> {
     await refuseWorldWritable(root);
     if (await exists(root)) return undefined;
     await fs.mkdir(path.dirname(root), { recursive: true });
-    return new FreshTree(root, path.join(path.dirname(root), `${stagingPrefix(root)}${process.pid}-${randomBytes(3).toString("hex")}`));
+    return new FreshTree(
+      root,
+      path.join(path.dirname(root), `${stagingPrefix(root)}${process.pid}-${randomBytes(3).toString("hex")}`),
+    );
   }
 
   /** Where a path of the tree is while it is being built. */
   staged(file: string): string {
-    return file.startsWith(`${this.root}/`) ? this.staging + file.slice(this.root.length) : path.join(this.staging, path.relative(this.root, file));
+    return file.startsWith(`${this.root}/`)
+      ? this.staging + file.slice(this.root.length)
+      : path.join(this.staging, path.relative(this.root, file));
   }
 
   dir(dir: PlannedDir): void {
@@ -55,7 +74,16 @@ export class FreshTree implements FileSink {
   }
 
   file(file: PlannedFile): void {
-    this.stats.record(file.path, writeNewFile(this.staged(file.path), typeof file.content === "string" ? file.content : file.content(), file.own, false, true)!);
+    this.stats.record(
+      file.path,
+      writeNewFile(
+        this.staged(file.path),
+        typeof file.content === "string" ? file.content : file.content(),
+        file.own,
+        false,
+        true,
+      )!,
+    );
     this.written.push(file.path);
   }
 
@@ -65,11 +93,20 @@ export class FreshTree implements FileSink {
    * left with (by its path in the tree: inodes and times survive the rename). Files outside
    * the tree (the spec `issue` edits) go into place with it, through the journal.
    */
-  async commit(whileFlushing?: (statOf: (file: string) => FileStat | undefined) => Promise<void>, outside: readonly PlannedFile[] = []): Promise<string[]> {
+  async commit(
+    whileFlushing?: (statOf: (file: string) => FileStat | undefined) => Promise<void>,
+    outside: readonly PlannedFile[] = [],
+  ): Promise<string[]> {
     const renames: Rename[] = [];
     try {
       for (const file of outside) renames.push(stageBeside(file));
-      await Promise.all([makeDurable(this.staging, this.written.map((file) => this.staged(file))), whileFlushing?.((file) => this.stats.get(file))]);
+      await Promise.all([
+        makeDurable(
+          this.staging,
+          this.written.map((file) => this.staged(file)),
+        ),
+        whileFlushing?.((file) => this.stats.get(file)),
+      ]);
       if (renames.length === 0) {
         await fs.rename(this.staging, this.root);
         await fsyncDir(path.dirname(this.root));
@@ -122,13 +159,18 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
       ensureDir(dir.path, dir.own);
     }
     const written = stageFiles(content, root, staged);
-    await makeDurable(root, staged.map((s) => s.temp).filter((temp) => temp.startsWith(`${root}/`)));
+    await makeDurable(
+      root,
+      staged.map((s) => s.temp).filter((temp) => temp.startsWith(`${root}/`)),
+    );
     // Chosen before the journal is written, so that a redo moves each folder to the same place.
     const moves: FolderMove[] = [];
-    for (const move of content.moves ?? []) if (await exists(move.from)) moves.push({ from: move.from, to: await freeName(move.to) });
+    for (const move of content.moves ?? [])
+      if (await exists(move.from)) moves.push({ from: move.from, to: await freeName(move.to) });
     const removals: string[] = [];
     for (const gone of content.removals) if (await exists(gone)) removals.push(gone);
-    if (staged.length + moves.length + removals.length > 0) await commitJournaled(root, { renames: staged, moves, removals });
+    if (staged.length + moves.length + removals.length > 0)
+      await commitJournaled(root, { renames: staged, moves, removals });
     return [...written, ...moves.map((move) => move.to), ...removals];
   } catch (error) {
     // Failed before its journal was written (a full disk, a file system gone read-only): what
@@ -160,7 +202,8 @@ function stageFiles(content: WriteSet, root: string, staged: Rename[]): string[]
   ];
   for (const file of phases.flat()) if (writeOne(file, content, tempDir, staged)) written.push(file.path);
   // Outside the tree (the spec): beside the file itself, and durable at once.
-  for (const file of content.outside ?? []) if (writeOne(file, content, path.dirname(file.path), staged, true)) written.push(file.path);
+  for (const file of content.outside ?? [])
+    if (writeOne(file, content, path.dirname(file.path), staged, true)) written.push(file.path);
   return written;
 }
 
@@ -177,7 +220,11 @@ function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged:
   const text = typeof file.content === "string" ? file.content : file.content();
   if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
-  const seen = content.seen?.has(file.path) ? content.seen.get(file.path) : content.absentDirs?.has(path.dirname(file.path)) ? null : readSeen(file.path) ?? null;
+  const seen = content.seen?.has(file.path)
+    ? content.seen.get(file.path)
+    : content.absentDirs?.has(path.dirname(file.path))
+      ? null
+      : (readSeen(file.path) ?? null);
   if (file.archive && seen) return false;
   if (file.unchanged && !seen) {
     applyOwnership(file.path, file.own);
@@ -185,7 +232,8 @@ function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged:
   }
   if (seen && sameContent(seen.content, text)) {
     // Read with its mode this run: nothing to do at all when that is right too.
-    if (!(seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid))) applyOwnership(file.path, file.own);
+    if (!(seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid)))
+      applyOwnership(file.path, file.own);
     return false;
   }
   const temp = temporaryName(file.path, tempDir);
@@ -203,7 +251,11 @@ function sameContent(current: Buffer, content: string): boolean {
 /** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
 function refuseReplacing(file: string, content: string, allowedPrevious?: string): void {
   const current = readSeen(file)?.content;
-  if (current && !current.equals(Buffer.from(content)) && !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))) {
+  if (
+    current &&
+    !current.equals(Buffer.from(content)) &&
+    !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))
+  ) {
     throw new TreeError(`refusing to replace the existing CA key ${file}`, {
       hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",
       path: file,

@@ -18,7 +18,14 @@ export function progressBar(json: boolean): { onProgress?: ProgressListener; sto
       started ??= Date.now();
       if (!bar && Date.now() - started < SHOW_AFTER_MS) return;
       if (!bar) {
-        bar = new cliProgress.SingleBar({ stream: process.stderr, format: "issuing [{bar}] {value}/{total} certificates | {rate}/s | ETA {eta_formatted}", hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format: "issuing [{bar}] {value}/{total} certificates | {rate}/s | ETA {eta_formatted}",
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(total, done, { rate: "-" });
       }
       const seconds = (Date.now() - started) / 1000;

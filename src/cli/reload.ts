@@ -16,13 +16,22 @@ export function reloadLines(result: BuildResult): string[] {
   const names = advice.changed.map((file) => path.relative(spec.out, file));
   const lines: string[] = [];
   const deployed = spec.deployDir !== spec.out;
-  if (deployed) lines.push(`Copy ${[...names, ...(advice.restart ? ["mosquitto/mosquitto.conf"] : [])].join(", ")} from ${spec.out} to ${spec.deployDir} on the broker host, then:`);
+  if (deployed)
+    lines.push(
+      `Copy ${[...names, ...(advice.restart ? ["mosquitto/mosquitto.conf"] : [])].join(", ")} from ${spec.out} to ${spec.deployDir} on the broker host, then:`,
+    );
   if (advice.restart) {
-    lines.push("Restart mosquitto once (e.g. `systemctl restart mosquitto`): its conf now names crlfile, and mosquitto 2.0 applies a newly added crlfile only on a restart, not on SIGHUP.");
+    lines.push(
+      "Restart mosquitto once (e.g. `systemctl restart mosquitto`): its conf now names crlfile, and mosquitto 2.0 applies a newly added crlfile only on a restart, not on SIGHUP.",
+    );
     lines.push("From then on every revocation and CRL renewal needs only a reload (SIGHUP).");
   } else {
-    lines.push(`Reload mosquitto so it applies the new ${names.join(", ")}: \`${RELOAD_COMMAND}\` (systemd: \`systemctl reload mosquitto\`).`);
-    lines.push("Connections already open are not re-checked against the CRL; the reloaded ACL applies to them at once.");
+    lines.push(
+      `Reload mosquitto so it applies the new ${names.join(", ")}: \`${RELOAD_COMMAND}\` (systemd: \`systemctl reload mosquitto\`).`,
+    );
+    lines.push(
+      "Connections already open are not re-checked against the CRL; the reloaded ACL applies to them at once.",
+    );
   }
   return lines;
 }

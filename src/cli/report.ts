@@ -12,7 +12,10 @@ export const consoleOutput: Output = {
 };
 
 function indent(text: string, prefix: string): string {
-  return text.split("\n").map((line) => `${prefix}${line}`).join("\n");
+  return text
+    .split("\n")
+    .map((line) => `${prefix}${line}`)
+    .join("\n");
 }
 
 /** The one place errors become text and exit codes. A user's mistake never shows a stack. */
@@ -29,9 +32,13 @@ export function reportError(thrown: unknown, output: Output, json = false): numb
     return error.exitCode;
   }
   if (error instanceof SpecError) {
-    output.err(`mqtt-pki: the spec has ${error.problems.length === 1 ? "a problem" : `${error.problems.length} problems`}; nothing was written.`);
+    output.err(
+      `mqtt-pki: the spec has ${error.problems.length === 1 ? "a problem" : `${error.problems.length} problems`}; nothing was written.`,
+    );
     for (const problem of error.problems) {
-      output.err(`${formatPosition(problem.position) || problem.yamlPath}: ${problem.message} (at ${problem.yamlPath})`);
+      output.err(
+        `${formatPosition(problem.position) || problem.yamlPath}: ${problem.message} (at ${problem.yamlPath})`,
+      );
       if (problem.hint) output.err(indent(problem.hint, "    "));
     }
     return EXIT_BAD_INPUT;

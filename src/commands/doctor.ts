@@ -37,19 +37,35 @@ export function printDoctorReport(report: DoctorReport, ctx: CommandContext): vo
 export function doctorCommand(ctx: CommandContext): CommandModule<CommonArgs, DoctorArgs> {
   return {
     command: "doctor",
-    describe: "Connect to a broker stage by stage (TCP, TLS, certificates, websocket, MQTT) and explain the first failure (exit 1)",
-    builder: (y) => y
-      .option("host", { type: "string", describe: "broker host to dial" })
-      .option("port", { type: "number", describe: "broker port" })
-      .option("protocol", { type: "string", choices: [...DOCTOR_PROTOCOLS], default: "mqtts", describe: "mqtts or wss (mqtt/ws: check what a client without TLS sees)" })
-      .option("path", { type: "string", describe: "websocket path (default /mqtt)" })
-      .option("client", { type: "string", describe: "a client of the spec: use its certificate, key and the tree's CA" })
-      .option("server", { type: "string", describe: "a server of the spec: check every listener of it (host and ports from the spec)" })
-      .option("cafile", { type: "string", describe: "CA file to trust the broker with" })
-      .option("cert", { type: "string", describe: "client certificate file" })
-      .option("key", { type: "string", describe: "client private key file" })
-      .option("tls-version", { type: "string", choices: [...TLS_VERSIONS], describe: "pin the TLS version" })
-      .option("servername", { type: "string", describe: "name to send as SNI and to check against the SAN (default: the host)" }) as never,
+    describe:
+      "Connect to a broker stage by stage (TCP, TLS, certificates, websocket, MQTT) and explain the first failure (exit 1)",
+    builder: (y) =>
+      y
+        .option("host", { type: "string", describe: "broker host to dial" })
+        .option("port", { type: "number", describe: "broker port" })
+        .option("protocol", {
+          type: "string",
+          choices: [...DOCTOR_PROTOCOLS],
+          default: "mqtts",
+          describe: "mqtts or wss (mqtt/ws: check what a client without TLS sees)",
+        })
+        .option("path", { type: "string", describe: "websocket path (default /mqtt)" })
+        .option("client", {
+          type: "string",
+          describe: "a client of the spec: use its certificate, key and the tree's CA",
+        })
+        .option("server", {
+          type: "string",
+          describe: "a server of the spec: check every listener of it (host and ports from the spec)",
+        })
+        .option("cafile", { type: "string", describe: "CA file to trust the broker with" })
+        .option("cert", { type: "string", describe: "client certificate file" })
+        .option("key", { type: "string", describe: "client private key file" })
+        .option("tls-version", { type: "string", choices: [...TLS_VERSIONS], describe: "pin the TLS version" })
+        .option("servername", {
+          type: "string",
+          describe: "name to send as SNI and to check against the SAN (default: the host)",
+        }) as never,
     handler: async (args) => {
       const options = {
         specFile: args.file,
@@ -69,10 +85,11 @@ export function doctorCommand(ctx: CommandContext): CommandModule<CommonArgs, Do
         const { doctorServer } = await import("../api/doctor.js");
         const result = await doctorServer({ ...options, server: args.server });
         if (args.json) ctx.output.out(JSON.stringify(result, null, 2));
-        else result.reports.forEach((report, index) => {
-          if (index > 0) ctx.output.out("");
-          printDoctorReport(report, ctx);
-        });
+        else
+          result.reports.forEach((report, index) => {
+            if (index > 0) ctx.output.out("");
+            printDoctorReport(report, ctx);
+          });
         ctx.exitCode = result.ok ? EXIT_OK : EXIT_CHECK_FAILED;
         return;
       }

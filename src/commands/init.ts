@@ -12,7 +12,9 @@ export function initCommand(ctx: CommandContext): CommandModule<CommonArgs, Comm
       if (args.json) ctx.output.out(JSON.stringify({ ok: true, file }));
       else {
         ctx.output.out(`Wrote ${file}: one CA, one broker (ports 8883 mqtts, 8884 wss), two devices.`);
-        ctx.output.out(`Next: edit the names and hosts, then run \`npx mqtt-pki build${args.file === "pki.yaml" ? "" : ` -f ${args.file}`}\`.`);
+        ctx.output.out(
+          `Next: edit the names and hosts, then run \`npx mqtt-pki build${args.file === "pki.yaml" ? "" : ` -f ${args.file}`}\`.`,
+        );
       }
     },
   };

@@ -17,16 +17,24 @@ export function printLintReport(report: LintReport, conf: string, ctx: CommandCo
   const errors = report.findings.filter((f) => f.severity === "error").length;
   const warnings = report.findings.length - errors;
   if (report.findings.length > 0) ctx.output.out("");
-  ctx.output.out(report.findings.length === 0
-    ? `${conf}: no problems found.`
-    : `${conf}: ${plural(errors, "error")}, ${plural(warnings, "warning")}.`);
+  ctx.output.out(
+    report.findings.length === 0
+      ? `${conf}: no problems found.`
+      : `${conf}: ${plural(errors, "error")}, ${plural(warnings, "warning")}.`,
+  );
 }
 
 export function lintCommand(ctx: CommandContext): CommandModule<CommonArgs, LintArgs> {
   return {
     command: "lint <conf>",
-    describe: "Check a mosquitto.conf made by hand or another tool: referenced files, certificates, keys, permissions (exit 1 on any error)",
-    builder: (yargs) => yargs.positional("conf", { type: "string", demandOption: true, describe: "the mosquitto.conf the broker starts with, e.g. /etc/mosquitto/mosquitto.conf" }),
+    describe:
+      "Check a mosquitto.conf made by hand or another tool: referenced files, certificates, keys, permissions (exit 1 on any error)",
+    builder: (yargs) =>
+      yargs.positional("conf", {
+        type: "string",
+        demandOption: true,
+        describe: "the mosquitto.conf the broker starts with, e.g. /etc/mosquitto/mosquitto.conf",
+      }),
     handler: async (args) => {
       const { lint } = await import("../api/lint.js");
       const report = await lint({ confFile: args.conf, now: args.now });

@@ -15,30 +15,56 @@ interface RotateArgs extends CommonArgs {
 export function rotateCommand(ctx: CommandContext): CommandModule<CommonArgs, RotateArgs> {
   return {
     command: "rotate [names..]",
-    describe: "Renew certificates (new keys by default, old ones archived); `rotate ca` starts a CA rotation, `rotate ca --finish` ends it",
-    builder: (y) => y
-      .positional("names", { type: "string", array: true, default: [], describe: "servers or clients to renew, or `ca`" })
-      .option("expiring", { type: "boolean", default: false, describe: "renew everything within defaults.renewBeforeDays of expiry" })
-      .option("all", { type: "boolean", default: false, describe: "renew every server and client certificate" })
-      .option("keep-key", { type: "boolean", default: false, describe: "reuse the existing keys" })
-      .option("finish", { type: "boolean", default: false, describe: "with `ca`: move servers to the new CA and drop the old one" })
-      .option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" }) as never,
+    describe:
+      "Renew certificates (new keys by default, old ones archived); `rotate ca` starts a CA rotation, `rotate ca --finish` ends it",
+    builder: (y) =>
+      y
+        .positional("names", {
+          type: "string",
+          array: true,
+          default: [],
+          describe: "servers or clients to renew, or `ca`",
+        })
+        .option("expiring", {
+          type: "boolean",
+          default: false,
+          describe: "renew everything within defaults.renewBeforeDays of expiry",
+        })
+        .option("all", { type: "boolean", default: false, describe: "renew every server and client certificate" })
+        .option("keep-key", { type: "boolean", default: false, describe: "reuse the existing keys" })
+        .option("finish", {
+          type: "boolean",
+          default: false,
+          describe: "with `ca`: move servers to the new CA and drop the old one",
+        })
+        .option("dry-run", { type: "boolean", default: false, describe: "print the plan, write nothing" }) as never,
     handler: async (args) => {
       const caRequested = args.names.includes("ca");
       const progress = progressBar(args.json);
       const { rotate } = await import("../api/rotate.js");
       const result = await rotate({
         onProgress: progress.onProgress,
-        specFile: args.file, now: args.now, issueInTheFuture: args["issue-in-the-future"], dryRun: args["dry-run"],
+        specFile: args.file,
+        now: args.now,
+        issueInTheFuture: args["issue-in-the-future"],
+        dryRun: args["dry-run"],
         names: args.names.filter((name) => name !== "ca"),
-        expiring: args.expiring, all: args.all, keepKey: args["keep-key"],
+        expiring: args.expiring,
+        all: args.all,
+        keepKey: args["keep-key"],
         ca: caRequested ? (args.finish ? "finish" : "start") : undefined,
       }).finally(() => progress.stop());
       if (args.json) ctx.output.out(buildJson(result));
       else {
         printBuild(result, args["dry-run"], ctx);
-        if (result.plan.caRotation === "start") ctx.output.out("CA rotation started: the broker and every client command now trust old + new CA (ca/bundle.crt). Deploy bundle.crt and renewed client certs, then run `mqtt-pki rotate ca --finish`.");
-        if (result.plan.caRotation === "finish") ctx.output.out("CA rotation finished: the server now has a certificate from the new CA, and the old CA is archived. Restart or reload mosquitto to apply it.");
+        if (result.plan.caRotation === "start")
+          ctx.output.out(
+            "CA rotation started: the broker and every client command now trust old + new CA (ca/bundle.crt). Deploy bundle.crt and renewed client certs, then run `mqtt-pki rotate ca --finish`.",
+          );
+        if (result.plan.caRotation === "finish")
+          ctx.output.out(
+            "CA rotation finished: the server now has a certificate from the new CA, and the old CA is archived. Restart or reload mosquitto to apply it.",
+          );
       }
     },
   };

@@ -25,13 +25,21 @@ export function printSnippets(texts: SnippetTexts, format: Format, ctx: CommandC
   });
 }
 
-export function snippetsCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { name: string; format: Format }> {
+export function snippetsCommand(
+  ctx: CommandContext,
+): CommandModule<CommonArgs, CommonArgs & { name: string; format: Format }> {
   return {
     command: "snippets <name>",
-    describe: "Print connection snippets for a client: mosquitto_sub/pub and MQTTX CLI lines, an MQTT.js and a paho-mqtt script",
-    builder: (y) => y
-      .positional("name", { type: "string", demandOption: true, describe: "the client, by its name in the spec" })
-      .option("format", { choices: [...SNIPPET_FORMATS, "all"] as const, default: "all" as Format, describe: "which snippet to print" }),
+    describe:
+      "Print connection snippets for a client: mosquitto_sub/pub and MQTTX CLI lines, an MQTT.js and a paho-mqtt script",
+    builder: (y) =>
+      y
+        .positional("name", { type: "string", demandOption: true, describe: "the client, by its name in the spec" })
+        .option("format", {
+          choices: [...SNIPPET_FORMATS, "all"] as const,
+          default: "all" as Format,
+          describe: "which snippet to print",
+        }),
     handler: async (args) => {
       const { snippets } = await import("../api/snippets.js");
       const texts = await snippets({ specFile: args.file, name: args.name });

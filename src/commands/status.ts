@@ -6,27 +6,54 @@ import type { CommonArgs, CommandContext } from "../cli/context.js";
 const COLUMNS = ["name", "role", "cn", "serial", "not after", "days", "state"] as const;
 
 export function printStatus(report: StatusReport, ctx: CommandContext): void {
-  const cells = report.rows.map((row) => [row.name, row.role, row.cn ?? "-", row.serial ? `${row.serial.slice(0, 12)}…` : "-", row.notAfter?.slice(0, 10) ?? "-", row.daysLeft?.toString() ?? "-", row.state + (row.detail ? ` (${row.detail})` : "")]);
-  const widths = COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((cell) => (i === 6 ? 0 : cell[i].length))));
-  const line = (values: readonly string[]) => values.map((value, i) => (i === 6 ? value : value.padEnd(widths[i]))).join("  ");
+  const cells = report.rows.map((row) => [
+    row.name,
+    row.role,
+    row.cn ?? "-",
+    row.serial ? `${row.serial.slice(0, 12)}…` : "-",
+    row.notAfter?.slice(0, 10) ?? "-",
+    row.daysLeft?.toString() ?? "-",
+    row.state + (row.detail ? ` (${row.detail})` : ""),
+  ]);
+  const widths = COLUMNS.map((title, i) =>
+    Math.max(title.length, ...cells.map((cell) => (i === 6 ? 0 : cell[i].length))),
+  );
+  const line = (values: readonly string[]) =>
+    values.map((value, i) => (i === 6 ? value : value.padEnd(widths[i]))).join("  ");
   ctx.output.out(line(COLUMNS));
   for (const cell of cells) ctx.output.out(line(cell));
   if (report.crl?.problem) ctx.output.out(`\nCRL: ${report.crl.problem}.`);
-  else if (report.crl) ctx.output.out(`\nCRL: ${report.crl.revoked} revoked, valid until ${report.crl.nextUpdate.slice(0, 10)} (${report.crl.daysLeft} days; renewed at half-life by any build or \`mqtt-pki crl\`).`);
+  else if (report.crl)
+    ctx.output.out(
+      `\nCRL: ${report.crl.revoked} revoked, valid until ${report.crl.nextUpdate.slice(0, 10)} (${report.crl.daysLeft} days; renewed at half-life by any build or \`mqtt-pki crl\`).`,
+    );
   if (report.caRotation.phase === "rotating") {
-    ctx.output.out(`\nCA rotation under way. Clients still on the old CA: ${report.caRotation.clientsOnOldCa.join(", ") || "none"}.`);
-    ctx.output.out(report.caRotation.clientsOnOldCa.length > 0 ? "Rotate them (`mqtt-pki rotate NAME`), deploy, then `mqtt-pki rotate ca --finish`." : "Every client has a new certificate: run `mqtt-pki rotate ca --finish`.");
+    ctx.output.out(
+      `\nCA rotation under way. Clients still on the old CA: ${report.caRotation.clientsOnOldCa.join(", ") || "none"}.`,
+    );
+    ctx.output.out(
+      report.caRotation.clientsOnOldCa.length > 0
+        ? "Rotate them (`mqtt-pki rotate NAME`), deploy, then `mqtt-pki rotate ca --finish`."
+        : "Every client has a new certificate: run `mqtt-pki rotate ca --finish`.",
+    );
   }
   const certificatesDue = report.rows.some((r) => r.state !== "ok" && r.state !== "revoked");
   if (report.healthy) ctx.output.out("\nNothing is expired or due for renewal.");
-  else if (certificatesDue) ctx.output.out("\nSomething is expired, missing or due: run `mqtt-pki rotate --expiring` (or `mqtt-pki build`).");
+  else if (certificatesDue)
+    ctx.output.out("\nSomething is expired, missing or due: run `mqtt-pki rotate --expiring` (or `mqtt-pki build`).");
 }
 
 export function statusCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { check: boolean }> {
   return {
     command: "status",
-    describe: "Show every certificate, its expiry and state; --check exits 1 when anything is expired or due for renewal",
-    builder: (y) => y.option("check", { type: "boolean", default: false, describe: "exit 1 when anything is expired, missing or within defaults.renewBeforeDays" }),
+    describe:
+      "Show every certificate, its expiry and state; --check exits 1 when anything is expired or due for renewal",
+    builder: (y) =>
+      y.option("check", {
+        type: "boolean",
+        default: false,
+        describe: "exit 1 when anything is expired, missing or within defaults.renewBeforeDays",
+      }),
     handler: async (args) => {
       const { status } = await import("../api/status.js");
       const report = await status({ specFile: args.file, now: args.now });

@@ -18,16 +18,19 @@ export function printReport(report: VerifyReport, ctx: CommandContext, verbose =
   const { pass, warn, fail } = report.counts;
   if (!listPasses) ctx.output.out(`✓ ${pass} checks passed (--verbose lists them)`);
   ctx.output.out("");
-  ctx.output.out(report.ok
-    ? `All ${pass + warn} checks hold${warn > 0 ? ` (${warn} warnings)` : ""}: the tree, mosquitto.conf and the client commands agree.`
-    : `${fail} of ${pass + warn + fail} checks failed; fix them as the arrows say, then run verify again.`);
+  ctx.output.out(
+    report.ok
+      ? `All ${pass + warn} checks hold${warn > 0 ? ` (${warn} warnings)` : ""}: the tree, mosquitto.conf and the client commands agree.`
+      : `${fail} of ${pass + warn + fail} checks failed; fix them as the arrows say, then run verify again.`,
+  );
 }
 
 export function verifyCommand(ctx: CommandContext): CommandModule<CommonArgs, CommonArgs & { verbose: boolean }> {
   return {
     command: "verify",
     describe: "Check certificates, keys, mosquitto.conf and client commands against each other (exit 1 on any failure)",
-    builder: (y) => y.option("verbose", { type: "boolean", default: false, describe: "list every passed check, however many" }),
+    builder: (y) =>
+      y.option("verbose", { type: "boolean", default: false, describe: "list every passed check, however many" }),
     handler: async (args) => {
       const { verify } = await import("../api/verify.js");
       const report = await verify({ specFile: args.file, now: args.now });

@@ -14,16 +14,24 @@ import type { KeyAlgorithm } from "../spec/types.js";
 /** Signature algorithm identifiers by CA key type (RFC 5758 / 8410 / 4055). */
 function signatureAlgorithm(algorithm: KeyAlgorithm): asn1.AlgorithmIdentifier {
   switch (algorithm) {
-    case "ec-p256": return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" });
-    case "ec-p384": return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.3" });
-    case "ed25519": return new asn1.AlgorithmIdentifier({ algorithm: "1.3.101.112" });
-    default: return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null });
+    case "ec-p256":
+      return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.2" });
+    case "ec-p384":
+      return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.10045.4.3.3" });
+    case "ed25519":
+      return new asn1.AlgorithmIdentifier({ algorithm: "1.3.101.112" });
+    default:
+      return new asn1.AlgorithmIdentifier({ algorithm: "1.2.840.113549.1.1.11", parameters: null });
   }
 }
 
 /** One extension, DER-encoded. */
 export function extension(extnID: string, critical: boolean, value: object): Buffer {
-  return Buffer.from(AsnConvert.serialize(new asn1.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) })));
+  return Buffer.from(
+    AsnConvert.serialize(
+      new asn1.Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) }),
+    ),
+  );
 }
 
 /**
@@ -34,7 +42,10 @@ export class CertificateBuilder {
   readonly algorithmIdDer: Buffer;
   private readonly formatter = new x509.AsnEcSignatureFormatter();
 
-  constructor(private readonly signer: Signer, private readonly keyAlgorithm: KeyAlgorithm) {
+  constructor(
+    private readonly signer: Signer,
+    private readonly keyAlgorithm: KeyAlgorithm,
+  ) {
     this.algorithmIdDer = Buffer.from(AsnConvert.serialize(signatureAlgorithm(keyAlgorithm)));
   }
 
@@ -49,7 +60,11 @@ export class CertificateBuilder {
   private async sign(data: Buffer): Promise<Buffer> {
     const { signer } = this;
     if (signer.inProcess) return signInProcess(signer.inProcess, data);
-    const signature = await signer.crypto.subtle.sign(signer.signingAlgorithm as EcdsaParams, signer.privateKey, new Uint8Array(data));
+    const signature = await signer.crypto.subtle.sign(
+      signer.signingAlgorithm as EcdsaParams,
+      signer.privateKey,
+      new Uint8Array(data),
+    );
     if (!this.keyAlgorithm.startsWith("ec-")) return Buffer.from(signature);
     // WebCrypto gives ECDSA as r||s; X.509 wants the DER ECDSA-Sig-Value (the curve sets where r ends).
     const curve = { ...signer.signingAlgorithm, namedCurve: this.keyAlgorithm === "ec-p384" ? "P-384" : "P-256" };

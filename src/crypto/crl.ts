@@ -25,21 +25,24 @@ export interface CrlContent {
  * default "CRL" label ("no start line").
  */
 export async function issueCrl(ca: IssuingCa, content: CrlContent): Promise<string> {
-  const crl = await x509.X509CrlGenerator.create({
-    issuer: ca.certificate.subjectName,
-    thisUpdate: content.thisUpdate,
-    nextUpdate: content.nextUpdate,
-    signingKey: ca.signer.privateKey,
-    signingAlgorithm: ca.signer.signingAlgorithm,
-    entries: content.entries.map((entry) => ({
-      serialNumber: entry.serial,
-      revocationDate: entry.revokedAt,
-      reason: x509.X509CrlReason[entry.reason],
-    })),
-    extensions: [
-      new x509.AuthorityKeyIdentifierExtension(keyIdentifier(Buffer.from(ca.certificate.publicKey.rawData)), false),
-      new x509.Extension("2.5.29.20", false, AsnConvert.serialize(new CRLNumber(content.crlNumber))),
-    ],
-  }, ca.signer.crypto);
+  const crl = await x509.X509CrlGenerator.create(
+    {
+      issuer: ca.certificate.subjectName,
+      thisUpdate: content.thisUpdate,
+      nextUpdate: content.nextUpdate,
+      signingKey: ca.signer.privateKey,
+      signingAlgorithm: ca.signer.signingAlgorithm,
+      entries: content.entries.map((entry) => ({
+        serialNumber: entry.serial,
+        revocationDate: entry.revokedAt,
+        reason: x509.X509CrlReason[entry.reason],
+      })),
+      extensions: [
+        new x509.AuthorityKeyIdentifierExtension(keyIdentifier(Buffer.from(ca.certificate.publicKey.rawData)), false),
+        new x509.Extension("2.5.29.20", false, AsnConvert.serialize(new CRLNumber(content.crlNumber))),
+      ],
+    },
+    ca.signer.crypto,
+  );
   return `${x509.PemConverter.encode(crl.rawData, "X509 CRL")}\n`;
 }

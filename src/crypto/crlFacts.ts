@@ -38,24 +38,60 @@ export interface ListedRevocation {
   reason: RevocationReason;
 }
 
-const TAG = { integer: 0x02, bitString: 0x03, octetString: 0x04, oid: 0x06, enumerated: 0x0a, sequence: 0x30, set: 0x31, utcTime: 0x17, generalizedTime: 0x18, explicit0: 0xa0 };
+const TAG = {
+  integer: 0x02,
+  bitString: 0x03,
+  octetString: 0x04,
+  oid: 0x06,
+  enumerated: 0x0a,
+  sequence: 0x30,
+  set: 0x31,
+  utcTime: 0x17,
+  generalizedTime: 0x18,
+  explicit0: 0xa0,
+};
 const CRL_NUMBER = "2.5.29.20";
 const REASON_CODE = "2.5.29.21";
 /** RFC 5280 CRLReason codes by value. */
-const REASON_NAMES: Record<number, string> = { 0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged", 4: "superseded", 5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL", 9: "privilegeWithdrawn", 10: "aACompromise" };
+const REASON_NAMES: Record<number, string> = {
+  0: "unspecified",
+  1: "keyCompromise",
+  2: "cACompromise",
+  3: "affiliationChanged",
+  4: "superseded",
+  5: "cessationOfOperation",
+  6: "certificateHold",
+  8: "removeFromCRL",
+  9: "privilegeWithdrawn",
+  10: "aACompromise",
+};
 
 /** Hash per signature algorithm, as node:crypto's verify takes it (null: the algorithm hashes itself). RSA-PSS is left out: its parameters would need reading too. */
 const SIGNATURE_HASH: Record<string, string | null> = {
-  "1.2.840.113549.1.1.5": "sha1", "1.2.840.113549.1.1.14": "sha224", "1.2.840.113549.1.1.11": "sha256",
-  "1.2.840.113549.1.1.12": "sha384", "1.2.840.113549.1.1.13": "sha512",
-  "1.2.840.10045.4.1": "sha1", "1.2.840.10045.4.3.1": "sha224", "1.2.840.10045.4.3.2": "sha256",
-  "1.2.840.10045.4.3.3": "sha384", "1.2.840.10045.4.3.4": "sha512",
-  "1.3.101.112": null, "1.3.101.113": null,
+  "1.2.840.113549.1.1.5": "sha1",
+  "1.2.840.113549.1.1.14": "sha224",
+  "1.2.840.113549.1.1.11": "sha256",
+  "1.2.840.113549.1.1.12": "sha384",
+  "1.2.840.113549.1.1.13": "sha512",
+  "1.2.840.10045.4.1": "sha1",
+  "1.2.840.10045.4.3.1": "sha224",
+  "1.2.840.10045.4.3.2": "sha256",
+  "1.2.840.10045.4.3.3": "sha384",
+  "1.2.840.10045.4.3.4": "sha512",
+  "1.3.101.112": null,
+  "1.3.101.113": null,
 };
 
 const SHORT_NAMES: Record<string, string> = {
-  "2.5.4.3": "CN", "2.5.4.5": "serialNumber", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O",
-  "2.5.4.11": "OU", "1.2.840.113549.1.9.1": "emailAddress", "0.9.2342.19200300.100.1.25": "DC",
+  "2.5.4.3": "CN",
+  "2.5.4.5": "serialNumber",
+  "2.5.4.6": "C",
+  "2.5.4.7": "L",
+  "2.5.4.8": "ST",
+  "2.5.4.10": "O",
+  "2.5.4.11": "OU",
+  "1.2.840.113549.1.9.1": "emailAddress",
+  "0.9.2342.19200300.100.1.25": "DC",
 };
 
 /** One TLV inside [offset, limit): readTlv keeps it inside the buffer, this inside its parent. */
@@ -63,7 +99,8 @@ function tlv(der: Buffer, offset: number, limit: number, tag?: number | number[]
   const found = readTlv(der, offset);
   if (found.end > limit) throw new Error("truncated");
   const wanted = tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
-  if (wanted && !wanted.includes(found.tag)) throw new Error(`unexpected tag 0x${found.tag.toString(16)} at byte ${offset}`);
+  if (wanted && !wanted.includes(found.tag))
+    throw new Error(`unexpected tag 0x${found.tag.toString(16)} at byte ${offset}`);
   return found;
 }
 
@@ -81,7 +118,10 @@ function decodeOid(bytes: Buffer): string {
 }
 
 function decodeTime(tag: number, text: string): Date {
-  const match = tag === TAG.utcTime ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.\d+)?Z$/.exec(text);
+  const match =
+    tag === TAG.utcTime
+      ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text)
+      : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.\d+)?Z$/.exec(text);
   if (!match) throw new Error(`unreadable time "${text}"`);
   const [, y, mo, d, h, mi, s] = match.map(Number);
   const year = tag === TAG.utcTime ? (y < 50 ? 2000 + y : 1900 + y) : y;
@@ -93,12 +133,16 @@ function decodeString(tag: number, bytes: Buffer): string | undefined {
   if ([0x0c, 0x12, 0x13, 0x16, 0x1a].includes(tag)) return bytes.toString("utf8");
   if (tag === 0x14) return bytes.toString("latin1");
   if (tag === 0x1e) return Buffer.from(bytes).swap16().toString("utf16le");
-  if (tag === 0x1c) return String.fromCodePoint(...Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32BE(i * 4)));
+  if (tag === 0x1c)
+    return String.fromCodePoint(...Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32BE(i * 4)));
   return undefined;
 }
 
 /** A Name's attributes in order, each as OID and text (hex of the raw value when it is no string). */
-function nameAttributes(der: Buffer, name: { start: number; end: number }): { oid: string; text: string; isString: boolean }[] {
+function nameAttributes(
+  der: Buffer,
+  name: { start: number; end: number },
+): { oid: string; text: string; isString: boolean }[] {
   const attributes = [];
   for (let at = name.start; at < name.end;) {
     const rdn = tlv(der, at, name.end, TAG.set);
@@ -107,7 +151,11 @@ function nameAttributes(der: Buffer, name: { start: number; end: number }): { oi
       const type = tlv(der, attribute.start, attribute.end, TAG.oid);
       const value = tlv(der, type.end, attribute.end);
       const text = decodeString(value.tag, der.subarray(value.start, value.end));
-      attributes.push({ oid: decodeOid(der.subarray(type.start, type.end)), text: text ?? der.subarray(type.end, value.end).toString("hex"), isString: text !== undefined });
+      attributes.push({
+        oid: decodeOid(der.subarray(type.start, type.end)),
+        text: text ?? der.subarray(type.end, value.end).toString("hex"),
+        isString: text !== undefined,
+      });
       inner = attribute.end;
     }
     at = rdn.end;
@@ -163,14 +211,23 @@ function reasonOf(der: Buffer, entryExtensions: Map<string, Span>): RevocationRe
 }
 
 /** revokedCertificates: SEQUENCE OF { userCertificate INTEGER, revocationDate Time, crlEntryExtensions OPTIONAL }. */
-function revokedEntries(der: Buffer, list: Span, time: (t: { tag: number; start: number; end: number }) => Date): ListedRevocation[] {
+function revokedEntries(
+  der: Buffer,
+  list: Span,
+  time: (t: { tag: number; start: number; end: number }) => Date,
+): ListedRevocation[] {
   const entries: ListedRevocation[] = [];
   for (let at = list.start; at < list.end;) {
     const entry = tlv(der, at, list.end, TAG.sequence);
     const serial = tlv(der, entry.start, entry.end, TAG.integer);
     const date = tlv(der, serial.end, entry.end, [TAG.utcTime, TAG.generalizedTime]);
-    const extra = date.end < entry.end ? extensions(der, tlv(der, date.end, entry.end, TAG.sequence)) : new Map<string, Span>();
-    entries.push({ serial: der.subarray(serial.start, serial.end).toString("hex"), revokedAt: time(date), reason: reasonOf(der, extra) });
+    const extra =
+      date.end < entry.end ? extensions(der, tlv(der, date.end, entry.end, TAG.sequence)) : new Map<string, Span>();
+    entries.push({
+      serial: der.subarray(serial.start, serial.end).toString("hex"),
+      revokedAt: time(date),
+      reason: reasonOf(der, extra),
+    });
     at = entry.end;
   }
   return entries;
@@ -188,25 +245,33 @@ export function crlFacts(pem: string): CrlFacts {
   at = tlv(der, at, tbs.end, TAG.sequence).end; // signature algorithm, repeated inside
   const issuer = tlv(der, at, tbs.end, TAG.sequence);
   const thisUpdate = tlv(der, issuer.end, tbs.end, [TAG.utcTime, TAG.generalizedTime]);
-  const next = thisUpdate.end < tbs.end && [TAG.utcTime, TAG.generalizedTime].includes(der[thisUpdate.end]) ? tlv(der, thisUpdate.end, tbs.end) : undefined;
+  const next =
+    thisUpdate.end < tbs.end && [TAG.utcTime, TAG.generalizedTime].includes(der[thisUpdate.end])
+      ? tlv(der, thisUpdate.end, tbs.end)
+      : undefined;
   let rest = next?.end ?? thisUpdate.end;
   const revoked = rest < tbs.end && der[rest] === TAG.sequence ? tlv(der, rest, tbs.end, TAG.sequence) : undefined;
   rest = revoked?.end ?? rest;
   const tagged = rest < tbs.end ? tlv(der, rest, tbs.end, TAG.explicit0) : undefined;
-  const crlExtensions = tagged ? extensions(der, tlv(der, tagged.start, tagged.end, TAG.sequence)) : new Map<string, Span>();
+  const crlExtensions = tagged
+    ? extensions(der, tlv(der, tagged.start, tagged.end, TAG.sequence))
+    : new Map<string, Span>();
   const numberSpan = crlExtensions.get(CRL_NUMBER);
   const algorithm = tlv(der, tbs.end, list.end, TAG.sequence);
   const oid = tlv(der, algorithm.start, algorithm.end, TAG.oid);
   const signature = tlv(der, algorithm.end, list.end, TAG.bitString);
   const attributes = nameAttributes(der, issuer);
-  const time = (t: { tag: number; start: number; end: number }) => decodeTime(t.tag, der.subarray(t.start, t.end).toString("latin1"));
+  const time = (t: { tag: number; start: number; end: number }) =>
+    decodeTime(t.tag, der.subarray(t.start, t.end).toString("latin1"));
   return {
     pem,
     issuerName: attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", "),
     number: numberSpan && smallInteger(der, numberSpan, TAG.integer),
     entries: revoked ? revokedEntries(der, revoked, time) : [],
     issuerKey: nameKey(der, issuer),
-    issuerLabel: attributes.find((a) => a.oid === "2.5.4.3")?.text ?? (attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", ") || "(empty name)"),
+    issuerLabel:
+      attributes.find((a) => a.oid === "2.5.4.3")?.text ??
+      (attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", ") || "(empty name)"),
     thisUpdate: time(thisUpdate),
     nextUpdate: next && time(next),
     tbs: der.subarray(list.start, tbs.end),

@@ -1,6 +1,13 @@
 import { X509Certificate } from "node:crypto";
 import { pemBlocks } from "./der.js";
-import { certificateSubject, crlFacts, crlSignedBy as signatureVerifies, nameKey, type CrlFacts, type ListedRevocation } from "./crlFacts.js";
+import {
+  certificateSubject,
+  crlFacts,
+  crlSignedBy as signatureVerifies,
+  nameKey,
+  type CrlFacts,
+  type ListedRevocation,
+} from "./crlFacts.js";
 
 export type { CrlFacts, ListedRevocation };
 

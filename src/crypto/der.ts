@@ -29,19 +29,22 @@ export function derPositiveInteger(bytes: Buffer): Buffer {
  * indefinite length or one of more than four bytes throws instead of reading past the end.
  */
 export function readTlv(der: Buffer, offset: number): { tag: number; start: number; end: number } {
-  if (!Number.isInteger(offset) || offset < 0 || offset + 2 > der.length) throw new Error(`truncated DER: no TLV at byte ${offset}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset + 2 > der.length)
+    throw new Error(`truncated DER: no TLV at byte ${offset}`);
   const tag = der[offset];
   let length = der[offset + 1];
   let start = offset + 2;
   if (length & 0x80) {
     const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 4) throw new Error(`not DER: ${bytes === 0 ? "indefinite" : `${bytes}-byte`} length at byte ${offset}`);
+    if (bytes === 0 || bytes > 4)
+      throw new Error(`not DER: ${bytes === 0 ? "indefinite" : `${bytes}-byte`} length at byte ${offset}`);
     if (start + bytes > der.length) throw new Error(`truncated DER: length of the TLV at byte ${offset}`);
     length = 0;
     for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i];
     start += bytes;
   }
-  if (start + length > der.length) throw new Error(`truncated DER: the TLV at byte ${offset} runs ${start + length - der.length} bytes past the end`);
+  if (start + length > der.length)
+    throw new Error(`truncated DER: the TLV at byte ${offset} runs ${start + length - der.length} bytes past the end`);
   return { tag, start, end: start + length };
 }
 
@@ -112,9 +115,10 @@ export function ecPkcs8PublicKeyBits(pkcs8: Buffer): Buffer | undefined {
  * SHA-256 as lower-case hex. Node's one-shot crypto.hash (20.12+) costs half of a Hash object
  * for small inputs, and rebuilds of a fleet take tens of thousands of these.
  */
-export const sha256Hex: (data: string | Buffer) => string = typeof crypto.hash === "function"
-  ? (data) => crypto.hash("sha256", data)
-  : (data) => createHash("sha256").update(data).digest("hex");
+export const sha256Hex: (data: string | Buffer) => string =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha256", data)
+    : (data) => createHash("sha256").update(data).digest("hex");
 
 /** SHA-256 of a certificate's DER, as OpenSSL and Node print it (upper-case hex, colon-separated). */
 export function fingerprintOf(der: Buffer): string {

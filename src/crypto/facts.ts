@@ -54,13 +54,27 @@ export function certFacts(pem: string | Buffer): CertFacts {
     notAfter: new Date(x509.validTo),
     isCa: x509.ca,
     extendedKeyUsage: x509.keyUsage ?? [],
-    get issuer() { return issuer(); },
-    get serial() { return serial(); },
-    get dns() { return sans().dns; },
-    get ip() { return sans().ip; },
-    get keyAlgorithm() { return keyAlgorithm(); },
-    get publicKey() { return publicKey(); },
-    get fingerprint256() { return fingerprint256(); },
+    get issuer() {
+      return issuer();
+    },
+    get serial() {
+      return serial();
+    },
+    get dns() {
+      return sans().dns;
+    },
+    get ip() {
+      return sans().ip;
+    },
+    get keyAlgorithm() {
+      return keyAlgorithm();
+    },
+    get publicKey() {
+      return publicKey();
+    },
+    get fingerprint256() {
+      return fingerprint256();
+    },
   };
 }
 
@@ -94,7 +108,10 @@ function parseSubjectAltName(text: string): { dns: string[]; ip: string[] } {
 }
 
 /** Whether the private key in `keyPem` is the one the certificate certifies. */
-export function certMatchesKey(facts: CertFacts, keyPem: string | Buffer | { key: string | Buffer; passphrase: string }): boolean {
+export function certMatchesKey(
+  facts: CertFacts,
+  keyPem: string | Buffer | { key: string | Buffer; passphrase: string },
+): boolean {
   try {
     const mine = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
     return mine.equals(facts.publicKey.export({ type: "spki", format: "der" }));

@@ -34,17 +34,20 @@ export function certificatePem(certificate: x509.X509Certificate): string {
 export async function issueCaCert(signer: Signer, ca: CaSpec, spkiDer: Buffer, now: Date): Promise<IssuedCertificate> {
   const keyId = keyIdentifier(spkiDer);
   const name = subjectName(ca);
-  const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: newSerialNumber(),
-    subject: name,
-    issuer: name,
-    notBefore: new Date(now.getTime() - BACKDATE_MS),
-    notAfter: new Date(now.getTime() + ca.days * DAY_MS),
-    publicKey: new Uint8Array(spkiDer),
-    signingKey: signer.privateKey,
-    signingAlgorithm: signer.signingAlgorithm,
-    extensions: caExtensions(keyId),
-  }, signer.crypto);
+  const certificate = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: newSerialNumber(),
+      subject: name,
+      issuer: name,
+      notBefore: new Date(now.getTime() - BACKDATE_MS),
+      notAfter: new Date(now.getTime() + ca.days * DAY_MS),
+      publicKey: new Uint8Array(spkiDer),
+      signingKey: signer.privateKey,
+      signingAlgorithm: signer.signingAlgorithm,
+      extensions: caExtensions(keyId),
+    },
+    signer.crypto,
+  );
   return { certificate, pem: certificatePem(certificate), clamped: false };
 }
 
@@ -59,11 +62,21 @@ export interface IssuedLeaf {
   clamped: boolean;
 }
 
-export async function issueServerCert(ca: IssuingCa, server: ServerSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
+export async function issueServerCert(
+  ca: IssuingCa,
+  server: ServerSpec,
+  spkiDer: Buffer,
+  now: Date,
+): Promise<IssuedLeaf> {
   return (await issueLeaves([{ ca, role: "server", holder: server, spkiDer }], now))[0];
 }
 
-export async function issueClientCert(ca: IssuingCa, client: ClientSpec, spkiDer: Buffer, now: Date): Promise<IssuedLeaf> {
+export async function issueClientCert(
+  ca: IssuingCa,
+  client: ClientSpec,
+  spkiDer: Buffer,
+  now: Date,
+): Promise<IssuedLeaf> {
   return (await issueLeaves([{ ca, role: "client", holder: client, spkiDer }], now))[0];
 }
 
@@ -102,13 +115,16 @@ function caContext(ca: IssuingCa): CaContext {
   return context;
 }
 
-
 /**
  * Issues many leaves: keys and TBSCertificates are made on every core (leafPool.ts), each is
  * signed here through its CA's Signer as it arrives. `onIssued` hears of each one in
  * completion order; the result keeps the order of `requests`.
  */
-export async function issueLeaves(requests: LeafRequest[], now: Date, onIssued?: (index: number, leaf: IssuedLeafWithKey) => void): Promise<IssuedLeafWithKey[]> {
+export async function issueLeaves(
+  requests: LeafRequest[],
+  now: Date,
+  onIssued?: (index: number, leaf: IssuedLeafWithKey) => void,
+): Promise<IssuedLeafWithKey[]> {
   const templates: LeafTemplate[] = [];
   const templateIndex = new Map<string, number>();
   const meta: { ca: IssuingCa; clamped: boolean }[] = [];
@@ -119,7 +135,11 @@ export async function issueLeaves(requests: LeafRequest[], now: Date, onIssued?:
     const profileKey = JSON.stringify([context.authorityKeyId, role, holder.key.startsWith("rsa-"), profile]);
     let template = templateIndex.get(profileKey);
     if (template === undefined) {
-      const made = leafTemplate({ role, keyAlgorithm: holder.key, authorityKeyId: context.authorityKeyId, ...profile }, context.issuerDer, context.builder.algorithmIdDer);
+      const made = leafTemplate(
+        { role, keyAlgorithm: holder.key, authorityKeyId: context.authorityKeyId, ...profile },
+        context.issuerDer,
+        context.builder.algorithmIdDer,
+      );
       template = templates.push({ ...made, signingKey: ca.signer.inProcess }) - 1;
       templateIndex.set(profileKey, template);
     }
@@ -139,11 +159,17 @@ export async function issueLeaves(requests: LeafRequest[], now: Date, onIssued?:
   const issued: IssuedLeafWithKey[] = new Array(requests.length);
   await prepareLeaves(templates, jobs, async (index, prepared) => {
     const { builder } = caContext(meta[index].ca);
-    const der = prepared.certDer ?? await builder.finish(prepared.tbsDer);
+    const der = prepared.certDer ?? (await builder.finish(prepared.tbsDer));
     const job = jobs[index];
     issued[index] = {
-      pem: toPem(der, "CERTIFICATE"), serial: job.serialHex, notBefore: new Date(job.notBefore), notAfter: new Date(job.notAfter),
-      fingerprint256: fingerprintOf(der), clamped: meta[index].clamped, keyPem: prepared.keyPem, spkiDer: prepared.spkiDer,
+      pem: toPem(der, "CERTIFICATE"),
+      serial: job.serialHex,
+      notBefore: new Date(job.notBefore),
+      notAfter: new Date(job.notAfter),
+      fingerprint256: fingerprintOf(der),
+      clamped: meta[index].clamped,
+      keyPem: prepared.keyPem,
+      spkiDer: prepared.spkiDer,
     };
     onIssued?.(index, issued[index]);
   });

@@ -1,4 +1,11 @@
-import { createECDH, createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, generateKeyPairSync, type KeyObject } from "node:crypto";
+import {
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as nodeGenerateKeyPair,
+  generateKeyPairSync,
+  type KeyObject,
+} from "node:crypto";
 import { promisify } from "node:util";
 import { toPem } from "./der.js";
 import type { KeyAlgorithm } from "../spec/types.js";
@@ -23,9 +30,12 @@ export async function generateKey(algorithm: KeyAlgorithm): Promise<KeyMaterial>
 /** The same, blocking: for worker threads, which exist to block. */
 export function generateKeySync(algorithm: KeyAlgorithm): KeyMaterial {
   if (algorithm === "ec-p256") return generateP256Key();
-  const { privateKey } = algorithm === "ed25519" ? generateKeyPairSync("ed25519")
-    : algorithm === "ec-p384" ? generateKeyPairSync("ec", { namedCurve: "P-384" })
-      : generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)) });
+  const { privateKey } =
+    algorithm === "ed25519"
+      ? generateKeyPairSync("ed25519")
+      : algorithm === "ec-p384"
+        ? generateKeyPairSync("ec", { namedCurve: "P-384" })
+        : generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)) });
   return fromPrivateKeyObject(algorithm, privateKey);
 }
 
@@ -45,12 +55,31 @@ let p256Layout: EcLayout | null | undefined;
 function p256LayoutOnce(): EcLayout | null {
   if (p256Layout !== undefined) return p256Layout;
   const { scalar, point } = p256Numbers();
-  const privateKey = createPrivateKey({ format: "jwk", key: { kty: "EC", crv: "P-256", d: scalar.toString("base64url"), x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33).toString("base64url") } });
+  const privateKey = createPrivateKey({
+    format: "jwk",
+    key: {
+      kty: "EC",
+      crv: "P-256",
+      d: scalar.toString("base64url"),
+      x: point.subarray(1, 33).toString("base64url"),
+      y: point.subarray(33).toString("base64url"),
+    },
+  });
   const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
   const spki = createPublicKey(privateKey).export({ type: "spki", format: "der" });
-  const layout = { pkcs8, spki, scalarAt: pkcs8.indexOf(scalar), pointAt: pkcs8.indexOf(point), spkiPointAt: spki.indexOf(point) };
+  const layout = {
+    pkcs8,
+    spki,
+    scalarAt: pkcs8.indexOf(scalar),
+    pointAt: pkcs8.indexOf(point),
+    spkiPointAt: spki.indexOf(point),
+  };
   // Anything unexpected (a field not found, or found twice): export every key instead.
-  const sound = layout.scalarAt > 0 && layout.pointAt > 0 && layout.spkiPointAt > 0 && pkcs8.indexOf(scalar, layout.scalarAt + 1) < 0;
+  const sound =
+    layout.scalarAt > 0 &&
+    layout.pointAt > 0 &&
+    layout.spkiPointAt > 0 &&
+    pkcs8.indexOf(scalar, layout.scalarAt + 1) < 0;
   return (p256Layout = sound ? layout : null);
 }
 
@@ -127,4 +156,3 @@ export function algorithmOf(key: KeyObject): KeyAlgorithm {
   }
   throw new Error(`unsupported key: ${key.asymmetricKeyType} ${JSON.stringify(details)}`);
 }
-

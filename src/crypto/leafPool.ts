@@ -19,7 +19,11 @@ const workerFile = new URL("./leafWorker.js", import.meta.url);
  * Prepares every job, calling `onPrepared` as results arrive (in batches, in any order), so
  * the caller signs and stores while the workers go on. Resolves when all are done.
  */
-export async function prepareLeaves(templates: LeafTemplate[], jobs: LeafJob[], onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>): Promise<void> {
+export async function prepareLeaves(
+  templates: LeafTemplate[],
+  jobs: LeafJob[],
+  onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>,
+): Promise<void> {
   // Under ts-jest the compiled worker does not exist: the same function then runs here.
   const threads = worthThreads(jobs) && workerAvailable(workerFile) ? Math.min(workerCount(), jobs.length) : 0;
   if (threads === 0) {
@@ -36,19 +40,41 @@ export function buffer(bytes: Uint8Array): Buffer {
 
 /** Many cheap jobs, or a few RSA keys (hundreds of ms each). */
 function worthThreads(jobs: LeafJob[]): boolean {
-  return jobs.length >= MIN_JOBS_FOR_WORKERS || (jobs.length > 1 && jobs.some((job) => job.generate?.startsWith("rsa-")));
+  return (
+    jobs.length >= MIN_JOBS_FOR_WORKERS || (jobs.length > 1 && jobs.some((job) => job.generate?.startsWith("rsa-")))
+  );
 }
 
-function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[], onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>): Promise<void> {
+function runOnWorkers(
+  threads: number,
+  templates: LeafTemplate[],
+  jobs: LeafJob[],
+  onPrepared: (index: number, leaf: PreparedLeaf) => void | Promise<void>,
+): Promise<void> {
   // Each worker gets its own copy of a CA key: OpenSSL 3 deadlocks now and then when two
   // threads sign with one shared key object (seen here as a build that hangs midway).
-  const shipped = templates.map((template) => ({ ...template, signingKey: template.signingKey && { pkcs8: template.signingKey.key.export({ type: "pkcs8", format: "der" }), hash: template.signingKey.hash } }));
+  const shipped = templates.map((template) => ({
+    ...template,
+    signingKey: template.signingKey && {
+      pkcs8: template.signingKey.key.export({ type: "pkcs8", format: "der" }),
+      hash: template.signingKey.hash,
+    },
+  }));
   // Small heaps: a worker holds one batch at a time, and a fleet build must stay under its memory budget.
-  const workers = Array.from({ length: threads }, () => new Worker(workerFile, { workerData: { templates: shipped }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } }));
+  const workers = Array.from(
+    { length: threads },
+    () =>
+      new Worker(workerFile, {
+        workerData: { templates: shipped },
+        resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+      }),
+  );
   // Batches small enough that every worker gets many, at most BATCH. RSA keys go one by one:
   // each takes 100 ms to a second, and a worker left with a few queued ones at the end would
   // keep the other core idle meanwhile.
-  const size = jobs.some((job) => job.generate?.startsWith("rsa-")) ? 1 : Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
+  const size = jobs.some((job) => job.generate?.startsWith("rsa-"))
+    ? 1
+    : Math.max(1, Math.min(BATCH, Math.ceil(jobs.length / (threads * 16))));
   let next = 0;
   let pending = 0;
   // Results wait in arrival order and are handled one batch per turn of the event loop: handling
@@ -73,7 +99,12 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
       const { worker, batch, results } = arrived.shift()!;
       for (let i = 0; i < results.length; i++) {
         const leaf = results[i];
-        await onPrepared(batch + i, { keyPem: leaf.keyPem, spkiDer: buffer(leaf.spkiDer), tbsDer: buffer(leaf.tbsDer), certDer: leaf.certDer && buffer(leaf.certDer) });
+        await onPrepared(batch + i, {
+          keyPem: leaf.keyPem,
+          spkiDer: buffer(leaf.spkiDer),
+          tbsDer: buffer(leaf.tbsDer),
+          certDer: leaf.certDer && buffer(leaf.certDer),
+        });
       }
       feed(worker);
       if (--pending === 0 && next >= jobs.length) {
@@ -89,10 +120,12 @@ function runOnWorkers(threads: number, templates: LeafTemplate[], jobs: LeafJob[
     const schedule = () => {
       if (handling || arrived.length === 0) return;
       handling = true;
-      setImmediate(() => handleNext().then(() => {
-        handling = false;
-        schedule();
-      }, fail));
+      setImmediate(() =>
+        handleNext().then(() => {
+          handling = false;
+          schedule();
+        }, fail),
+      );
     };
     for (const worker of workers) {
       worker.on("error", fail);

@@ -62,7 +62,14 @@ export function subjectKeyId(spkiDer: Buffer): Buffer {
 }
 
 /** The last arc of each name attribute's OID under 2.5.4 (id-at), in DER order. */
-const NAME_ATTRIBUTES: [keyof SubjectFields, number][] = [["c", 6], ["st", 8], ["l", 7], ["o", 10], ["ou", 11], ["cn", 3]];
+const NAME_ATTRIBUTES: [keyof SubjectFields, number][] = [
+  ["c", 6],
+  ["st", 8],
+  ["l", 7],
+  ["o", 10],
+  ["ou", 11],
+  ["cn", 3],
+];
 
 /**
  * The subject Name in DER order (C, ST, L, O, OU, CN), one attribute per RDN; C is a
@@ -74,7 +81,10 @@ export function subjectDer(subject: SubjectFields): Buffer {
   for (const [field, arc] of NAME_ATTRIBUTES) {
     const value = subject[field];
     if (value === undefined || value === "") continue;
-    const attribute = derSequence(Buffer.from([0x06, 0x03, 0x55, 0x04, arc]), derTlv(field === "c" ? 0x13 : 0x0c, Buffer.from(value, "utf8")));
+    const attribute = derSequence(
+      Buffer.from([0x06, 0x03, 0x55, 0x04, arc]),
+      derTlv(field === "c" ? 0x13 : 0x0c, Buffer.from(value, "utf8")),
+    );
     rdns.push(derTlv(0x31, attribute));
   }
   return derSequence(...rdns);
@@ -87,7 +97,9 @@ function validityDer(notBefore: number, notAfter: number): Buffer {
   const key = `${notBefore}/${notAfter}`;
   let der = validityCache.get(key);
   if (!der) {
-    der = Buffer.from(AsnConvert.serialize(new asn1.Validity({ notBefore: new Date(notBefore), notAfter: new Date(notAfter) })));
+    der = Buffer.from(
+      AsnConvert.serialize(new asn1.Validity({ notBefore: new Date(notBefore), notAfter: new Date(notAfter) })),
+    );
     if (validityCache.size > 64) validityCache.clear();
     validityCache.set(key, der);
   }
@@ -108,7 +120,15 @@ export function prepareLeaf(template: LeafTemplate, job: LeafJob): PreparedLeaf 
     validityDer(job.notBefore, job.notAfter),
     subjectDer(job.subject),
     spkiDer,
-    derTlv(0xa3, derSequence(...template.extensionsBefore, template.subjectKeyIdPrefix, subjectKeyId(spkiDer), ...template.extensionsAfter)),
+    derTlv(
+      0xa3,
+      derSequence(
+        ...template.extensionsBefore,
+        template.subjectKeyIdPrefix,
+        subjectKeyId(spkiDer),
+        ...template.extensionsAfter,
+      ),
+    ),
   );
   const signing = template.signingKey;
   const certDer = signing ? certificateDer(tbsDer, template.algorithmIdDer, signInProcess(signing, tbsDer)) : undefined;

@@ -5,7 +5,6 @@ import { buffer } from "./leafPool.js";
 
 /** A worker thread of leafPool.ts: makes keys and TBSCertificates, never sees a CA key. */
 
-
 type ShippedTemplate = Omit<LeafTemplate, "signingKey"> & { signingKey?: { pkcs8: Uint8Array; hash: string | null } };
 
 const templates: LeafTemplate[] = (workerData.templates as ShippedTemplate[]).map((t) => ({
@@ -14,11 +13,16 @@ const templates: LeafTemplate[] = (workerData.templates as ShippedTemplate[]).ma
   extensionsBefore: t.extensionsBefore.map(buffer),
   subjectKeyIdPrefix: buffer(t.subjectKeyIdPrefix),
   extensionsAfter: t.extensionsAfter.map(buffer),
-  signingKey: t.signingKey && { key: createPrivateKey({ key: buffer(t.signingKey.pkcs8), format: "der", type: "pkcs8" }), hash: t.signingKey.hash },
+  signingKey: t.signingKey && {
+    key: createPrivateKey({ key: buffer(t.signingKey.pkcs8), format: "der", type: "pkcs8" }),
+    hash: t.signingKey.hash,
+  },
 }));
 
 parentPort!.on("message", ({ batch, jobs }: { batch: number; jobs: LeafJob[] }) => {
-  const results = jobs.map((job) => exactCopies(prepareLeaf(templates[job.template], job.spkiDer ? { ...job, spkiDer: buffer(job.spkiDer) } : job)));
+  const results = jobs.map((job) =>
+    exactCopies(prepareLeaf(templates[job.template], job.spkiDer ? { ...job, spkiDer: buffer(job.spkiDer) } : job)),
+  );
   parentPort!.postMessage({ batch, results });
 });
 

@@ -7,7 +7,12 @@ import { pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
  */
 export const PASSWD_ITERATIONS = 101;
 
-export function passwdLine(user: string, password: string, salt: Buffer = randomBytes(12), iterations = PASSWD_ITERATIONS): string {
+export function passwdLine(
+  user: string,
+  password: string,
+  salt: Buffer = randomBytes(12),
+  iterations = PASSWD_ITERATIONS,
+): string {
   const hash = pbkdf2Sync(password, salt, iterations, 64, "sha512");
   return `${user}:$7$${iterations}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }

@@ -17,8 +17,16 @@ import { createHash, createHmac, createPrivateKey, randomBytes, X509Certificate 
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { ContentInfo } from "@peculiar/asn1-cms";
 import {
-  AuthenticatedSafe, CertBag, MacData, PFX, PKCS12Attribute, SafeBag, SafeContents,
-  id_certBag, id_pkcs8ShroudedKeyBag, id_x509Certificate,
+  AuthenticatedSafe,
+  CertBag,
+  MacData,
+  PFX,
+  PKCS12Attribute,
+  SafeBag,
+  SafeContents,
+  id_certBag,
+  id_pkcs8ShroudedKeyBag,
+  id_x509Certificate,
 } from "@peculiar/asn1-pfx";
 import { FriendlyName, LocalKeyId, id_pkcs9_at_friendlyName, id_pkcs9_at_localKeyId } from "@peculiar/asn1-pkcs9";
 import { DigestInfo, sha256 } from "@peculiar/asn1-rsa";
@@ -63,18 +71,36 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
     attribute(id_pkcs9_at_localKeyId, AsnConvert.serialize(new LocalKeyId(localKeyId))),
   ];
 
-  const certBags = [input.certificate, ...(input.caCertificates ?? [])].map((der, index) => new SafeBag({
-    bagId: id_certBag,
-    bagValue: AsnConvert.serialize(new CertBag({ certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(der)) })),
-    ...(index === 0 ? { bagAttributes: attributes } : {}),
-  }));
-  const shroudedKey = privateKey.export({ type: "pkcs8", format: "der", cipher: "aes-256-cbc", passphrase: input.password });
-  const keyBag = new SafeBag({ bagId: id_pkcs8ShroudedKeyBag, bagValue: toArrayBuffer(shroudedKey), bagAttributes: attributes });
+  const certBags = [input.certificate, ...(input.caCertificates ?? [])].map(
+    (der, index) =>
+      new SafeBag({
+        bagId: id_certBag,
+        bagValue: AsnConvert.serialize(
+          new CertBag({ certId: id_x509Certificate, certValue: AsnConvert.serialize(new OctetString(der)) }),
+        ),
+        ...(index === 0 ? { bagAttributes: attributes } : {}),
+      }),
+  );
+  const shroudedKey = privateKey.export({
+    type: "pkcs8",
+    format: "der",
+    cipher: "aes-256-cbc",
+    passphrase: input.password,
+  });
+  const keyBag = new SafeBag({
+    bagId: id_pkcs8ShroudedKeyBag,
+    bagValue: toArrayBuffer(shroudedKey),
+    bagAttributes: attributes,
+  });
 
-  const authenticatedSafe = Buffer.from(AsnConvert.serialize(new AuthenticatedSafe([
-    dataContentInfo(AsnConvert.serialize(new SafeContents(certBags))),
-    dataContentInfo(AsnConvert.serialize(new SafeContents([keyBag]))),
-  ])));
+  const authenticatedSafe = Buffer.from(
+    AsnConvert.serialize(
+      new AuthenticatedSafe([
+        dataContentInfo(AsnConvert.serialize(new SafeContents(certBags))),
+        dataContentInfo(AsnConvert.serialize(new SafeContents([keyBag]))),
+      ]),
+    ),
+  );
 
   const salt = randomBytes(16);
   const macKey = pkcs12Kdf("sha256", input.password, salt, KDF_ID_MAC, iterations, 32);
@@ -95,7 +121,14 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
  * RFC 7292 appendix B.2 key derivation. The password is a BMPString (UTF-16BE) with a
  * two-byte NUL terminator (B.1), as OpenSSL encodes it.
  */
-export function pkcs12Kdf(hash: "sha256" | "sha1", password: string, salt: Buffer, id: number, iterations: number, length: number): Buffer {
+export function pkcs12Kdf(
+  hash: "sha256" | "sha1",
+  password: string,
+  salt: Buffer,
+  id: number,
+  iterations: number,
+  length: number,
+): Buffer {
   const u = hash === "sha256" ? 32 : 20;
   const v = 64;
   const utf16be = Buffer.from(password, "utf16le").swap16();

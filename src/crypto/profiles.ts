@@ -26,9 +26,16 @@ export function keyIdentifier(spkiDer: ArrayBuffer | Buffer): string {
 /** Subject in DER order (C, ST, L, O, OU, CN), as @peculiar/x509's JSON name. */
 export function subjectName(subject: SubjectFields): x509.JsonName {
   const parts: [string, string | undefined][] = [
-    ["C", subject.c], ["ST", subject.st], ["L", subject.l], ["O", subject.o], ["OU", subject.ou], ["CN", subject.cn],
+    ["C", subject.c],
+    ["ST", subject.st],
+    ["L", subject.l],
+    ["O", subject.o],
+    ["OU", subject.ou],
+    ["CN", subject.cn],
   ];
-  return parts.filter(([, value]) => value !== undefined && value !== "").map(([type, value]) => ({ [type]: [value as string] }));
+  return parts
+    .filter(([, value]) => value !== undefined && value !== "")
+    .map(([type, value]) => ({ [type]: [value as string] }));
 }
 
 /** What a leaf profile depends on. */
@@ -59,11 +66,16 @@ function fixedFor(role: "server" | "client", rsa: boolean): Buffer[] {
   const key = `${role}:${rsa}`;
   let fixed = fixedLeafExtensions.get(key);
   if (!fixed) {
-    const usage = asn1.KeyUsageFlags.digitalSignature | (rsa && role === "server" ? asn1.KeyUsageFlags.keyEncipherment : 0);
+    const usage =
+      asn1.KeyUsageFlags.digitalSignature | (rsa && role === "server" ? asn1.KeyUsageFlags.keyEncipherment : 0);
     fixed = [
       extension(asn1.id_ce_basicConstraints, true, new asn1.BasicConstraints({ cA: false })),
       extension(asn1.id_ce_keyUsage, true, new asn1.KeyUsage(usage)),
-      extension(asn1.id_ce_extKeyUsage, false, new asn1.ExtendedKeyUsage([role === "server" ? asn1.id_kp_serverAuth : asn1.id_kp_clientAuth])),
+      extension(
+        asn1.id_ce_extKeyUsage,
+        false,
+        new asn1.ExtendedKeyUsage([role === "server" ? asn1.id_kp_serverAuth : asn1.id_kp_clientAuth]),
+      ),
     ];
     fixedLeafExtensions.set(key, fixed);
   }
@@ -83,8 +95,17 @@ export function leafExtensions(input: ProfileInput): Buffer[] {
     ];
     extensions.push(extension(asn1.id_ce_subjectAltName, false, new asn1.SubjectAlternativeName(names)));
   }
-  extensions.push(extension(asn1.id_ce_subjectKeyIdentifier, false, new asn1.SubjectKeyIdentifier(hexBuffer(input.subjectKeyId))));
-  if (input.authorityKeyId) extensions.push(extension(asn1.id_ce_authorityKeyIdentifier, false, new asn1.AuthorityKeyIdentifier({ keyIdentifier: new asn1.KeyIdentifier(hexBuffer(input.authorityKeyId)) })));
+  extensions.push(
+    extension(asn1.id_ce_subjectKeyIdentifier, false, new asn1.SubjectKeyIdentifier(hexBuffer(input.subjectKeyId))),
+  );
+  if (input.authorityKeyId)
+    extensions.push(
+      extension(
+        asn1.id_ce_authorityKeyIdentifier,
+        false,
+        new asn1.AuthorityKeyIdentifier({ keyIdentifier: new asn1.KeyIdentifier(hexBuffer(input.authorityKeyId)) }),
+      ),
+    );
   return extensions;
 }
 
@@ -99,7 +120,11 @@ const SKI_OID_DER = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0e]);
  * The leaf profile as a template for leafTbs.ts: leafExtensions encoded once with a
  * placeholder key id, split where each leaf's own key id goes.
  */
-export function leafTemplate(input: Omit<ProfileInput, "subjectKeyId">, issuerDer: Buffer, algorithmIdDer: Buffer): LeafTemplate {
+export function leafTemplate(
+  input: Omit<ProfileInput, "subjectKeyId">,
+  issuerDer: Buffer,
+  algorithmIdDer: Buffer,
+): LeafTemplate {
   const extensions = leafExtensions({ ...input, subjectKeyId: "00".repeat(20) });
   const at = extensions.findIndex((der) => der.includes(SKI_OID_DER) && der.indexOf(SKI_OID_DER) < 4);
   const ski = extensions[at];

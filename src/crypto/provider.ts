@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { createRequire } from "node:module";
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import type * as PeculiarWebcrypto from "@peculiar/webcrypto";
 
 /**
  * Node's WebCrypto: what @peculiar/x509 parses and hashes with. Leaf certificates never go
@@ -22,7 +23,9 @@ let caSide: Crypto | undefined;
  */
 export function caCrypto(): Crypto {
   if (!caSide) {
-    const { Crypto: PeculiarCrypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof import("@peculiar/webcrypto");
+    const { Crypto: PeculiarCrypto } = createRequire(import.meta.url)(
+      "@peculiar/webcrypto",
+    ) as typeof PeculiarWebcrypto;
     caSide = new PeculiarCrypto() as unknown as Crypto;
   }
   return caSide;

@@ -28,14 +28,30 @@ export interface InProcessKey {
   hash: string | null;
 }
 
-export function webCryptoParams(algorithm: KeyAlgorithm): { importParams: EcKeyImportParams | RsaHashedImportParams | Algorithm; signingAlgorithm: Algorithm | EcdsaParams } {
+export function webCryptoParams(algorithm: KeyAlgorithm): {
+  importParams: EcKeyImportParams | RsaHashedImportParams | Algorithm;
+  signingAlgorithm: Algorithm | EcdsaParams;
+} {
   switch (algorithm) {
-    case "ec-p256": return { importParams: { name: "ECDSA", namedCurve: "P-256" }, signingAlgorithm: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams };
-    case "ec-p384": return { importParams: { name: "ECDSA", namedCurve: "P-384" }, signingAlgorithm: { name: "ECDSA", hash: "SHA-384" } as EcdsaParams };
+    case "ec-p256":
+      return {
+        importParams: { name: "ECDSA", namedCurve: "P-256" },
+        signingAlgorithm: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams,
+      };
+    case "ec-p384":
+      return {
+        importParams: { name: "ECDSA", namedCurve: "P-384" },
+        signingAlgorithm: { name: "ECDSA", hash: "SHA-384" } as EcdsaParams,
+      };
     case "rsa-2048":
     case "rsa-3072":
-    case "rsa-4096": return { importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, signingAlgorithm: { name: "RSASSA-PKCS1-v1_5" } };
-    case "ed25519": return { importParams: { name: "Ed25519" }, signingAlgorithm: { name: "Ed25519" } };
+    case "rsa-4096":
+      return {
+        importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+        signingAlgorithm: { name: "RSASSA-PKCS1-v1_5" },
+      };
+    case "ed25519":
+      return { importParams: { name: "Ed25519" }, signingAlgorithm: { name: "Ed25519" } };
   }
 }
 
@@ -51,9 +67,17 @@ export async function softwareSigner(privateKeyPem: string, algorithm: KeyAlgori
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
   const { importParams, signingAlgorithm } = webCryptoParams(algorithm);
   const privateKey = await provider.subtle.importKey("pkcs8", new Uint8Array(pkcs8), importParams, false, ["sign"]);
-  const publicKey = await provider.subtle.importKey("spki", new Uint8Array(material.spkiDer), importParams, true, ["verify"]);
+  const publicKey = await provider.subtle.importKey("spki", new Uint8Array(material.spkiDer), importParams, true, [
+    "verify",
+  ]);
   const hash = algorithm === "ed25519" ? null : algorithm === "ec-p384" ? "sha384" : "sha256";
   // The same key through node:crypto: one synchronous call instead of a WebCrypto job per
   // certificate. Not when the caller chose a provider: that one must do all of the signing.
-  return { crypto: provider, privateKey, publicKey, signingAlgorithm, ...(crypto === undefined ? { inProcess: { key: keyObject, hash } } : {}) };
+  return {
+    crypto: provider,
+    privateKey,
+    publicKey,
+    signingAlgorithm,
+    ...(crypto === undefined ? { inProcess: { key: keyObject, hash } } : {}),
+  };
 }

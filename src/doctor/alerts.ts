@@ -2,12 +2,29 @@ import type { ErrorObservation } from "./observations.js";
 
 /** TLS alerts (RFC 5246 / 8446) a broker may send, by number. */
 export const TLS_ALERTS: Readonly<Record<number, string>> = {
-  0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 40: "handshake_failure",
-  42: "bad_certificate", 43: "unsupported_certificate", 44: "certificate_revoked", 45: "certificate_expired",
-  46: "certificate_unknown", 47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied",
-  50: "decode_error", 51: "decrypt_error", 70: "protocol_version", 71: "insufficient_security",
-  80: "internal_error", 90: "user_canceled", 109: "missing_extension", 110: "unsupported_extension",
-  112: "unrecognized_name", 116: "certificate_required", 120: "no_application_protocol",
+  0: "close_notify",
+  10: "unexpected_message",
+  20: "bad_record_mac",
+  40: "handshake_failure",
+  42: "bad_certificate",
+  43: "unsupported_certificate",
+  44: "certificate_revoked",
+  45: "certificate_expired",
+  46: "certificate_unknown",
+  47: "illegal_parameter",
+  48: "unknown_ca",
+  49: "access_denied",
+  50: "decode_error",
+  51: "decrypt_error",
+  70: "protocol_version",
+  71: "insufficient_security",
+  80: "internal_error",
+  90: "user_canceled",
+  109: "missing_extension",
+  110: "unsupported_extension",
+  112: "unrecognized_name",
+  116: "certificate_required",
+  120: "no_application_protocol",
 };
 
 export interface TlsAlert {

@@ -29,7 +29,8 @@ export interface RefusedCertificate {
 /** mosquitto rereads crlfile on SIGHUP (not only on restart), so a reload is enough. */
 const RELOAD = "reload mosquitto with `kill -HUP <mosquitto pid>`";
 const BROKER_CHECK = "`openssl crl -in <crlfile> -noout -nextupdate` (crlfile as in mosquitto.conf) and `date -u`";
-const REFUSES_EVERY_DEVICE = "OpenSSL refuses every client certificate of that CA (mosquitto checks the CRL whenever crlfile is set), so the broker turns away every device and logs \"certificate verify failed\"";
+const REFUSES_EVERY_DEVICE =
+  'OpenSSL refuses every client certificate of that CA (mosquitto checks the CRL whenever crlfile is set), so the broker turns away every device and logs "certificate verify failed"';
 
 export function renewCrlCommand(places: CrlPlaces | undefined): string {
   return `\`mqtt-pki crl -f ${places?.specFile ?? "<spec>"}\``;
@@ -42,7 +43,8 @@ function crlLabel(crl: CrlSummary, places: CrlPlaces | undefined): string {
 
 function copyStep(places: CrlPlaces | undefined): string {
   if (places?.brokerFile) return `copy ${places.localFile} to the broker's crlfile ${places.brokerFile} (deploy.dir)`;
-  if (places) return `copy ${places.localFile} to the broker's crlfile unless the broker reads that very file (another host, deploy.dir)`;
+  if (places)
+    return `copy ${places.localFile} to the broker's crlfile unless the broker reads that very file (another host, deploy.dir)`;
   return "copy the renewed CRL to the broker's crlfile";
 }
 

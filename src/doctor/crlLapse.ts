@@ -33,7 +33,8 @@ export function certificateExpiredCause(facts: CertificateExpiredFacts): Cause {
   const crl = client.issuerCrl;
   if (!crl) return crlCauses.brokerCrlUnseen(refused, places?.specFile !== undefined && !client.crlChecked);
   const state = crlValidityAt(client, now);
-  if (state === "expired" && crl.nextUpdate) return crlCauses.crlExpired(refused, { ...crl, nextUpdate: crl.nextUpdate });
+  if (state === "expired" && crl.nextUpdate)
+    return crlCauses.crlExpired(refused, { ...crl, nextUpdate: crl.nextUpdate });
   if (state === "not-yet-valid") return crlCauses.crlNotYetValid(refused, crl);
   return crlCauses.brokerCrlStale(refused, crl);
 }
@@ -50,6 +51,7 @@ export function crlNote(client: ClientFileFacts, now: Date, places: CrlPlaces | 
   const crl = client.issuerCrl;
   const state = crlValidityAt(client, now);
   if (!crl || state === undefined || state === "valid") return undefined;
-  const what = state === "expired" ? `expired on ${when(crl.nextUpdate!)}` : `is valid only from ${when(crl.thisUpdate)}`;
+  const what =
+    state === "expired" ? `expired on ${when(crl.nextUpdate!)}` : `is valid only from ${when(crl.thisUpdate)}`;
   return `the CRL ${what}: a broker that loads it refuses every client (renew it with ${renewCrlCommand(places)}, then reload mosquitto)`;
 }

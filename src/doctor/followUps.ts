@@ -14,16 +14,34 @@ export function followUpsFor(observations: Observations): DoctorTarget[] {
   if (tls && !tls.ok) {
     if (tls.localError || tls.timedOut) return [];
     const alert = alertOf(tls.error);
-    if (alert?.number === 70) return TLS_VERSIONS.filter((version) => version !== target.tlsVersion).map((tlsVersion) => ({ ...target, tlsVersion }));
+    if (alert?.number === 70)
+      return TLS_VERSIONS.filter((version) => version !== target.tlsVersion).map((tlsVersion) => ({
+        ...target,
+        tlsVersion,
+      }));
     // Nothing TLS came back at all: does the port speak MQTT or websockets without TLS?
-    if (!alert && tls.peerChain.length === 0) return [{ ...target, protocol: "mqtt" }, { ...target, protocol: "ws" }];
+    if (!alert && tls.peerChain.length === 0)
+      return [
+        { ...target, protocol: "mqtt" },
+        { ...target, protocol: "ws" },
+      ];
     return [];
   }
-  const droppedUpgrade = websocket && !websocket.ok && websocket.statusCode === undefined && !websocket.timedOut && !alertOf(websocket.error);
-  const droppedConnect = mqtt && !mqtt.connack && !mqtt.timedOut && !alertOf(mqtt.error) && !mqtt.unexpectedReply?.startsWith("HTTP/");
+  const droppedUpgrade =
+    websocket &&
+    !websocket.ok &&
+    websocket.statusCode === undefined &&
+    !websocket.timedOut &&
+    !alertOf(websocket.error);
+  const droppedConnect =
+    mqtt && !mqtt.connack && !mqtt.timedOut && !alertOf(mqtt.error) && !mqtt.unexpectedReply?.startsWith("HTTP/");
   if (!usesTls(target.protocol)) {
     // A client without TLS: does the port want TLS (or, for websockets, plain MQTT)?
-    if (droppedUpgrade) return [{ ...target, protocol: "wss" }, { ...target, protocol: "mqtt" }];
+    if (droppedUpgrade)
+      return [
+        { ...target, protocol: "wss" },
+        { ...target, protocol: "mqtt" },
+      ];
     if (droppedConnect) return [{ ...target, protocol: "mqtts" }];
     return [];
   }

@@ -99,13 +99,20 @@ function revocationOf(certPem: string, crls: x509.X509Crl[]): Revocation | undef
   const serial = normalizeSerial(new x509.X509Certificate(certPem).serialNumber);
   for (const crl of crls) {
     const entry = crl.entries.find((candidate) => normalizeSerial(candidate.serialNumber) === serial);
-    if (entry) return { revokedAt: entry.revocationDate, reason: entry.reason === undefined ? undefined : x509.X509CrlReason[entry.reason] };
+    if (entry)
+      return {
+        revokedAt: entry.revocationDate,
+        reason: entry.reason === undefined ? undefined : x509.X509CrlReason[entry.reason],
+      };
   }
   return undefined;
 }
 
 function newestCrlSummary(crls: x509.X509Crl[], issuerCn: string): CrlSummary | undefined {
-  const newest = crls.reduce<x509.X509Crl | undefined>((best, crl) => (!best || crl.thisUpdate > best.thisUpdate ? crl : best), undefined);
+  const newest = crls.reduce<x509.X509Crl | undefined>(
+    (best, crl) => (!best || crl.thisUpdate > best.thisUpdate ? crl : best),
+    undefined,
+  );
   return newest && { issuerCn, thisUpdate: newest.thisUpdate, nextUpdate: newest.nextUpdate };
 }
 
@@ -130,7 +137,10 @@ export interface ServerChainFacts {
 
 const MAX_CHAIN_DEPTH = 8;
 
-export function judgeServerChain(chainPems: readonly string[], caPems: readonly string[]): ServerChainFacts | undefined {
+export function judgeServerChain(
+  chainPems: readonly string[],
+  caPems: readonly string[],
+): ServerChainFacts | undefined {
   if (chainPems.length === 0) return undefined;
   const chain = chainPems.map((pem) => certFacts(pem));
   const cas = caPems.map((pem) => certFacts(pem));
@@ -138,7 +148,9 @@ export function judgeServerChain(chainPems: readonly string[], caPems: readonly 
   const trustedBy = trustAnchor(leaf, issuers, cas);
   const selfSigned = issuedBy(leaf, leaf);
   // The leaf names its issuer, so a clash shows even when the server sends no CA along.
-  const clash = !selfSigned && (sameCn(leaf.issuer.CN, leaf.cn) || [...issuers, ...cas].some((ca) => ca.isCa && sameCn(ca.cn, leaf.cn)));
+  const clash =
+    !selfSigned &&
+    (sameCn(leaf.issuer.CN, leaf.cn) || [...issuers, ...cas].some((ca) => ca.isCa && sameCn(ca.cn, leaf.cn)));
   return {
     leaf: summarize(leaf),
     issuers: issuers.map(summarize),

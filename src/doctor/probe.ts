@@ -4,7 +4,14 @@ import tls, { type PeerCertificate, type TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import mqttPacket from "mqtt-packet";
 import WebSocket, { createWebSocketStream } from "ws";
-import type { ErrorObservation, MqttObservation, Observations, TcpObservation, TlsObservation, WebSocketObservation } from "./observations.js";
+import type {
+  ErrorObservation,
+  MqttObservation,
+  Observations,
+  TcpObservation,
+  TlsObservation,
+  WebSocketObservation,
+} from "./observations.js";
 import { sniFor, targetUrl, usesTls, usesWebSocket, type DoctorTarget } from "./target.js";
 
 /**
@@ -27,7 +34,11 @@ const TLS_VERSION_NAME = { "tlsv1.2": "TLSv1.2", "tlsv1.3": "TLSv1.3" } as const
 /** mosquitto asks websocket clients for this subprotocol and refuses the upgrade without it. */
 const MQTT_SUBPROTOCOL = "mqtt";
 
-export async function probe(target: DoctorTarget, material: TlsMaterial, timeoutMs = DEFAULT_STAGE_TIMEOUT_MS): Promise<Observations> {
+export async function probe(
+  target: DoctorTarget,
+  material: TlsMaterial,
+  timeoutMs = DEFAULT_STAGE_TIMEOUT_MS,
+): Promise<Observations> {
   const opened = await openTcp(target, timeoutMs);
   const observations: Observations = { target, tcp: opened.observation };
   const streams: Duplex[] = [];
@@ -106,7 +117,12 @@ function openTcp(target: DoctorTarget, timeoutMs: number): Promise<{ socket?: So
   );
 }
 
-function handshake(socket: Socket, target: DoctorTarget, material: TlsMaterial, timeoutMs: number): Promise<{ socket?: TLSSocket; observation: TlsObservation }> {
+function handshake(
+  socket: Socket,
+  target: DoctorTarget,
+  material: TlsMaterial,
+  timeoutMs: number,
+): Promise<{ socket?: TLSSocket; observation: TlsObservation }> {
   const clientCertSent = material.cert !== undefined;
   const version = target.tlsVersion ? TLS_VERSION_NAME[target.tlsVersion] : undefined;
   let secure: TLSSocket;
@@ -123,30 +139,40 @@ function handshake(socket: Socket, target: DoctorTarget, material: TlsMaterial, 
     });
   } catch (error) {
     // Node checks the certificate and key before a byte is sent (e.g. "key values mismatch").
-    return Promise.resolve({ observation: { ok: false, localError: true, error: errorOf(error), peerChain: [], clientCertSent } });
+    return Promise.resolve({
+      observation: { ok: false, localError: true, error: errorOf(error), peerChain: [], clientCertSent },
+    });
   }
   absorbStrayErrors(secure);
   type Outcome = { socket?: TLSSocket; observation: TlsObservation };
   const failed = (extra: Partial<TlsObservation>): Outcome => ({
     observation: { ok: false, peerChain: peerChainOf(secure), clientCertSent, ...extra },
   });
-  return settleOnce<Outcome>(timeoutMs, () => failed({ timedOut: true }), (finish) => {
-    secure.once("secureConnect", () => finish({
-      socket: secure,
-      observation: {
-        ok: true,
-        protocol: secure.getProtocol() ?? undefined,
-        cipher: secure.getCipher()?.name,
-        peerChain: peerChainOf(secure),
-        authorized: secure.authorized,
-        // Typed as Error, but Node hands over the OpenSSL code as a string.
-        authorizationError: secure.authorizationError ? String(secure.authorizationError) : undefined,
-        clientCertSent,
-      },
-    }));
-    secure.once("error", (error) => finish(failed({ error: errorOf(error) })));
-    secure.once("close", () => finish(failed({ error: { message: "the connection closed during the TLS handshake" } })));
-  });
+  return settleOnce<Outcome>(
+    timeoutMs,
+    () => failed({ timedOut: true }),
+    (finish) => {
+      secure.once("secureConnect", () =>
+        finish({
+          socket: secure,
+          observation: {
+            ok: true,
+            protocol: secure.getProtocol() ?? undefined,
+            cipher: secure.getCipher()?.name,
+            peerChain: peerChainOf(secure),
+            authorized: secure.authorized,
+            // Typed as Error, but Node hands over the OpenSSL code as a string.
+            authorizationError: secure.authorizationError ? String(secure.authorizationError) : undefined,
+            clientCertSent,
+          },
+        }),
+      );
+      secure.once("error", (error) => finish(failed({ error: errorOf(error) })));
+      secure.once("close", () =>
+        finish(failed({ error: { message: "the connection closed during the TLS handshake" } })),
+      );
+    },
+  );
 }
 
 /** The server's chain as PEM, leaf first; Node links each certificate to its issuer. */
@@ -172,9 +198,16 @@ function derToPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
 }
 
-function upgrade(socket: Socket, target: DoctorTarget, timeoutMs: number): Promise<{ webSocket?: WebSocket; stream?: Duplex; observation: WebSocketObservation }> {
+function upgrade(
+  socket: Socket,
+  target: DoctorTarget,
+  timeoutMs: number,
+): Promise<{ webSocket?: WebSocket; stream?: Duplex; observation: WebSocketObservation }> {
   // The connection is already open (and secured): ws only writes the HTTP upgrade on it.
-  const webSocket = new WebSocket(targetUrl(target), [MQTT_SUBPROTOCOL], { createConnection: () => socket, handshakeTimeout: timeoutMs });
+  const webSocket = new WebSocket(targetUrl(target), [MQTT_SUBPROTOCOL], {
+    createConnection: () => socket,
+    handshakeTimeout: timeoutMs,
+  });
   absorbStrayErrors(webSocket);
   return settleOnce<{ webSocket?: WebSocket; stream?: Duplex; observation: WebSocketObservation }>(
     timeoutMs,
@@ -183,11 +216,22 @@ function upgrade(socket: Socket, target: DoctorTarget, timeoutMs: number): Promi
       webSocket.once("open", () => {
         const stream = createWebSocketStream(webSocket);
         absorbStrayErrors(stream);
-        finish({ webSocket, stream, observation: { ok: true, statusCode: 101, subprotocol: webSocket.protocol || undefined } });
+        finish({
+          webSocket,
+          stream,
+          observation: { ok: true, statusCode: 101, subprotocol: webSocket.protocol || undefined },
+        });
       });
       webSocket.once("unexpected-response", (request, response) => {
         request.destroy();
-        finish({ webSocket, observation: { ok: false, statusCode: response.statusCode, error: { message: `HTTP ${response.statusCode} ${response.statusMessage ?? ""}`.trim() } } });
+        finish({
+          webSocket,
+          observation: {
+            ok: false,
+            statusCode: response.statusCode,
+            error: { message: `HTTP ${response.statusCode} ${response.statusMessage ?? ""}`.trim() },
+          },
+        });
       });
       webSocket.once("error", (error) => finish({ webSocket, observation: { ok: false, error: errorOf(error) } }));
     },
@@ -198,35 +242,51 @@ const CONNACK_FIRST_BYTE = 0x20;
 
 function mqttConnect(stream: Duplex, timeoutMs: number): Promise<MqttObservation> {
   let received = Buffer.alloc(0);
-  return settleOnce<MqttObservation>(timeoutMs, () => ({ ok: false, timedOut: true }), (finish) => {
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    parser.on("packet", (packet) => {
-      if (packet.cmd !== "connack") return finish({ ok: false, unexpectedReply: `MQTT ${packet.cmd.toUpperCase()} instead of CONNACK` });
-      const { returnCode = 0, sessionPresent } = packet as mqttPacket.IConnackPacket;
-      finish({ ok: returnCode === 0, connack: { returnCode, sessionPresent } });
-      stream.end(mqttPacket.generate({ cmd: "disconnect" }));
-    });
-    parser.on("error", () => finish({ ok: false, unexpectedReply: firstLine(received) }));
-    stream.on("data", (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received[0] !== CONNACK_FIRST_BYTE) finish({ ok: false, unexpectedReply: firstLine(received) });
-      else parser.parse(chunk);
-    });
-    stream.once("error", (error) => finish({ ok: false, error: errorOf(error) }));
-    stream.once("close", () => finish(received.length === 0 ? { ok: false, closedWithoutReply: true } : { ok: false, unexpectedReply: firstLine(received) }));
-    stream.write(mqttPacket.generate({
-      cmd: "connect",
-      protocolId: "MQTT",
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      clientId: `mqtt-pki-doctor-${randomBytes(4).toString("hex")}`,
-    }));
-  });
+  return settleOnce<MqttObservation>(
+    timeoutMs,
+    () => ({ ok: false, timedOut: true }),
+    (finish) => {
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on("packet", (packet) => {
+        if (packet.cmd !== "connack")
+          return finish({ ok: false, unexpectedReply: `MQTT ${packet.cmd.toUpperCase()} instead of CONNACK` });
+        const { returnCode = 0, sessionPresent } = packet as mqttPacket.IConnackPacket;
+        finish({ ok: returnCode === 0, connack: { returnCode, sessionPresent } });
+        stream.end(mqttPacket.generate({ cmd: "disconnect" }));
+      });
+      parser.on("error", () => finish({ ok: false, unexpectedReply: firstLine(received) }));
+      stream.on("data", (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received[0] !== CONNACK_FIRST_BYTE) finish({ ok: false, unexpectedReply: firstLine(received) });
+        else parser.parse(chunk);
+      });
+      stream.once("error", (error) => finish({ ok: false, error: errorOf(error) }));
+      stream.once("close", () =>
+        finish(
+          received.length === 0
+            ? { ok: false, closedWithoutReply: true }
+            : { ok: false, unexpectedReply: firstLine(received) },
+        ),
+      );
+      stream.write(
+        mqttPacket.generate({
+          cmd: "connect",
+          protocolId: "MQTT",
+          protocolVersion: 4,
+          clean: true,
+          keepalive: 30,
+          clientId: `mqtt-pki-doctor-${randomBytes(4).toString("hex")}`,
+        }),
+      );
+    },
+  );
 }
 
 /** "HTTP/1.0 403 Forbidden" out of whatever bytes came back, printable and short. */
 function firstLine(bytes: Buffer): string {
-  const text = bytes.toString("latin1").split(/\r?\n/)[0].replace(/[^\x20-\x7e]/g, "?");
+  const text = bytes
+    .toString("latin1")
+    .split(/\r?\n/)[0]
+    .replace(/[^\x20-\x7e]/g, "?");
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

@@ -19,7 +19,9 @@ function readLines(file: string): string[] {
 
 /** Looks the account up without spawning `id`; undefined when it does not exist on this machine. */
 export function lookupAccount(name: string): Account | undefined {
-  const entry = readLines("/etc/passwd").map((line) => line.split(":")).find((fields) => fields[0] === name);
+  const entry = readLines("/etc/passwd")
+    .map((line) => line.split(":"))
+    .find((fields) => fields[0] === name);
   if (!entry) return undefined;
   const uid = Number(entry[2]);
   const gid = Number(entry[3]);
@@ -31,6 +33,8 @@ export function lookupAccount(name: string): Account | undefined {
 }
 
 export function lookupGroupId(name: string): number | undefined {
-  const entry = readLines("/etc/group").map((line) => line.split(":")).find((fields) => fields[0] === name);
+  const entry = readLines("/etc/group")
+    .map((line) => line.split(":"))
+    .find((fields) => fields[0] === name);
   return entry ? Number(entry[2]) : undefined;
 }

@@ -15,16 +15,20 @@ export async function makeDurable(anyPathOnFs: string, files: readonly string[])
   if (files.length === 0) return;
   // A handful (a device added to a fleet): fsyncs cost less than starting a process, which
   // from a process holding a fleet in memory alone takes ~20 ms here.
-  if (files.length > FEW_FILES && await syncFilesystem(anyPathOnFs)) return;
+  if (files.length > FEW_FILES && (await syncFilesystem(anyPathOnFs))) return;
   const limit = pLimit(16);
-  await Promise.all(files.map((file) => limit(async () => {
-    const handle = await fs.open(file, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  })));
+  await Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        const handle = await fs.open(file, "r");
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }),
+    ),
+  );
 }
 
 /** coreutils `sync -f PATH` (syncfs(2)); false when it is missing or fails. */

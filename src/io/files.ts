@@ -1,7 +1,23 @@
 import pLimit from "p-limit";
 import { TreeError } from "../errors.js";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, closeSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, promises as fs, readFileSync, writeSync, constants as fsConstants, type Stats } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  promises as fs,
+  readFileSync,
+  writeSync,
+  constants as fsConstants,
+  type Stats,
+} from "node:fs";
 import path from "node:path";
 
 /** Bounds how many files are open at once: a fleet's tree has tens of thousands. */
@@ -71,7 +87,12 @@ export interface Ownership {
  * (same bytes, same mtime) and only mends its mode and group. Returns whether it wrote.
  * `durable: false` skips the fsync, for a cache that may come back old or empty after a crash.
  */
-export async function writeFileAtomic(file: string, content: string | Buffer, own: Ownership, durable = true): Promise<boolean> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Buffer,
+  own: Ownership,
+  durable = true,
+): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   await refuseLink(file);
   const current = await readIfExists(file);
@@ -97,10 +118,20 @@ export async function writeFileAtomic(file: string, content: string | Buffer, ow
  * are opened, then (optionally) fsync. Synchronous: for small files each thread-pool round
  * trip costs more than the write, and a fleet's tree has tens of thousands of them.
  */
-export function writeNewFile(file: string, content: string | Buffer, own: Ownership, durable = true, stat = false): Stats | undefined {
+export function writeNewFile(
+  file: string,
+  content: string | Buffer,
+  own: Ownership,
+  durable = true,
+  stat = false,
+): Stats | undefined {
   // Created with its final mode when the umask leaves that alone and no group must come first.
   const direct = own.gid === undefined && (own.mode & ~processUmask()) === own.mode;
-  const fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, direct ? own.mode : own.mode & 0o600);
+  const fd = openSync(
+    file,
+    fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW,
+    direct ? own.mode : own.mode & 0o600,
+  );
   try {
     // A string goes in as it is: converting 50,000 of them to Buffers first doubles a fleet build's peak memory.
     if (typeof content === "string") writeString(fd, content);
@@ -162,7 +193,8 @@ export function applyOwnership(file: string, own: Ownership): void {
 /** Creates the directory if needed and gives it exactly this mode and group. */
 export function ensureDir(dir: string, own: Ownership): void {
   const stat = lstatSync(dir, { throwIfNoEntry: false });
-  if (stat?.isDirectory() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid)) return;
+  if (stat?.isDirectory() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid))
+    return;
   if (!stat) makeDirs(dir, own.mode & 0o700);
   applyOwnership(dir, own);
 }
@@ -178,7 +210,8 @@ function makeDirs(dir: string, mode: number): void {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     // The first missing folder below one that exists: making it alone names the real reason.
     let missing = dir;
-    while (path.dirname(missing) !== missing && !lstatSync(path.dirname(missing), { throwIfNoEntry: false })) missing = path.dirname(missing);
+    while (path.dirname(missing) !== missing && !lstatSync(path.dirname(missing), { throwIfNoEntry: false }))
+      missing = path.dirname(missing);
     mkdirSync(missing, { mode });
     mkdirSync(dir, { recursive: true, mode });
   }
@@ -216,7 +249,15 @@ export interface FileStat {
  * A FileStat's numbers in a fixed order, as a stamp stores them (see tree/stamps.ts): together
  * they change whenever a file is written, replaced, renamed over, chmod-ed or chown-ed.
  */
-export const fileStatNumbers = (stat: FileStat): number[] => [stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs, stat.mode, stat.uid, stat.gid];
+export const fileStatNumbers = (stat: FileStat): number[] => [
+  stat.ino,
+  stat.size,
+  stat.mtimeMs,
+  stat.ctimeMs,
+  stat.mode,
+  stat.uid,
+  stat.gid,
+];
 export const FILE_STAT_NUMBERS = 7;
 
 /**

@@ -1,4 +1,14 @@
-import { closeSync, mkdirSync, openSync, promises as fs, readFileSync, renameSync, rmSync, writeSync, constants as fsConstants } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  promises as fs,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  constants as fsConstants,
+} from "node:fs";
 import path from "node:path";
 import { EXIT_LOCKED, PkiError } from "../errors.js";
 
@@ -83,10 +93,13 @@ function takeLock(lockFile: string, what: string): () => Promise<void> {
     }
     const holder = holderOf(lockFile);
     if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
-      throw new PkiError(`another mqtt-pki run (PID ${holder}) holds the lock on ${what}; nothing was changed, try again`, {
-        hint: `run the command again once it has finished (exit code ${EXIT_LOCKED} means just that); if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
-        exitCode: EXIT_LOCKED,
-      });
+      throw new PkiError(
+        `another mqtt-pki run (PID ${holder}) holds the lock on ${what}; nothing was changed, try again`,
+        {
+          hint: `run the command again once it has finished (exit code ${EXIT_LOCKED} means just that); if PID ${holder} is not mqtt-pki, remove ${lockFile}`,
+          exitCode: EXIT_LOCKED,
+        },
+      );
     }
     // Stale: its holder died mid-run. Move it aside atomically, then try again.
     try {
@@ -96,5 +109,7 @@ function takeLock(lockFile: string, what: string): () => Promise<void> {
     }
     rmSync(`${lockFile}.stale-${process.pid}`, { force: true });
   }
-  throw new PkiError(`could not take the lock ${lockFile}`, { hint: "remove it if no mqtt-pki is running, then try again" });
+  throw new PkiError(`could not take the lock ${lockFile}`, {
+    hint: "remove it if no mqtt-pki is running, then try again",
+  });
 }

@@ -19,11 +19,19 @@ export const defaultPassphrase: PassphraseSource = async (purpose) => {
       hint: `set ${PASSPHRASE_ENV} (for automation) or run the command in a terminal to be asked`,
     });
   }
-  const first = await read({ prompt: purpose === "new" ? "Passphrase for the new CA key: " : "CA key passphrase: ", silent: true, replace: "" });
+  const first = await read({
+    prompt: purpose === "new" ? "Passphrase for the new CA key: " : "CA key passphrase: ",
+    silent: true,
+    replace: "",
+  });
   if (purpose === "new") {
     const again = await read({ prompt: "Repeat it: ", silent: true, replace: "" });
-    if (again !== first) throw new PkiError("the two passphrases differ; nothing was written", { hint: "run the command again" });
-    if (first.length < 8) throw new PkiError("the passphrase is shorter than 8 characters; nothing was written", { hint: "choose a longer one" });
+    if (again !== first)
+      throw new PkiError("the two passphrases differ; nothing was written", { hint: "run the command again" });
+    if (first.length < 8)
+      throw new PkiError("the passphrase is shorter than 8 characters; nothing was written", {
+        hint: "choose a longer one",
+      });
   }
   return first;
 };

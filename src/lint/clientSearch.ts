@@ -27,7 +27,7 @@ export async function findCertificateFiles(roots: string[]): Promise<string[]> {
       if (entry.name.startsWith(".")) continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory() && depth < SEARCH_DEPTH) await visit(full, depth + 1);
-      else if (entry.isFile() && /\.(crt|pem)$/i.test(entry.name) && await isSmall(full)) found.add(full);
+      else if (entry.isFile() && /\.(crt|pem)$/i.test(entry.name) && (await isSmall(full))) found.add(full);
     }
   };
   for (const root of roots) await visit(root, 0);
@@ -52,4 +52,3 @@ export function clientSearchRoots(confFile: string, fileOptions: { name: string;
   }
   return [...new Set(roots)];
 }
-

@@ -54,7 +54,9 @@ function groupBy<T>(items: T[], key: (item: T) => string): T[][] {
 
 function describeCrl(ctx: CrlContext, crl: Crl): string {
   const issuer = `"${crl.facts.issuerLabel}"`;
-  return ctx.count === 1 ? `the CRL of ${issuer} in crlfile ${ctx.crlfile.value}` : `CRL ${crl.position} of ${ctx.count} in crlfile ${ctx.crlfile.value} (of ${issuer})`;
+  return ctx.count === 1
+    ? `the CRL of ${issuer} in crlfile ${ctx.crlfile.value}`
+    : `CRL ${crl.position} of ${ctx.count} in crlfile ${ctx.crlfile.value} (of ${issuer})`;
 }
 
 function renewFix(ctx: CrlContext): string {
@@ -63,15 +65,28 @@ function renewFix(ctx: CrlContext): string {
 
 /** The crlfile's CRL blocks, or why mosquitto cannot load the file (it exits at start). */
 function readCrls(crlfile: LocatedOption, content: Buffer): Crl[] | Finding {
-  const exits = "mosquitto exits with \"Unable to load certificate revocation file\"";
+  const exits = 'mosquitto exits with "Unable to load certificate revocation file"';
   const text = content.toString("latin1");
   const blocks = pemBlocks(text, "X509 CRL");
   const begun = text.split("-----BEGIN X509 CRL-----").length - 1;
   if (begun === 0) {
-    if (text.includes("-----BEGIN CRL-----")) return error(crlfile, `crlfile ${crlfile.value} holds its CRL under the PEM label "CRL", which OpenSSL does not read: ${exits}`, "change its first and last lines to -----BEGIN X509 CRL----- and -----END X509 CRL-----");
-    if (content[0] === 0x30) return error(crlfile, `crlfile ${crlfile.value} looks like a DER (binary) CRL; mosquitto reads PEM only and exits with "Unable to load certificate revocation file"`, `convert it (\`openssl crl -inform DER -in ${crlfile.value} -out ${crlfile.value}.pem\`) and point crlfile at the .pem`);
-    return error(crlfile, `crlfile ${crlfile.value} holds no PEM CRL (-----BEGIN X509 CRL-----)${content.length === 0 ? "; it is empty" : ""}: ${exits}`,
-      "point crlfile at the CA's CRL in PEM (mqtt-pki writes ca/crl.pem once a certificate is revoked; `openssl ca -gencrl -out FILE` makes one), or remove the crlfile line");
+    if (text.includes("-----BEGIN CRL-----"))
+      return error(
+        crlfile,
+        `crlfile ${crlfile.value} holds its CRL under the PEM label "CRL", which OpenSSL does not read: ${exits}`,
+        "change its first and last lines to -----BEGIN X509 CRL----- and -----END X509 CRL-----",
+      );
+    if (content[0] === 0x30)
+      return error(
+        crlfile,
+        `crlfile ${crlfile.value} looks like a DER (binary) CRL; mosquitto reads PEM only and exits with "Unable to load certificate revocation file"`,
+        `convert it (\`openssl crl -inform DER -in ${crlfile.value} -out ${crlfile.value}.pem\`) and point crlfile at the .pem`,
+      );
+    return error(
+      crlfile,
+      `crlfile ${crlfile.value} holds no PEM CRL (-----BEGIN X509 CRL-----)${content.length === 0 ? "; it is empty" : ""}: ${exits}`,
+      "point crlfile at the CA's CRL in PEM (mqtt-pki writes ca/crl.pem once a certificate is revoked; `openssl ca -gencrl -out FILE` makes one), or remove the crlfile line",
+    );
   }
   const damaged: string[] = begun > blocks.length ? ["a -----BEGIN X509 CRL----- line has no END line"] : [];
   const crls = blocks.flatMap((block, index) => {
@@ -82,30 +97,58 @@ function readCrls(crlfile: LocatedOption, content: Buffer): Crl[] | Finding {
       return [];
     }
   });
-  if (damaged.length > 0) return error(crlfile, `in crlfile ${crlfile.value}, ${damaged.join("; ")}: ${exits}`, "replace the file with a fresh copy of the CA's CRL (with mqtt-pki: `mqtt-pki crl -f pki.yaml` rewrites ca/crl.pem; otherwise `openssl ca -gencrl`)");
+  if (damaged.length > 0)
+    return error(
+      crlfile,
+      `in crlfile ${crlfile.value}, ${damaged.join("; ")}: ${exits}`,
+      "replace the file with a fresh copy of the CA's CRL (with mqtt-pki: `mqtt-pki crl -f pki.yaml` rewrites ca/crl.pem; otherwise `openssl ca -gencrl`)",
+    );
   return crls;
 }
 
-const isCurrent = (crl: Crl, now: Date) => crl.facts.thisUpdate.getTime() <= now.getTime() && (crl.facts.nextUpdate === undefined || crl.facts.nextUpdate.getTime() > now.getTime());
+const isCurrent = (crl: Crl, now: Date) =>
+  crl.facts.thisUpdate.getTime() <= now.getTime() &&
+  (crl.facts.nextUpdate === undefined || crl.facts.nextUpdate.getTime() > now.getTime());
 
 /** The CRLs of one CA against the clock. OpenSSL uses a current one when there is one, so a stale one next to it is only dead weight. */
 function timeRules(ctx: CrlContext, issuer: string, crls: Crl[]): Finding[] {
   const refused = `mosquitto (OpenSSL) refuses every client certificate "${issuer}" issued on ${ctx.listener}, valid ones too`;
   const current = crls.filter((crl) => isCurrent(crl, ctx.now));
   if (current.length === 0) {
-    return crls.map((crl) => crl.facts.thisUpdate.getTime() > ctx.now.getTime()
-      ? error(ctx.crlfile, `${describeCrl(ctx, crl)} is not valid until ${crl.facts.thisUpdate.toISOString()} (thisUpdate): until then ${refused} ("CRL is not yet valid"; clients see TLS alert bad_certificate (42), the broker logs "certificate verify failed")`,
-        `check the clock of the machine that issued the CRL (and of this one), issue it again, then ${SIGHUP}`)
-      : error(ctx.crlfile, `${describeCrl(ctx, crl)} expired on ${date(crl.facts.nextUpdate!)} (nextUpdate): ${refused} (clients see TLS alert certificate_expired (45), the broker logs "certificate verify failed")`, renewFix(ctx)));
+    return crls.map((crl) =>
+      crl.facts.thisUpdate.getTime() > ctx.now.getTime()
+        ? error(
+            ctx.crlfile,
+            `${describeCrl(ctx, crl)} is not valid until ${crl.facts.thisUpdate.toISOString()} (thisUpdate): until then ${refused} ("CRL is not yet valid"; clients see TLS alert bad_certificate (42), the broker logs "certificate verify failed")`,
+            `check the clock of the machine that issued the CRL (and of this one), issue it again, then ${SIGHUP}`,
+          )
+        : error(
+            ctx.crlfile,
+            `${describeCrl(ctx, crl)} expired on ${date(crl.facts.nextUpdate!)} (nextUpdate): ${refused} (clients see TLS alert certificate_expired (45), the broker logs "certificate verify failed")`,
+            renewFix(ctx),
+          ),
+    );
   }
-  const findings = crls.filter((crl) => !current.includes(crl)).map((crl) =>
-    warning(ctx.crlfile, `${describeCrl(ctx, crl)} is ${crl.facts.thisUpdate.getTime() > ctx.now.getTime() ? "not valid yet" : "expired"}; OpenSSL uses the current CRL of "${issuer}" next to it instead`, `remove the stale CRL from ${ctx.crlfile.value}`));
+  const findings = crls
+    .filter((crl) => !current.includes(crl))
+    .map((crl) =>
+      warning(
+        ctx.crlfile,
+        `${describeCrl(ctx, crl)} is ${crl.facts.thisUpdate.getTime() > ctx.now.getTime() ? "not valid yet" : "expired"}; OpenSSL uses the current CRL of "${issuer}" next to it instead`,
+        `remove the stale CRL from ${ctx.crlfile.value}`,
+      ),
+    );
   const end = (crl: Crl) => crl.facts.nextUpdate?.getTime() ?? Infinity;
   const last = current.reduce((a, b) => (end(b) > end(a) ? b : a));
   const left = Math.floor((end(last) - ctx.now.getTime()) / DAY_MS);
   if (left < CRL_WARNING_DAYS) {
-    findings.push(warning(ctx.crlfile, `${describeCrl(ctx, last)} expires in ${left} days (${date(last.facts.nextUpdate!)}): after that ${refused} (TLS alert certificate_expired (45))`,
-      `${renewFix(ctx)}; renew it regularly (e.g. from cron), well before nextUpdate`));
+    findings.push(
+      warning(
+        ctx.crlfile,
+        `${describeCrl(ctx, last)} expires in ${left} days (${date(last.facts.nextUpdate!)}): after that ${refused} (TLS alert certificate_expired (45))`,
+        `${renewFix(ctx)}; renew it regularly (e.g. from cron), well before nextUpdate`,
+      ),
+    );
   }
   return findings;
 }
@@ -138,9 +181,13 @@ function forgedRule(ctx: CrlContext, { crl, ca }: Matched["forged"][number], gen
   const consequence = genuine
     ? `OpenSSL takes one of the file's CRLs of "${caLabel(ca)}" by their order and, when it takes this one, rejects it ("CRL signature failure"): ${refused}`
     : `OpenSSL rejects it ("CRL signature failure") and ${refused}`;
-  return error(ctx.crlfile, `${describeCrl(ctx, crl)} is signed by another key than that of "${caLabel(ca)}" in ${where} (another CA of that name, or an older key, made it): ${consequence}`,
-    genuine ? `remove it from ${ctx.crlfile.value} (the file also holds a genuine CRL of "${caLabel(ca)}"), then ${SIGHUP}`
-      : `issue the CRL with the key of the CA in ${where} (with mqtt-pki: \`mqtt-pki crl -f pki.yaml\`; otherwise \`openssl ca -gencrl -cert CA.crt -keyfile CA.key\`), or trust the CA that signed it instead; then ${SIGHUP}`);
+  return error(
+    ctx.crlfile,
+    `${describeCrl(ctx, crl)} is signed by another key than that of "${caLabel(ca)}" in ${where} (another CA of that name, or an older key, made it): ${consequence}`,
+    genuine
+      ? `remove it from ${ctx.crlfile.value} (the file also holds a genuine CRL of "${caLabel(ca)}"), then ${SIGHUP}`
+      : `issue the CRL with the key of the CA in ${where} (with mqtt-pki: \`mqtt-pki crl -f pki.yaml\`; otherwise \`openssl ca -gencrl -cert CA.crt -keyfile CA.key\`), or trust the CA that signed it instead; then ${SIGHUP}`,
+  );
 }
 
 /**
@@ -151,7 +198,9 @@ function forgedRule(ctx: CrlContext, { crl, ca }: Matched["forged"][number], gen
  * along as an intermediate).
  */
 function missingRules(ctx: CrlContext, sources: TrustSource[], trust: CertFacts[], matched: Matched): Finding[] {
-  const cas = trust.filter((ca, i) => (ca.isCa || issuedBy(ca, ca)) && trust.findIndex((c) => c.fingerprint256 === ca.fingerprint256) === i);
+  const cas = trust.filter(
+    (ca, i) => (ca.isCa || issuedBy(ca, ca)) && trust.findIndex((c) => c.fingerprint256 === ca.fingerprint256) === i,
+  );
   // A CA with a forged CRL is reported by forgedRule already.
   const forgedNames = new Set(matched.forged.map((f) => f.crl.facts.issuerKey));
   const uncovered = cas.filter((ca) => !matched.byCa.has(ca) && !forgedNames.has(subjectKey(ca)));
@@ -163,17 +212,39 @@ function missingRules(ctx: CrlContext, sources: TrustSource[], trust: CertFacts[
   if (missing.length > 0) {
     const names = quoted(missing.map(caLabel));
     const held = [...new Set(missing.map((ca) => placeOf(sources, ca)))].join(", ");
-    const foreign = foreignNames.length > 0 ? `; its CRLs are from ${quoted(foreignNames)}, not a CA of the listener (${quoted(cas.map(caLabel))})` : "";
-    findings.push(error(ctx.crlfile, `crlfile ${ctx.crlfile.value} has no CRL from ${names} (${held})${foreign}: with a crlfile, mosquitto turns on OpenSSL's CRL check, which refuses a client certificate whose issuer has no CRL, so every client certificate ${names} issued is refused on ${ctx.listener}, valid ones too ${refused}`,
-      `add a CRL from ${names} to ${ctx.crlfile.value} (mqtt-pki writes one per trusted CA: \`mqtt-pki crl -f pki.yaml\`; otherwise concatenate each CA's \`openssl ca -gencrl\` output), then ${SIGHUP}`
-      + (foreignNames.length > 0 ? `; if ${quoted(foreignNames)} is an intermediate CA the clients send along, only certificates ${names} issued directly are refused` : "")));
+    const foreign =
+      foreignNames.length > 0
+        ? `; its CRLs are from ${quoted(foreignNames)}, not a CA of the listener (${quoted(cas.map(caLabel))})`
+        : "";
+    findings.push(
+      error(
+        ctx.crlfile,
+        `crlfile ${ctx.crlfile.value} has no CRL from ${names} (${held})${foreign}: with a crlfile, mosquitto turns on OpenSSL's CRL check, which refuses a client certificate whose issuer has no CRL, so every client certificate ${names} issued is refused on ${ctx.listener}, valid ones too ${refused}`,
+        `add a CRL from ${names} to ${ctx.crlfile.value} (mqtt-pki writes one per trusted CA: \`mqtt-pki crl -f pki.yaml\`; otherwise concatenate each CA's \`openssl ca -gencrl\` output), then ${SIGHUP}` +
+          (foreignNames.length > 0
+            ? `; if ${quoted(foreignNames)} is an intermediate CA the clients send along, only certificates ${names} issued directly are refused`
+            : ""),
+      ),
+    );
   } else {
-    findings.push(...matched.foreign.map((crl) => warning(ctx.crlfile, `${describeCrl(ctx, crl)} is from a CA the listener does not hold (it trusts ${quoted(cas.map(caLabel))}): mosquitto uses it only if clients send "${crl.facts.issuerLabel}" along as an intermediate CA`,
-      `remove it from ${ctx.crlfile.value} unless "${crl.facts.issuerLabel}" is such an intermediate`)));
+    findings.push(
+      ...matched.foreign.map((crl) =>
+        warning(
+          ctx.crlfile,
+          `${describeCrl(ctx, crl)} is from a CA the listener does not hold (it trusts ${quoted(cas.map(caLabel))}): mosquitto uses it only if clients send "${crl.facts.issuerLabel}" along as an intermediate CA`,
+          `remove it from ${ctx.crlfile.value} unless "${crl.facts.issuerLabel}" is such an intermediate`,
+        ),
+      ),
+    );
   }
   for (const ca of uncovered.filter((c) => issuesCas(c))) {
-    findings.push(warning(ctx.crlfile, `crlfile ${ctx.crlfile.value} has no CRL from "${caLabel(ca)}" (${placeOf(sources, ca)}), which issued "${caLabel(issuesCas(ca)!)}": OpenSSL checks only the CRL of a client certificate's own issuer, so this refuses only client certificates "${caLabel(ca)}" issued directly ${refused}`,
-      `add a CRL from "${caLabel(ca)}" to ${ctx.crlfile.value} too, or ignore this if "${caLabel(ca)}" issues only CA certificates`));
+    findings.push(
+      warning(
+        ctx.crlfile,
+        `crlfile ${ctx.crlfile.value} has no CRL from "${caLabel(ca)}" (${placeOf(sources, ca)}), which issued "${caLabel(issuesCas(ca)!)}": OpenSSL checks only the CRL of a client certificate's own issuer, so this refuses only client certificates "${caLabel(ca)}" issued directly ${refused}`,
+        `add a CRL from "${caLabel(ca)}" to ${ctx.crlfile.value} too, or ignore this if "${caLabel(ca)}" issues only CA certificates`,
+      ),
+    );
   }
   return findings;
 }
@@ -192,7 +263,9 @@ function listenerCrlRules(snapshot: LintSnapshot, listener: EffectiveListener, n
   const trust = sources.flatMap((s) => s.certs);
   if (trust.length === 0) {
     // No CA lint could read (no cafile/capath, or an unreadable one, reported elsewhere): the clock alone.
-    return groupBy(crls, (crl) => crl.facts.issuerKey).flatMap((group) => timeRules(ctx, group[0].facts.issuerLabel, group));
+    return groupBy(crls, (crl) => crl.facts.issuerKey).flatMap((group) =>
+      timeRules(ctx, group[0].facts.issuerLabel, group),
+    );
   }
   const matched = matchCrls(crls, trust);
   const signedNames = new Set([...matched.byCa.keys()].map(subjectKey));

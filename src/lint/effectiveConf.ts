@@ -34,10 +34,34 @@ export interface EffectiveConf {
 
 /** Options that configure the listener being defined (before any `listener` line: the default one). */
 export const LISTENER_OPTIONS = new Set([
-  "bind_interface", "cafile", "capath", "certfile", "keyfile", "ciphers", "ciphers_tls1.3", "crlfile", "dhparamfile",
-  "http_dir", "max_connections", "max_qos", "maximum_qos", "max_topic_alias", "max_topic_alias_broker", "mount_point",
-  "protocol", "psk_hint", "require_certificate", "socket_domain", "tls_engine", "tls_engine_kpass_sha1", "tls_keyform",
-  "tls_version", "use_identity_as_username", "use_subject_as_username", "use_username_as_clientid", "websockets_origin",
+  "bind_interface",
+  "cafile",
+  "capath",
+  "certfile",
+  "keyfile",
+  "ciphers",
+  "ciphers_tls1.3",
+  "crlfile",
+  "dhparamfile",
+  "http_dir",
+  "max_connections",
+  "max_qos",
+  "maximum_qos",
+  "max_topic_alias",
+  "max_topic_alias_broker",
+  "mount_point",
+  "protocol",
+  "psk_hint",
+  "require_certificate",
+  "socket_domain",
+  "tls_engine",
+  "tls_engine_kpass_sha1",
+  "tls_keyform",
+  "tls_version",
+  "use_identity_as_username",
+  "use_subject_as_username",
+  "use_username_as_clientid",
+  "websockets_origin",
 ]);
 
 /** Options that always configure the default listener, wherever they are written. */
@@ -45,7 +69,14 @@ export const DEFAULT_LISTENER_OPTIONS = new Set(["port", "bind_address"]);
 
 /** Security options: per listener with `per_listener_settings true`, otherwise broker-wide. */
 export const SECURITY_OPTIONS = new Set([
-  "allow_anonymous", "allow_zero_length_clientid", "auto_id_prefix", "password_file", "acl_file", "psk_file", "plugin", "auth_plugin",
+  "allow_anonymous",
+  "allow_zero_length_clientid",
+  "auto_id_prefix",
+  "password_file",
+  "acl_file",
+  "psk_file",
+  "plugin",
+  "auth_plugin",
 ]);
 
 const DEFAULT_PORT = 1883;
@@ -60,7 +91,9 @@ export function fileLines(conf: ParsedConf): { option: LocatedOption; block?: nu
   const at = (option: ConfOption) => ({ ...option, file: conf.file });
   return [
     ...sectionLines(conf.global, conf.overridden).map((option) => ({ option: at(option) })),
-    ...conf.listeners.flatMap((listener, block) => sectionLines(listener.options, listener.overridden).map((option) => ({ option: at(option), block }))),
+    ...conf.listeners.flatMap((listener, block) =>
+      sectionLines(listener.options, listener.overridden).map((option) => ({ option: at(option), block })),
+    ),
   ];
 }
 
@@ -91,15 +124,23 @@ export function effectiveConf(confs: ParsedConf[]): EffectiveConf {
 
   for (const conf of confs) {
     const blocks = conf.listeners.map((listener): EffectiveListener => ({
-      file: conf.file, line: listener.line, port: listener.port, bind: listener.bind, isDefault: false, options: new Map(),
+      file: conf.file,
+      line: listener.line,
+      port: listener.port,
+      bind: listener.bind,
+      isDefault: false,
+      options: new Map(),
     }));
     explicit.push(...blocks);
     for (const { option, block } of fileLines(conf)) {
       const here = block === undefined ? "default" : blocks[block];
-      const target = DEFAULT_LISTENER_OPTIONS.has(option.name) ? "default"
-        : LISTENER_OPTIONS.has(option.name) ? here
-        : SECURITY_OPTIONS.has(option.name) && perListenerSettings ? here
-        : "global";
+      const target = DEFAULT_LISTENER_OPTIONS.has(option.name)
+        ? "default"
+        : LISTENER_OPTIONS.has(option.name)
+          ? here
+          : SECURITY_OPTIONS.has(option.name) && perListenerSettings
+            ? here
+            : "global";
       if (target === "default") defaultOptions.set(option.name, option);
       else if (target !== "global") target.options.set(option.name, option);
       occurrences.push({ option, target });
@@ -109,19 +150,34 @@ export function effectiveConf(confs: ParsedConf[]): EffectiveConf {
   const defaultListener = makeDefaultListener(defaultOptions, occurrences.find((o) => o.target === "default")?.option);
   return {
     listeners: defaultListener ? [...explicit, defaultListener] : explicit,
-    occurrences: occurrences.map(({ option, target }) => ({ option, target: target === "default" ? defaultListener! : target })),
+    occurrences: occurrences.map(({ option, target }) => ({
+      option,
+      target: target === "default" ? defaultListener! : target,
+    })),
   };
 }
 
 /** The listener mosquitto adds when any listener option sits outside a listener block: port `port` (1883), bound to `bind_address`. */
-function makeDefaultListener(options: Map<string, LocatedOption>, first: LocatedOption | undefined): EffectiveListener | undefined {
+function makeDefaultListener(
+  options: Map<string, LocatedOption>,
+  first: LocatedOption | undefined,
+): EffectiveListener | undefined {
   if (!first) return undefined;
   const port = options.get("port");
   const anchor = port ?? first;
-  return { file: anchor.file, line: anchor.line, port: port ? Number(port.value) : DEFAULT_PORT, bind: options.get("bind_address")?.value, isDefault: true, options };
+  return {
+    file: anchor.file,
+    line: anchor.line,
+    port: port ? Number(port.value) : DEFAULT_PORT,
+    bind: options.get("bind_address")?.value,
+    isDefault: true,
+    options,
+  };
 }
 
 /** A listener's name in messages: "listener 8883" or "the default listener (port 1883)". */
 export function listenerName(listener: EffectiveListener): string {
-  return listener.isDefault ? `the default listener (port ${listener.port})` : `listener ${Number.isFinite(listener.port) ? listener.port : "?"}`;
+  return listener.isDefault
+    ? `the default listener (port ${listener.port})`
+    : `listener ${Number.isFinite(listener.port) ? listener.port : "?"}`;
 }

@@ -36,10 +36,13 @@ export function sortFindings(findings: Finding[], fileOrder: string[]): Finding[
   };
   return findings
     .map((finding, index) => ({ finding, index }))
-    .sort((a, b) => rank(a.finding.file) - rank(b.finding.file)
-      || a.finding.file.localeCompare(b.finding.file)
-      || a.finding.line - b.finding.line
-      || a.index - b.index)
+    .sort(
+      (a, b) =>
+        rank(a.finding.file) - rank(b.finding.file) ||
+        a.finding.file.localeCompare(b.finding.file) ||
+        a.finding.line - b.finding.line ||
+        a.index - b.index,
+    )
     .map(({ finding }) => finding);
 }
 

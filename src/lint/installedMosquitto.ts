@@ -6,14 +6,16 @@ import { parseMosquittoVersion } from "./mosquittoVersion.js";
 
 function findMosquittoBinary(): string | undefined {
   const dirs = ["/usr/sbin", ...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean)];
-  return dirs.map((dir) => path.join(dir, "mosquitto")).find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return dirs
+    .map((dir) => path.join(dir, "mosquitto"))
+    .find((file) => {
+      try {
+        accessSync(file, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** The installed mosquitto's version from `mosquitto -h` (which exits non-zero by design); undefined without a binary. */
@@ -25,4 +27,3 @@ export async function installedMosquittoVersion(): Promise<string | undefined> {
   });
   return parseMosquittoVersion(output);
 }
-

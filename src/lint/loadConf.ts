@@ -63,9 +63,11 @@ class PathCollector {
 }
 
 async function readMainConf(confFile: string): Promise<ParsedConf> {
-  const hint = "give the path of the conf mosquitto starts with (`mosquitto -c FILE`), e.g. /etc/mosquitto/mosquitto.conf";
+  const hint =
+    "give the path of the conf mosquitto starts with (`mosquitto -c FILE`), e.g. /etc/mosquitto/mosquitto.conf";
   try {
-    if ((await fs.stat(confFile)).isDirectory()) throw new PkiError(`${confFile} is a folder, not a mosquitto conf file`, { hint, exitCode: EXIT_BAD_INPUT });
+    if ((await fs.stat(confFile)).isDirectory())
+      throw new PkiError(`${confFile} is a folder, not a mosquitto conf file`, { hint, exitCode: EXIT_BAD_INPUT });
     return parseMosquittoConf(await fs.readFile(confFile, "utf8"), confFile);
   } catch (err) {
     if (err instanceof PkiError) throw err;
@@ -98,15 +100,23 @@ export async function loadConf(file: string): Promise<LintSnapshot> {
   const confs = [main, ...(await readIncludes(main, collector))];
 
   const confDir = path.dirname(confFile);
-  const fileOptions = confs.flatMap((conf) => fileLines(conf))
+  const fileOptions = confs
+    .flatMap((conf) => fileLines(conf))
     .filter(({ option }) => (FILE_OPTIONS as readonly string[]).includes(option.name) && option.value !== "")
     .map(({ option }) => ({ name: option.name, file: resolveConfPath(confDir, option.value) }));
-  await Promise.all(fileOptions.map(({ name, file }) =>
-    collector.add(file, name === "capath" ? "entries" : READ_CONTENT.has(name) ? "content" : "access")));
-  const capathEntries = fileOptions.filter((o) => o.name === "capath")
+  await Promise.all(
+    fileOptions.map(({ name, file }) =>
+      collector.add(file, name === "capath" ? "entries" : READ_CONTENT.has(name) ? "content" : "access"),
+    ),
+  );
+  const capathEntries = fileOptions
+    .filter((o) => o.name === "capath")
     .flatMap(({ file }) => (collector.paths.get(file)?.entries ?? []).map((name) => path.join(file, name)));
   await collector.addAll(capathEntries, "content");
-  await collector.addAll(fileOptions.flatMap(({ file }) => ancestors(file)), "stat");
+  await collector.addAll(
+    fileOptions.flatMap(({ file }) => ancestors(file)),
+    "stat",
+  );
 
   const roots = clientSearchRoots(confFile, fileOptions);
   const certificateFiles = await findCertificateFiles(roots);

@@ -1,22 +1,24 @@
 import { TreeError } from "../errors.js";
-import { certMatchesKey, CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { createPrivateKey, type KeyObject } from "node:crypto";
-import { algorithmOf, isEncryptedPem } from "../crypto/keys.js";
-import { fingerprintOf } from "../crypto/der.js";
-import { fromPem } from "../crypto/der.js";
-import { specDigest } from "./specDigest.js";
+import { certMatchesKey } from "../crypto/facts.js";
+import { isEncryptedPem } from "../crypto/keys.js";
 import { parseCsr } from "../crypto/csr.js";
-import { sanCovers } from "../spec/rules.js";
-import { digest, isRevoked, type IssuedRecord, type Ledger } from "../state/ledger.js";
+import { isRevoked } from "../state/ledger.js";
 import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
-import type { ClientSpec, KeyAlgorithm, ServerSpec, Spec, SubjectFields } from "../spec/types.js";
+import type { ClientSpec, ServerSpec, Spec } from "../spec/types.js";
+import {
+  leafDrift,
+  parseKey,
+  safeAlgorithm,
+  untouchedSinceIssued,
+  type IssuerChoice,
+  type LeafContext,
+} from "./leafDrift.js";
+
+export type { IssuerChoice };
 
 export type PlanAction = "create" | "reissue" | "keep" | "revoke";
-
-/** Which CA signs a leaf: the current one, or (during a CA rotation, for servers) the retiring one. */
-export type IssuerChoice = "current" | "previous";
 
 /** What the build will do for one certificate holder, and why. */
 export interface EntityPlan {
@@ -79,84 +81,156 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
   // The CAs whose certificates stay acceptable after this build.
   const current = ca.action === "keep" ? tree.ca.facts : undefined;
   const previous = intents.caRotation === "start" ? tree.ca.facts : rotating ? tree.previousCa.facts : undefined;
-  const active = new Map((tree.ledger?.certificates ?? []).filter((r) => r.status === "active").map((r) => [`${r.role}:${r.name}`, r]));
-  const context: LeafContext = { current, previous, now, rotating, ledger: tree.ledger, active, rotate: intents.rotate ?? new Map() };
+  const active = new Map(
+    (tree.ledger?.certificates ?? []).filter((r) => r.status === "active").map((r) => [`${r.role}:${r.name}`, r]),
+  );
+  const context: LeafContext = {
+    current,
+    previous,
+    now,
+    rotating,
+    ledger: tree.ledger,
+    active,
+    rotate: intents.rotate ?? new Map(),
+  };
 
-  const servers = spec.servers.map((server) => planLeaf("server", server, tree.servers.get(server.name) ?? {}, context));
-  const clients = spec.clients.map((client) => tree.settled?.has(client.name)
-    ? { role: "client" as const, name: client.name, action: "keep" as const, newKey: false, reasons: [], issuer: "current" as const, archive: false }
-    : planLeaf("client", client, tree.clients.get(client.name) ?? {}, context));
+  const servers = spec.servers.map((server) =>
+    planLeaf("server", server, tree.servers.get(server.name) ?? {}, context),
+  );
+  const clients = spec.clients.map((client) =>
+    tree.settled?.has(client.name)
+      ? {
+          role: "client" as const,
+          name: client.name,
+          action: "keep" as const,
+          newKey: false,
+          reasons: [],
+          issuer: "current" as const,
+          archive: false,
+        }
+      : planLeaf("client", client, tree.clients.get(client.name) ?? {}, context),
+  );
   const revocations: Revocation[] = (intents.revoke ?? []).map((r) => ({ ...r, removeFolder: false }));
   for (const name of tree.strayClients) {
     if (intents.prune) revocations.push({ role: "client", name, reason: "cessationOfOperation", removeFolder: true });
-    else notes.push(`clients/${name} is in the tree but not in the spec; left untouched (run \`mqtt-pki build --prune\` to revoke and archive it)`);
+    else
+      notes.push(
+        `clients/${name} is in the tree but not in the spec; left untouched (run \`mqtt-pki build --prune\` to revoke and archive it)`,
+      );
   }
-  for (const name of tree.strayServers) notes.push(`servers/${name} is in the tree but not in the spec; left untouched (its key is kept)`);
+  for (const name of tree.strayServers)
+    notes.push(`servers/${name} is in the tree but not in the spec; left untouched (its key is kept)`);
   for (const revocation of revocations) {
     const entry = [...servers, ...clients].find((e) => e.role === revocation.role && e.name === revocation.name);
-    if (entry) Object.assign(entry, { action: "revoke", newKey: false, reasons: [`revoked (${revocation.reason})`], archive: false });
+    if (entry)
+      Object.assign(entry, {
+        action: "revoke",
+        newKey: false,
+        reasons: [`revoked (${revocation.reason})`],
+        archive: false,
+      });
   }
   return { ca, servers, clients, revocations, caRotation: intents.caRotation, rotating, notes };
 }
 
 function checkCaRotationIntent(intent: BuildIntents["caRotation"], wasRotating: boolean, tree: TreeState): void {
   if (intent === "start" && wasRotating) {
-    throw new TreeError("a CA rotation is already under way", { hint: "finish it first with `mqtt-pki rotate ca --finish` once every device has its new certificate" });
+    throw new TreeError("a CA rotation is already under way", {
+      hint: "finish it first with `mqtt-pki rotate ca --finish` once every device has its new certificate",
+    });
   }
   if (intent === "finish" && !wasRotating) {
     throw new TreeError("no CA rotation is under way", { hint: "start one with `mqtt-pki rotate ca`" });
   }
-  if (intent === "start" && !tree.ca.facts) throw new TreeError("there is no CA to rotate yet", { hint: "run `mqtt-pki build` first" });
+  if (intent === "start" && !tree.ca.facts)
+    throw new TreeError("there is no CA to rotate yet", { hint: "run `mqtt-pki build` first" });
 }
 
 function planCa(spec: Spec, stored: StoredPair, notes: string[], intent: BuildIntents["caRotation"]): EntityPlan {
   const base = { role: "ca" as const, name: "ca", issuer: "current" as const, archive: false };
-  if (stored.keyPem === undefined && stored.certPem === undefined) return { ...base, action: "create", newKey: true, reasons: ["no CA yet"] };
+  if (stored.keyPem === undefined && stored.certPem === undefined)
+    return { ...base, action: "create", newKey: true, reasons: ["no CA yet"] };
   if (stored.keyPem === undefined) {
     throw new TreeError("the CA certificate exists but its key ca/ca.key is missing", {
       hint: "restore ca/ca.key from your backup; mqtt-pki never replaces an existing CA on its own, because every device trusts it",
     });
   }
-  if (!stored.facts) return { ...base, action: "reissue", newKey: false, reasons: [stored.certError ? "ca.crt is unreadable" : "ca.crt is missing"] };
+  if (!stored.facts)
+    return {
+      ...base,
+      action: "reissue",
+      newKey: false,
+      reasons: [stored.certError ? "ca.crt is unreadable" : "ca.crt is missing"],
+    };
   // An encrypted key is checked against its certificate when it is unlocked to sign, not here.
   if (!isEncryptedPem(stored.keyPem) && !certMatchesKey(stored.facts, stored.keyPem)) {
     throw new TreeError("ca/ca.crt does not belong to ca/ca.key", {
       hint: "put back the matching pair from your backup; mqtt-pki will not guess which of the two is right",
     });
   }
-  if (intent === "start") return { ...base, action: "create", newKey: true, reasons: ["CA rotation: new CA; the old one stays trusted until `rotate ca --finish`"] };
-  if (stored.facts.cn !== spec.ca.cn) notes.push(`the CA on disk has CN "${stored.facts.cn}", the spec says "${spec.ca.cn}"; the CA is kept (replacing it would cut off every device; see \`mqtt-pki rotate ca\`)`);
+  if (intent === "start")
+    return {
+      ...base,
+      action: "create",
+      newKey: true,
+      reasons: ["CA rotation: new CA; the old one stays trusted until `rotate ca --finish`"],
+    };
+  if (stored.facts.cn !== spec.ca.cn)
+    notes.push(
+      `the CA on disk has CN "${stored.facts.cn}", the spec says "${spec.ca.cn}"; the CA is kept (replacing it would cut off every device; see \`mqtt-pki rotate ca\`)`,
+    );
   return { ...base, action: "keep", newKey: false, reasons: [] };
 }
 
-interface LeafContext {
-  current?: CertFacts;
-  previous?: CertFacts;
-  now: Date;
-  rotating: boolean;
-  ledger?: Ledger;
-  /** The ledger's active record per "role:name". */
-  active: Map<string, IssuedRecord>;
-  rotate: Map<string, { keepKey: boolean }>;
-}
-
-function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, stored: StoredPair, context: LeafContext): EntityPlan {
+function planLeaf(
+  role: "server" | "client",
+  entry: ServerSpec | ClientSpec,
+  stored: StoredPair,
+  context: LeafContext,
+): EntityPlan {
   // Servers keep a certificate from the retiring CA during a rotation, so devices that only know that CA still trust them.
   const issuer: IssuerChoice = role === "server" && context.rotating ? "previous" : "current";
   const base = { role, name: entry.name, issuer, archive: false };
-  if (role === "client" && (entry as ClientSpec).deviceKey) return planDeviceKeyClient(entry as ClientSpec, stored, context, { ...base, role: "client" });
+  if (role === "client" && (entry as ClientSpec).deviceKey)
+    return planDeviceKeyClient(entry as ClientSpec, stored, context, { ...base, role: "client" });
   const requested = context.rotate.get(rotateKey(role, entry.name));
-  if (!requested && untouchedSinceIssued(role, entry, stored, issuer, context)) return { ...base, action: "keep", newKey: false, reasons: [] };
+  if (!requested && untouchedSinceIssued(role, entry, stored, issuer, context))
+    return { ...base, action: "keep", newKey: false, reasons: [] };
   const key = stored.keyPem !== undefined ? parseKey(stored.keyPem) : undefined;
   const keyAlgorithm = key ? safeAlgorithm(key) : undefined;
   const newKey = keyAlgorithm !== entry.key || (requested !== undefined && !requested.keepKey);
-  const keyReason = stored.keyPem === undefined ? "no key yet" : keyAlgorithm === undefined ? "key file unreadable" : `key type changes from ${keyAlgorithm} to ${entry.key}`;
+  const keyReason =
+    stored.keyPem === undefined
+      ? "no key yet"
+      : keyAlgorithm === undefined
+        ? "key file unreadable"
+        : `key type changes from ${keyAlgorithm} to ${entry.key}`;
   if (!stored.facts) {
-    return { ...base, action: stored.keyPem === undefined && stored.certPem === undefined ? "create" : "reissue", newKey, reasons: [stored.certPem === undefined ? "no certificate yet" : "certificate unreadable", ...(keyAlgorithm !== entry.key && stored.keyPem !== undefined ? [keyReason] : [])] };
+    return {
+      ...base,
+      action: stored.keyPem === undefined && stored.certPem === undefined ? "create" : "reissue",
+      newKey,
+      reasons: [
+        stored.certPem === undefined ? "no certificate yet" : "certificate unreadable",
+        ...(keyAlgorithm !== entry.key && stored.keyPem !== undefined ? [keyReason] : []),
+      ],
+    };
   }
-  if (requested) return { ...base, action: "reissue", newKey, archive: true, reasons: [requested.keepKey ? "rotation requested (same key)" : "rotation requested (new key)"] };
+  if (requested)
+    return {
+      ...base,
+      action: "reissue",
+      newKey,
+      archive: true,
+      reasons: [requested.keepKey ? "rotation requested (same key)" : "rotation requested (new key)"],
+    };
   if (context.ledger && isRevoked(context.ledger, stored.facts.serial)) {
-    return { ...base, action: "keep", newKey: false, reasons: [`revoked; remove it from the spec, or run \`mqtt-pki rotate ${entry.name}\` for a fresh certificate`] };
+    return {
+      ...base,
+      action: "keep",
+      newKey: false,
+      reasons: [`revoked; remove it from the spec, or run \`mqtt-pki rotate ${entry.name}\` for a fresh certificate`],
+    };
   }
   const reasons = leafDrift(role, entry, stored.facts, issuer, context);
   if (keyAlgorithm !== entry.key) reasons.unshift(keyReason);
@@ -165,84 +239,40 @@ function planLeaf(role: "server" | "client", entry: ServerSpec | ClientSpec, sto
 }
 
 /** A client whose key stays on the device: its certificate follows the CSR in the tree, never a key of ours. */
-function planDeviceKeyClient(client: ClientSpec, stored: StoredPair, context: LeafContext, base: { role: "client"; name: string; issuer: IssuerChoice; archive: boolean }): EntityPlan {
+function planDeviceKeyClient(
+  client: ClientSpec,
+  stored: StoredPair,
+  context: LeafContext,
+  base: { role: "client"; name: string; issuer: IssuerChoice; archive: boolean },
+): EntityPlan {
   if (stored.csrPem === undefined) {
-    throw new TreeError(`client \`${client.name}\` has \`deviceKey: true\` but the tree has no clients/${client.name}/client.csr`, {
-      hint: `sign the device's request with \`mqtt-pki sign --csr FILE --name ${client.name}\`, or remove \`deviceKey\` to let mqtt-pki make the key`,
-    });
+    throw new TreeError(
+      `client \`${client.name}\` has \`deviceKey: true\` but the tree has no clients/${client.name}/client.csr`,
+      {
+        hint: `sign the device's request with \`mqtt-pki sign --csr FILE --name ${client.name}\`, or remove \`deviceKey\` to let mqtt-pki make the key`,
+      },
+    );
   }
   const csr = parseCsr(stored.csrPem);
   if (!stored.facts) return { ...base, action: "create", newKey: false, reasons: ["signing the device's CSR"] };
-  if (context.rotate.has(rotateKey("client", client.name))) return { ...base, action: "reissue", newKey: false, archive: true, reasons: ["rotation requested (the device keeps its key)"] };
-  if (context.ledger && isRevoked(context.ledger, stored.facts.serial)) return { ...base, action: "keep", newKey: false, reasons: ["revoked"] };
+  if (context.rotate.has(rotateKey("client", client.name)))
+    return {
+      ...base,
+      action: "reissue",
+      newKey: false,
+      archive: true,
+      reasons: ["rotation requested (the device keeps its key)"],
+    };
+  if (context.ledger && isRevoked(context.ledger, stored.facts.serial))
+    return { ...base, action: "keep", newKey: false, reasons: ["revoked"] };
   const reasons = leafDrift("client", client, stored.facts, "current", context);
-  if (!stored.facts.x509.publicKey.export({ type: "spki", format: "der" }).equals(csr.spkiDer)) reasons.push("the device sent a new CSR");
-  return { ...base, action: reasons.length > 0 ? "reissue" : "keep", newKey: false, archive: reasons.length > 0, reasons };
-}
-
-/** Every way an existing leaf certificate differs from what the spec asks for. */
-function leafDrift(role: "server" | "client", entry: ServerSpec | ClientSpec, facts: CertFacts, issuer: IssuerChoice, context: LeafContext): string[] {
-  const reasons: string[] = [];
-  const signer = issuer === "previous" ? context.previous : context.current;
-  const accepted = (role === "server" ? [signer] : [context.current, context.previous]).filter((ca): ca is CertFacts => ca !== undefined);
-  if (accepted.length === 0) reasons.push("the CA is new");
-  else if (!accepted.some((ca) => issuedBy(facts, ca))) {
-    reasons.push(context.previous && issuedBy(facts, context.previous) ? "issued by the retiring CA" : "issued by another CA");
-  }
-  if (!sameSubject(facts.subject, entry)) reasons.push(`subject changes from "${facts.cn}" to "${entry.cn}"`);
-  if (facts.notAfter.getTime() <= context.now.getTime()) reasons.push("expired");
-  const usage = role === "server" ? SERVER_AUTH : CLIENT_AUTH;
-  if (!facts.extendedKeyUsage.includes(usage)) reasons.push(`lacks the ${role} usage`);
-  if (role === "server") {
-    const server = entry as ServerSpec;
-    if (!sameSet(facts.dns.map((d) => d.toLowerCase()), server.dns.map((d) => d.toLowerCase())) || !sameIps(facts.ip, server.ip)) {
-      reasons.push("subject alternative names change");
-    }
-  }
-  return reasons;
-}
-
-function parseKey(pem: string): KeyObject | undefined {
-  try {
-    return createPrivateKey(pem);
-  } catch {
-    return undefined;
-  }
-}
-
-function safeAlgorithm(key: KeyObject): KeyAlgorithm | undefined {
-  try {
-    return algorithmOf(key);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The fast path for large fleets: the ledger says this exact certificate and key file were
- * written together for this exact spec entry by an accepted CA, and it has not expired, so
- * nothing needs parsing. Anything else falls through to the full comparison.
- */
-function untouchedSinceIssued(role: "server" | "client", entry: ServerSpec | ClientSpec, stored: StoredPair, issuer: IssuerChoice, context: LeafContext): boolean {
-  const record = context.active.get(`${role}:${entry.name}`);
-  if (!record || !record.keyDigest || !record.specDigest || stored.certPem === undefined || stored.keyPem === undefined) return false;
-  const accepted = role === "server" ? [issuer === "previous" ? context.previous : context.current] : [context.current, context.previous];
-  return record.fingerprint256 === fingerprintOf(fromPem(stored.certPem))
-    && record.keyDigest === digest(stored.keyPem)
-    && record.specDigest === specDigest(role, entry)
-    && accepted.some((ca) => ca !== undefined && ca.fingerprint256 === record.issuer)
-    && new Date(record.notAfter).getTime() > context.now.getTime();
-}
-
-function sameSubject(actual: Record<string, string>, wanted: SubjectFields): boolean {
-  const pairs: [string, string | undefined][] = [["CN", wanted.cn], ["O", wanted.o], ["OU", wanted.ou], ["C", wanted.c], ["ST", wanted.st], ["L", wanted.l]];
-  return pairs.every(([key, value]) => (actual[key] ?? undefined) === (value || undefined)) && Object.keys(actual).length === pairs.filter(([, v]) => v).length;
-}
-
-function sameSet(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((item) => b.includes(item));
-}
-
-function sameIps(actual: string[], wanted: string[]): boolean {
-  return actual.length === wanted.length && wanted.every((ip) => sanCovers(ip, [], actual));
+  if (!stored.facts.x509.publicKey.export({ type: "spki", format: "der" }).equals(csr.spkiDer))
+    reasons.push("the device sent a new CSR");
+  return {
+    ...base,
+    action: reasons.length > 0 ? "reissue" : "keep",
+    newKey: false,
+    archive: reasons.length > 0,
+    reasons,
+  };
 }

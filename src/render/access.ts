@@ -2,7 +2,8 @@ import type { AclRule, ClientSpec, Spec } from "../spec/types.js";
 import type { RevokedIdentity } from "../state/revokedIdentities.js";
 
 /** Measured on mosquitto 2.0.11: with use_identity_as_username false, the login alone decides who a client is. */
-export const PASSWORD_MODE_UNBOUND = "in password mode mosquitto does not tie the certificate to the username: any valid device certificate with another device's username and password gets in as that device";
+export const PASSWORD_MODE_UNBOUND =
+  "in password mode mosquitto does not tie the certificate to the username: any valid device certificate with another device's username and password gets in as that device";
 
 /** Whether this spec needs a password file / an ACL file at all. */
 export function usesPasswords(spec: Spec): boolean {
@@ -17,13 +18,20 @@ export function usesAcl(spec: Spec): boolean {
 const needs = new WeakMap<readonly ClientSpec[], { passwords: boolean; acl: boolean }>();
 function accessNeeds(spec: Spec): { passwords: boolean; acl: boolean } {
   let known = needs.get(spec.clients);
-  if (!known) needs.set(spec.clients, (known = { passwords: spec.clients.some((c) => c.password), acl: spec.clients.some((c) => c.acl.length > 0) }));
+  if (!known)
+    needs.set(
+      spec.clients,
+      (known = { passwords: spec.clients.some((c) => c.password), acl: spec.clients.some((c) => c.acl.length > 0) }),
+    );
   return known;
 }
 
 /** The rules that apply to one client, with %c made concrete (its CN, which is its MQTT username). */
 export function clientRules(spec: Spec, client: ClientSpec): AclRule[] {
-  return [...spec.defaults.acl, ...client.acl].map((rule) => ({ ...rule, topic: rule.topic.replaceAll("%c", client.cn) }));
+  return [...spec.defaults.acl, ...client.acl].map((rule) => ({
+    ...rule,
+    topic: rule.topic.replaceAll("%c", client.cn),
+  }));
 }
 
 /**
@@ -53,7 +61,9 @@ export function renderAclFile(spec: Spec, denied: readonly RevokedIdentity[] = [
     lines.push("");
   }
   for (const identity of denied) {
-    lines.push(`# revoked: ${identity.name} (serial ${identity.serials.join(", ")}): no topic at all, on every listener, until ${identity.until.slice(0, 10)}`);
+    lines.push(
+      `# revoked: ${identity.name} (serial ${identity.serials.join(", ")}): no topic at all, on every listener, until ${identity.until.slice(0, 10)}`,
+    );
     lines.push(`user ${identity.cn}`, "topic deny #", "topic deny $SYS/#", "");
   }
   return `${lines.join("\n").trimEnd()}\n`;

@@ -54,7 +54,8 @@ function renamed(client: ClientSpec, from: string, to: string): ClientSpec {
   const swap = (value: unknown): unknown => {
     if (typeof value === "string") return value.replaceAll(from, to);
     if (Array.isArray(value)) return value.map(swap);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
     return value;
   };
   return swap(client) as ClientSpec;

@@ -28,7 +28,12 @@ function accessFiles(spec: Spec, options: ConfOptions) {
 }
 
 /** One `listener` block; paths are where the files will live on the broker host. */
-export function renderListenerBlock(spec: Spec, server: ServerSpec, listener: ListenerSpec, options: ConfOptions = {}): string {
+export function renderListenerBlock(
+  spec: Spec,
+  server: ServerSpec,
+  listener: ListenerSpec,
+  options: ConfOptions = {},
+): string {
   const deployed = treeLayout(spec.deployDir);
   const loopbackWs = listener.protocol === "websockets" && listener.bind !== undefined;
   return renderTemplate("listener.conf", {

@@ -13,7 +13,10 @@ export function rendererFingerprint(): string {
   if (cached !== undefined) return cached;
   const hash = createHash("sha256");
   for (const dir of [TEMPLATE_DIR, RENDER_DIR]) {
-    for (const name of readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()) {
+    for (const name of readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort()) {
       if (name.endsWith(".map") || name.endsWith(".d.ts")) continue;
       hash.update(name).update(readFileSync(new URL(name, dir)));
     }

@@ -36,7 +36,9 @@ function oneLine(value: string): string {
 /** The URL a listener is dialled at (`mqtts://host:port` or `wss://host:port/path`); IPv6 hosts in brackets. */
 export function listenerUrl(server: ServerSpec, listener: ListenerSpec): string {
   const host = isIP(server.host) === 6 ? `[${server.host}]` : server.host;
-  return listener.protocol === "websockets" ? `wss://${host}:${listener.port}${listener.path}` : `mqtts://${host}:${listener.port}`;
+  return listener.protocol === "websockets"
+    ? `wss://${host}:${listener.port}${listener.path}`
+    : `mqtts://${host}:${listener.port}`;
 }
 
 /** A JavaScript string literal (JSON is valid JS; U+2028/2029 escaped too, for older parsers and editors). */
@@ -69,7 +71,10 @@ export function pyString(value: string): string {
 
 /** Node's and Python's names for the one TLS version a server allows (mosquitto's tls_version is exact). */
 const NODE_TLS: Record<TlsVersion, string> = { "tlsv1.2": "TLSv1.2", "tlsv1.3": "TLSv1.3" };
-const PYTHON_TLS: Record<TlsVersion, string> = { "tlsv1.2": "ssl.TLSVersion.TLSv1_2", "tlsv1.3": "ssl.TLSVersion.TLSv1_3" };
+const PYTHON_TLS: Record<TlsVersion, string> = {
+  "tlsv1.2": "ssl.TLSVersion.TLSv1_2",
+  "tlsv1.3": "ssl.TLSVersion.TLSv1_3",
+};
 
 function header(spec: Spec, client: ClientSpec, bundle: boolean) {
   const files = clientFiles(spec, client, bundle);
@@ -90,11 +95,19 @@ function loginFiles(spec: Spec, client: ClientSpec, bundle: boolean, password?: 
 
 export function renderMosquittoSnippet(spec: Spec, client: ClientSpec, bundle = false, password?: string): string {
   const files = loginFiles(spec, client, bundle, password);
-  const lines = [`# mosquitto_sub / mosquitto_pub for client ${oneLine(client.name)}: start the subscriber, then publish from another shell.`];
+  const lines = [
+    `# mosquitto_sub / mosquitto_pub for client ${oneLine(client.name)}: start the subscriber, then publish from another shell.`,
+  ];
   for (const { server, listener } of targets(spec)) {
-    lines.push("", `# ${oneLine(server.name)}: ${describeListener(listener)}, ${oneLine(server.host)} port ${listener.port}`);
+    lines.push(
+      "",
+      `# ${oneLine(server.name)}: ${describeListener(listener)}, ${oneLine(server.host)} port ${listener.port}`,
+    );
     if (listener.protocol === "mqtt") {
-      lines.push(quote(mosquittoArgs("sub", server, listener, client, files)), quote(mosquittoArgs("pub", server, listener, client, files)));
+      lines.push(
+        quote(mosquittoArgs("sub", server, listener, client, files)),
+        quote(mosquittoArgs("pub", server, listener, client, files)),
+      );
     } else {
       lines.push("# (mosquitto_pub/sub cannot speak websockets; use the MQTTX CLI lines.)");
     }
@@ -105,10 +118,18 @@ export function renderMosquittoSnippet(spec: Spec, client: ClientSpec, bundle = 
 /** MQTTX CLI lines for every listener (mqtts and wss). */
 export function renderMqttxSnippet(spec: Spec, client: ClientSpec, bundle = false, password?: string): string {
   const files = loginFiles(spec, client, bundle, password);
-  const lines = [`# MQTTX CLI for client ${oneLine(client.name)}: start the subscriber, then publish from another shell.`];
+  const lines = [
+    `# MQTTX CLI for client ${oneLine(client.name)}: start the subscriber, then publish from another shell.`,
+  ];
   for (const { server, listener } of targets(spec)) {
-    lines.push("", `# ${oneLine(server.name)}: ${describeListener(listener)}, ${oneLine(server.host)} port ${listener.port}`);
-    lines.push(quote(mqttxArgs("sub", server, listener, client, files)), quote(mqttxArgs("pub", server, listener, client, files)));
+    lines.push(
+      "",
+      `# ${oneLine(server.name)}: ${describeListener(listener)}, ${oneLine(server.host)} port ${listener.port}`,
+    );
+    lines.push(
+      quote(mqttxArgs("sub", server, listener, client, files)),
+      quote(mqttxArgs("pub", server, listener, client, files)),
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -131,7 +152,11 @@ export function renderMqttJsSnippet(spec: Spec, client: ClientSpec, bundle = fal
       return {
         url: jsString(listenerUrl(server, listener)),
         // Node's TLS options reach the websocket through wsOptions; mqtts takes them directly.
-        tls: tls && (listener.protocol === "websockets" ? `wsOptions: { minVersion: ${tls}, maxVersion: ${tls} }` : `minVersion: ${tls}, maxVersion: ${tls}`),
+        tls:
+          tls &&
+          (listener.protocol === "websockets"
+            ? `wsOptions: { minVersion: ${tls}, maxVersion: ${tls} }`
+            : `minVersion: ${tls}, maxVersion: ${tls}`),
         last: i === list.length - 1,
       };
     }),

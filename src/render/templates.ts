@@ -5,7 +5,8 @@ import Mustache from "mustache";
 const TEMPLATE_DIR = new URL("../../templates/", import.meta.url);
 const cache = new Map<string, string>();
 
-export type TemplateName = "mosquitto.conf" | "conf.d" | "listener.conf" | "commands.sh" | "snippet.mqttjs" | "snippet.paho";
+export type TemplateName =
+  "mosquitto.conf" | "conf.d" | "listener.conf" | "commands.sh" | "snippet.mqttjs" | "snippet.paho";
 
 function templateText(name: TemplateName): string {
   let text = cache.get(name);

@@ -15,12 +15,22 @@ export interface NewClient {
 
 function refuseClashes(before: Spec, file: string, clients: NewClient[]): void {
   const names = new Set(before.clients.map((c) => c.name));
-  const cns = new Map([[before.ca.cn.toLowerCase(), "the CA"], ...before.servers.map((s) => [s.cn.toLowerCase(), `server \`${s.name}\``] as [string, string]), ...before.clients.map((c) => [c.cn.toLowerCase(), `client \`${c.name}\``] as [string, string])]);
+  const cns = new Map([
+    [before.ca.cn.toLowerCase(), "the CA"],
+    ...before.servers.map((s) => [s.cn.toLowerCase(), `server \`${s.name}\``] as [string, string]),
+    ...before.clients.map((c) => [c.cn.toLowerCase(), `client \`${c.name}\``] as [string, string]),
+  ]);
   for (const client of clients) {
-    if (names.has(client.name)) throw new PkiError(`a client named \`${client.name}\` already exists in ${file}; nothing was changed`, { hint: `pick another name, or run \`mqtt-pki rotate ${client.name}\` to renew its certificate` });
+    if (names.has(client.name))
+      throw new PkiError(`a client named \`${client.name}\` already exists in ${file}; nothing was changed`, {
+        hint: `pick another name, or run \`mqtt-pki rotate ${client.name}\` to renew its certificate`,
+      });
     const cn = (client.cn ?? client.name).toLowerCase();
     const holder = cns.get(cn);
-    if (holder) throw new PkiError(`CN \`${client.cn ?? client.name}\` is already used by ${holder}; nothing was changed`, { hint: "pass --cn with a CN of its own" });
+    if (holder)
+      throw new PkiError(`CN \`${client.cn ?? client.name}\` is already used by ${holder}; nothing was changed`, {
+        hint: "pass --cn with a CN of its own",
+      });
     names.add(client.name);
     cns.set(cn, `client \`${client.name}\``);
   }
@@ -37,13 +47,20 @@ function entryFields(client: NewClient): [string, unknown][] {
 
 /** Block-style lines for one list item, e.g. "  - name: x\n    cn: y\n". */
 function itemLines(client: NewClient, indent: string, scalar = yamlScalar): string {
-  return entryFields(client).map(([key, value], i) => `${indent}${i === 0 ? "- " : "  "}${key}: ${scalar(value)}\n`).join("");
+  return entryFields(client)
+    .map(([key, value], i) => `${indent}${i === 0 ? "- " : "  "}${key}: ${scalar(value)}\n`)
+    .join("");
 }
 
 const yamlScalar = (value: unknown): string => yamlPackage().stringify(value).trimEnd();
 
 /** Plain when it is a simple word, else JSON's quoting (valid YAML); whether it reads back as itself is checked after. */
-const quickScalar = (value: unknown): string => (typeof value !== "string" ? String(value) : /^[A-Za-z](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?$/.test(value) ? value : JSON.stringify(value));
+const quickScalar = (value: unknown): string =>
+  typeof value !== "string"
+    ? String(value)
+    : /^[A-Za-z](?:[A-Za-z0-9._ -]*[A-Za-z0-9._-])?$/.test(value)
+      ? value
+      : JSON.stringify(value);
 
 /**
  * Appends clients to the spec text without touching any byte before the list: new lines go
@@ -51,7 +68,12 @@ const quickScalar = (value: unknown): string => (typeof value !== "string" ? Str
  * key, a flow list) becomes a block list in place, its items kept and any comment on the key's
  * line too. Pure: returns the new text, validated (`onOut`: see parseSpec).
  */
-export function addClientsToSpec(text: string, file: string, clients: NewClient[], onOut?: (out: string) => void): { text: string; parsed: ParsedSpec } {
+export function addClientsToSpec(
+  text: string,
+  file: string,
+  clients: NewClient[],
+  onOut?: (out: string) => void,
+): { text: string; parsed: ParsedSpec } {
   const before = parseSpec(text, file, onOut).spec;
   refuseClashes(before, file, clients);
   const quick = appendByLines(text, clients);
@@ -73,9 +95,20 @@ function parsedOrUndefined(text: string, file: string): ParsedSpec | undefined {
 /** Whether `after` is `before` with exactly these clients appended (their defaults filled in). */
 function sameSpecPlus(before: Spec, after: Spec, clients: NewClient[]): boolean {
   const added = after.clients.slice(before.clients.length);
-  const asAsked = added.length === clients.length && clients.every((c, i) => added[i].name === c.name && added[i].cn === (c.cn ?? c.name)
-    && added[i].key === (c.key ?? before.defaults.key) && added[i].days === (c.days ?? before.defaults.days) && added[i].deviceKey === (c.deviceKey ?? false));
-  return asAsked && JSON.stringify({ ...after, clients: after.clients.slice(0, before.clients.length) }) === JSON.stringify(before);
+  const asAsked =
+    added.length === clients.length &&
+    clients.every(
+      (c, i) =>
+        added[i].name === c.name &&
+        added[i].cn === (c.cn ?? c.name) &&
+        added[i].key === (c.key ?? before.defaults.key) &&
+        added[i].days === (c.days ?? before.defaults.days) &&
+        added[i].deviceKey === (c.deviceKey ?? false),
+    );
+  return (
+    asAsked &&
+    JSON.stringify({ ...after, clients: after.clients.slice(0, before.clients.length) }) === JSON.stringify(before)
+  );
 }
 
 /**
@@ -98,7 +131,11 @@ function appendByLines(text: string, clients: NewClient[]): string | undefined {
   if (firstItem < 0 || firstItem > last) return undefined;
   // New items are indented as the first one is.
   const prefix = /^( *)- /.exec(lines[firstItem])![1];
-  const added = clients.map((c) => itemLines(c, prefix, quickScalar)).join("").replace(/\n$/, "").split("\n");
+  const added = clients
+    .map((c) => itemLines(c, prefix, quickScalar))
+    .join("")
+    .replace(/\n$/, "")
+    .split("\n");
   return [...lines.slice(0, last + 1), ...added, ...lines.slice(last + 1)].join("\n");
 }
 
@@ -107,7 +144,9 @@ function editWithDocument(text: string, clients: NewClient[]): string {
   const { isMap, isScalar, isSeq, parseDocument, stringify } = yamlPackage();
   const added = clients.map((c) => itemLines(c, "  ")).join("");
   const doc = parseDocument(text);
-  const pair = isMap(doc.contents) ? doc.contents.items.find((item) => isScalar(item.key) && item.key.value === "clients") : undefined;
+  const pair = isMap(doc.contents)
+    ? doc.contents.items.find((item) => isScalar(item.key) && item.key.value === "clients")
+    : undefined;
   const list = pair?.value;
   let updated: string;
   if (isSeq(list) && !list.flow && list.items.length > 0) {
@@ -118,7 +157,9 @@ function editWithDocument(text: string, clients: NewClient[]): string {
     const start = pair.key.range[0];
     // An empty value ends right after the colon; a flow list where its `]` is.
     const empty = list === null || list === undefined || (isScalar(list) && list.value === null);
-    const end = empty ? text.indexOf(":", pair.key.range[1]) + 1 : (list as { range: [number, number, number] }).range[1];
+    const end = empty
+      ? text.indexOf(":", pair.key.range[1]) + 1
+      : (list as { range: [number, number, number] }).range[1];
     const lineEnd = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
     const kept = isSeq(list) && list.items.length > 0 ? indent(stringify(list.toJSON()), "  ") : "";
     // Whatever followed the value on its line (a comment) stays on the `clients:` line.
@@ -128,7 +169,11 @@ function editWithDocument(text: string, clients: NewClient[]): string {
 }
 
 function indent(block: string, prefix: string): string {
-  return block.split("\n").filter(Boolean).map((line) => `${prefix}${line}\n`).join("");
+  return block
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => `${prefix}${line}\n`)
+    .join("");
 }
 
 function appendToBlockList(source: string, seq: YAMLSeq, clients: NewClient[]): string {

@@ -5,7 +5,9 @@ import jsYaml from "js-yaml";
  * float forms, and integers without js-yaml's extra `0b` binary form (which `yaml` keeps as text).
  */
 // js-yaml exports its types at run time; @types/js-yaml does not declare them.
-const { types } = jsYaml as unknown as { types: Record<"null" | "bool" | "int" | "float", jsYaml.Type & { resolve(data: string): boolean }> };
+const { types } = jsYaml as unknown as {
+  types: Record<"null" | "bool" | "int" | "float", jsYaml.Type & { resolve(data: string): boolean }>;
+};
 const coreInt = types.int;
 const yaml12Int = new jsYaml.Type("tag:yaml.org,2002:int", {
   kind: "scalar",

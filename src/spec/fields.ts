@@ -17,6 +17,9 @@ export type Section = Record<string, Field>;
 
 export const DAYS_RANGE = { minimum: 1, maximum: 36500 } as const;
 export const PORT_RANGE = { minimum: 1, maximum: 65535 } as const;
+/** The same bounds as the spec reader checks them, with what to call a value out of them. */
+export const DAYS = { min: DAYS_RANGE.minimum, max: DAYS_RANGE.maximum, what: "a positive number of days" };
+export const PORT = { min: PORT_RANGE.minimum, max: PORT_RANGE.maximum, what: "a TCP port" };
 
 const subject: Section = {
   cn: { type: "string", description: "common name; unique across the CA, servers and clients", maxLength: 64 },
@@ -28,7 +31,11 @@ const subject: Section = {
 };
 const key: Field = { type: "enum", description: "key type", values: KEY_ALGORITHMS };
 const days: Field = { type: "integer", description: "certificate lifetime in days", ...DAYS_RANGE };
-const name: Field = { type: "string", description: "file-safe id: lowercase letters, digits, . _ -", pattern: "^[a-z0-9][a-z0-9._-]{0,62}$" };
+const name: Field = {
+  type: "string",
+  description: "file-safe id: lowercase letters, digits, . _ -",
+  pattern: "^[a-z0-9][a-z0-9._-]{0,62}$",
+};
 
 export const ACL_FIELDS: Section = {
   topic: { type: "string", description: "topic filter (+ and # allowed); %c is the client's CN" },
@@ -39,7 +46,12 @@ const acl: Field = { type: "list", description: "topic rules", section: ACL_FIEL
 export const DEFAULT_FIELDS: Section = {
   key,
   days,
-  renewBeforeDays: { type: "integer", description: "status --check and rotate --expiring act this many days before expiry", minimum: 0, maximum: 36500 },
+  renewBeforeDays: {
+    type: "integer",
+    description: "status --check and rotate --expiring act this many days before expiry",
+    minimum: 0,
+    maximum: 36500,
+  },
   password: { type: "boolean", description: "clients also log in with a generated password" },
   acl,
 };
@@ -47,8 +59,16 @@ export const CA_FIELDS: Section = {
   ...subject,
   key,
   days,
-  crlDays: { type: "integer", description: "lifetime of each CRL in days (default 180; renewed at half-life)", minimum: 1, maximum: 3650 },
-  encryptKey: { type: "boolean", description: "store ca.key encrypted (passphrase: $MQTT_PKI_CA_PASSPHRASE or a prompt)" },
+  crlDays: {
+    type: "integer",
+    description: "lifetime of each CRL in days (default 180; renewed at half-life)",
+    minimum: 1,
+    maximum: 3650,
+  },
+  encryptKey: {
+    type: "boolean",
+    description: "store ca.key encrypted (passphrase: $MQTT_PKI_CA_PASSPHRASE or a prompt)",
+  },
 };
 export const LISTENER_FIELDS: Section = {
   port: { type: "integer", description: "TCP port", ...PORT_RANGE },
@@ -65,7 +85,11 @@ export const SERVER_FIELDS: Section = {
   listeners: { type: "list", description: "listeners of this broker", section: LISTENER_FIELDS, required: ["port"] },
   requireCertificate: { type: "boolean", description: "clients must present a certificate" },
   identityAsUsername: { type: "boolean", description: "the client certificate's CN becomes the MQTT username" },
-  tlsVersion: { type: "enum", description: "TLS version for the listeners and every client command", values: TLS_VERSIONS },
+  tlsVersion: {
+    type: "enum",
+    description: "TLS version for the listeners and every client command",
+    values: TLS_VERSIONS,
+  },
   key,
   days,
   user: { type: "string", description: "account the broker drops to; it gets read access to the key" },

@@ -4,7 +4,12 @@ import type { SpecReader, YamlPath } from "./reader.js";
 const yamlIndex = new WeakMap<object, number>();
 export const indexOf = (item: object, fallback: number) => yamlIndex.get(item) ?? fallback;
 
-export function readList<T extends object>(r: SpecReader, p: YamlPath, example: string, readItem: (p: YamlPath) => T | undefined): T[] {
+export function readList<T extends object>(
+  r: SpecReader,
+  p: YamlPath,
+  example: string,
+  readItem: (p: YamlPath) => T | undefined,
+): T[] {
   const count = r.sequenceLength(p, example);
   const out: T[] = [];
   for (let i = 0; i < count; i++) {

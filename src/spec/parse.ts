@@ -4,21 +4,27 @@ import { SpecError } from "../errors.js";
 import { parseFast } from "./fastYaml.js";
 import { SpecReader, type YamlPath, type YamlSource } from "./reader.js";
 import { checkCrossRules } from "./crossRules.js";
+import { readServer } from "./readServer.js";
 import { readList } from "./listPositions.js";
 import { readName, readSubject } from "./readSubject.js";
-import { ACL_FIELDS, CA_FIELDS, CLIENT_FIELDS, DAYS_RANGE, DEFAULT_FIELDS, DEPLOY_FIELDS, keysOf, LISTENER_FIELDS, PORT_RANGE, SERVER_FIELDS, TOP_FIELDS } from "./fields.js";
-import { hasControlCharacters, topicFilterProblem, ipProblem, isValidDnsName, topicProblem } from "./rules.js";
+import {
+  ACL_FIELDS,
+  CA_FIELDS,
+  CLIENT_FIELDS,
+  DEFAULT_FIELDS,
+  DAYS,
+  DEPLOY_FIELDS,
+  keysOf,
+  TOP_FIELDS,
+} from "./fields.js";
+import { hasControlCharacters, topicFilterProblem, topicProblem } from "./rules.js";
 import {
   ACL_ACCESS,
   KEY_ALGORITHMS,
   type AclRule,
-  LISTENER_PROTOCOLS,
-  TLS_VERSIONS,
   type CaSpec,
   type ClientSpec,
   type KeyAlgorithm,
-  type ListenerSpec,
-  type ServerSpec,
   type Spec,
   type SpecWarning,
 } from "./types.js";
@@ -35,14 +41,9 @@ export const DEFAULT_CRL_DAYS = 180;
 const TOP_KEYS = keysOf(TOP_FIELDS);
 const DEFAULT_KEYS = keysOf(DEFAULT_FIELDS);
 const CA_KEYS = keysOf(CA_FIELDS);
-const SERVER_KEYS = keysOf(SERVER_FIELDS);
-const LISTENER_KEYS = keysOf(LISTENER_FIELDS);
 const CLIENT_KEYS = keysOf(CLIENT_FIELDS);
 const ACL_KEYS = keysOf(ACL_FIELDS);
 const DEPLOY_KEYS = keysOf(DEPLOY_FIELDS);
-
-const DAYS = { min: DAYS_RANGE.minimum, max: DAYS_RANGE.maximum, what: "a positive number of days" };
-const PORT = { min: PORT_RANGE.minimum, max: PORT_RANGE.maximum, what: "a TCP port" };
 
 export interface ParsedSpec {
   spec: Spec;
@@ -101,7 +102,10 @@ function outHint(text: string): string | undefined {
   const lines = text.match(/^out:.*$/gm);
   if (!lines) return /^out\b|^["'{]/m.test(text) ? undefined : "./pki";
   if (lines.length > 1) return undefined;
-  const value = lines[0].slice("out:".length).replace(/\s#.*$/, "").trim();
+  const value = lines[0]
+    .slice("out:".length)
+    .replace(/\s#.*$/, "")
+    .trim();
   return /^[^'"&*!|>{}[\]%@`#,?:-][^#'"]*$/.test(value) ? value : undefined;
 }
 
@@ -130,7 +134,12 @@ function dataOf(source: YamlSource): { data?: unknown; aliasError?: string } {
 function readSpec(r: SpecReader, file: string): Spec {
   r.checkKeys([], TOP_KEYS);
   const version = r.get(["version"]);
-  if (version !== 1) r.fail(["version"], version === undefined ? "missing `version`" : `unsupported version ${JSON.stringify(version)}`, "write `version: 1` at the top of the file");
+  if (version !== 1)
+    r.fail(
+      ["version"],
+      version === undefined ? "missing `version`" : `unsupported version ${JSON.stringify(version)}`,
+      "write `version: 1` at the top of the file",
+    );
 
   const out = outOf(file, r.text(["out"], "./pki"))!;
 
@@ -148,13 +157,28 @@ function readSpec(r: SpecReader, file: string): Spec {
   if (r.expectMap(["deploy"], false, "deploy:\n  dir: /etc/mosquitto/certs")) {
     r.checkKeys(["deploy"], DEPLOY_KEYS);
     const dir = r.text(["deploy", "dir"]);
-    if (dir !== undefined && !path.isAbsolute(dir)) r.fail(["deploy", "dir"], `\`deploy.dir\` must be an absolute path, got \`${dir}\``, "write the directory on the broker host, e.g. `dir: /etc/mosquitto/certs`");
+    if (dir !== undefined && !path.isAbsolute(dir))
+      r.fail(
+        ["deploy", "dir"],
+        `\`deploy.dir\` must be an absolute path, got \`${dir}\``,
+        "write the directory on the broker host, e.g. `dir: /etc/mosquitto/certs`",
+      );
     else if (dir !== undefined) deployDir = path.posix.normalize(dir).replace(/\/$/, "") || "/";
   }
 
   const ca = readCa(r, defaults);
-  const servers = readList(r, ["servers"], "servers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883", (p) => readServer(r, p, defaults));
-  if (servers.length === 0 && r.problems.length === 0) r.fail(["servers"], "no `servers` defined", "add at least one broker:\nservers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883");
+  const servers = readList(
+    r,
+    ["servers"],
+    "servers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883",
+    (p) => readServer(r, p, defaults),
+  );
+  if (servers.length === 0 && r.problems.length === 0)
+    r.fail(
+      ["servers"],
+      "no `servers` defined",
+      "add at least one broker:\nservers:\n  - name: broker\n    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883",
+    );
   const clients = readList(r, ["clients"], "clients:\n  - name: sensor-001", (p) => readClient(r, p, defaults));
 
   return { version: 1, file: path.resolve(file), out, deployDir, defaults, ca, servers, clients };
@@ -172,57 +196,6 @@ function readCa(r: SpecReader, defaults: { key: KeyAlgorithm }): CaSpec {
   };
 }
 
-function readServer(r: SpecReader, p: YamlPath, defaults: { key: KeyAlgorithm; days: number }): ServerSpec | undefined {
-  r.checkKeys(p, SERVER_KEYS);
-  const name = readName(r, p);
-  const dns = r.stringList([...p, "dns"], "dns: [mqtt.example.com, localhost]");
-  dns.forEach((entry, i) => {
-    if (!isValidDnsName(entry)) r.fail([...p, "dns", i], `\`${entry}\` is not a valid DNS name`, "write a host name such as `mqtt.example.com` (IP addresses go under `ip`)");
-  });
-  const ip = r.stringList([...p, "ip"], "ip: [127.0.0.1]");
-  ip.forEach((entry, i) => {
-    const problem = ipProblem(entry);
-    if (problem) r.fail([...p, "ip", i], problem, "write an IPv4 or IPv6 address such as `192.0.2.10` or `\"::1\"` (host names go under `dns`)");
-  });
-  if (dns.length === 0 && ip.length === 0) r.fail(p, `server \`${name ?? "?"}\` has neither \`dns\` nor \`ip\``, "list the names and addresses clients dial, e.g. `dns: [mqtt.example.com]`");
-
-  const host = r.string([...p, "host"], dns[0] ?? ip[0]) ?? "";
-  const listeners = readList(r, [...p, "listeners"], "listeners:\n  - port: 8883", (lp) => readListener(r, lp));
-  if (listeners.length === 0) r.fail([...p, "listeners"], `server \`${name ?? "?"}\` has no listeners`, "add one, e.g.\nlisteners:\n  - port: 8883");
-  const subject = readSubject(r, p, dns[0] ?? name);
-  if (name === undefined) return undefined;
-  return {
-    ...subject,
-    name,
-    dns,
-    ip,
-    host,
-    listeners,
-    requireCertificate: r.boolean([...p, "requireCertificate"], true),
-    identityAsUsername: r.boolean([...p, "identityAsUsername"], true),
-    tlsVersion: r.oneOf([...p, "tlsVersion"], TLS_VERSIONS),
-    key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
-    days: r.integer([...p, "days"], defaults.days, DAYS),
-    user: r.text([...p, "user"], "mosquitto") ?? "mosquitto",
-  };
-}
-
-function readListener(r: SpecReader, p: YamlPath): ListenerSpec | undefined {
-  r.checkKeys(p, LISTENER_KEYS);
-  if (!r.has([...p, "port"])) {
-    r.fail([...p, "port"], "missing `port`", "add e.g. `port: 8883` (MQTT over TLS) or `port: 8884` with `protocol: websockets`");
-    return undefined;
-  }
-  const port = r.integer([...p, "port"], 0, PORT);
-  const protocol = r.oneOf([...p, "protocol"], LISTENER_PROTOCOLS, "mqtt");
-  const bind = r.text([...p, "bind"]);
-  if (bind !== undefined && ipProblem(bind)) r.fail([...p, "bind"], `\`bind\` must be an IP address, got \`${bind}\``, "write e.g. `bind: 127.0.0.1`, or leave it out to listen on every interface");
-  const wsPath = r.text([...p, "path"], "/mqtt") ?? "/mqtt";
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(wsPath)) r.fail([...p, "path"], `\`path\` must be a URL path such as /mqtt, got \`${wsPath}\``, "write e.g. `path: /mqtt`");
-  else if (protocol !== "websockets" && r.has([...p, "path"])) r.fail([...p, "path"], "`path` only applies to websockets listeners", "remove it, or add `protocol: websockets`", true);
-  return port === 0 ? undefined : { port, protocol, bind, path: wsPath };
-}
-
 /** `acl: [{topic: "devices/%c/#", access: readwrite}]`: topics may use + and #; %c is the client's CN. */
 function readAcl(r: SpecReader, p: YamlPath): AclRule[] {
   return readList(r, p, "acl:\n  - topic: devices/%c/#\n    access: readwrite", (rp) => {
@@ -234,7 +207,11 @@ function readAcl(r: SpecReader, p: YamlPath): AclRule[] {
     }
     if (hasControlCharacters(topic)) {
       // Each rule is one line of the acl_file: a newline would add a rule of its own.
-      r.fail([...rp, "topic"], "the topic contains control characters", "write the topic on one line, without tabs or newlines, e.g. `topic: devices/%c/#`");
+      r.fail(
+        [...rp, "topic"],
+        "the topic contains control characters",
+        "write the topic on one line, without tabs or newlines, e.g. `topic: devices/%c/#`",
+      );
       return undefined;
     }
     const problem = topicFilterProblem(topic);
@@ -256,12 +233,20 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
   if (problem) r.fail([...p, "topic"], problem, "write a concrete topic such as `devices/sensor-001/telemetry`");
   // The CN is the client's MQTT username (from its certificate, or its login in password mode).
   if (/[/+#]/.test(subject.cn)) {
-    r.fail([...p, "cn"], `a client's \`cn\` is its MQTT username, and \`${subject.cn}\` contains ${subject.cn.includes("/") ? "`/`" : subject.cn.includes("+") ? "`+`" : "`#`"}: mosquitto denies every %u ACL pattern to such a username, and a \`/\` would reach into other devices' topic levels`,
-      "use letters, digits, `.`, `-` or `_` (e.g. `sensor-001.plant-a`); `/`, `+` and `#` are topic separators and wildcards");
+    r.fail(
+      [...p, "cn"],
+      `a client's \`cn\` is its MQTT username, and \`${subject.cn}\` contains ${subject.cn.includes("/") ? "`/`" : subject.cn.includes("+") ? "`+`" : "`#`"}: mosquitto denies every %u ACL pattern to such a username, and a \`/\` would reach into other devices' topic levels`,
+      "use letters, digits, `.`, `-` or `_` (e.g. `sensor-001.plant-a`); `/`, `+` and `#` are topic separators and wildcards",
+    );
   }
   if (name === undefined) return undefined;
   return {
-    cn: subject.cn, o: subject.o, ou: subject.ou, c: subject.c, st: subject.st, l: subject.l,
+    cn: subject.cn,
+    o: subject.o,
+    ou: subject.ou,
+    c: subject.c,
+    st: subject.st,
+    l: subject.l,
     name,
     key: r.oneOf([...p, "key"], KEY_ALGORITHMS, defaults.key),
     days: r.integer([...p, "days"], defaults.days, DAYS),
@@ -271,4 +256,3 @@ function readClient(r: SpecReader, p: YamlPath, defaults: Spec["defaults"]): Cli
     acl: readAcl(r, [...p, "acl"]),
   };
 }
-

@@ -10,7 +10,11 @@ export function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): Su
     const value = r.string([...p, key], key === "cn" ? cnFallback : undefined);
     if (value === undefined) return undefined;
     if (value.trim() === "" || hasControlCharacters(value)) {
-      r.fail([...p, key], `\`${key}\` must be non-empty text without control characters`, `write a plain name, e.g. \`${key}: Example\``);
+      r.fail(
+        [...p, key],
+        `\`${key}\` must be non-empty text without control characters`,
+        `write a plain name, e.g. \`${key}: Example\``,
+      );
     } else if (value.length > 64) {
       r.fail([...p, key], `\`${key}\` is ${value.length} characters; X.509 allows at most 64`, "shorten it");
     } else if (key === "c" && !/^[A-Z]{2}$/.test(value)) {
@@ -20,7 +24,13 @@ export function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): Su
   };
   const cn = field("cn");
   const [o, ou, c, st, l] = [field("o"), field("ou"), field("c"), field("st"), field("l")];
-  if (cn === undefined) r.fail([...p, "cn"], `missing \`cn\` at ${formatYamlPath(p)}`, "add a common name, e.g. `cn: Example MQTT Root CA`", false);
+  if (cn === undefined)
+    r.fail(
+      [...p, "cn"],
+      `missing \`cn\` at ${formatYamlPath(p)}`,
+      "add a common name, e.g. `cn: Example MQTT Root CA`",
+      false,
+    );
   // Every field present (absent ones undefined, which JSON leaves out): one object shape for a whole fleet.
   return { cn: cn ?? "", o, ou, c, st, l };
 }
@@ -29,11 +39,19 @@ export function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): Su
 export function readName(r: SpecReader, p: YamlPath): string | undefined {
   const name = r.string([...p, "name"]);
   if (name === undefined) {
-    r.fail([...p, "name"], "missing `name`", "add a file-safe id, e.g. `name: sensor-001` (lowercase letters, digits, . _ -)");
+    r.fail(
+      [...p, "name"],
+      "missing `name`",
+      "add a file-safe id, e.g. `name: sensor-001` (lowercase letters, digits, . _ -)",
+    );
     return undefined;
   }
   if (!isSafeName(name)) {
-    r.fail([...p, "name"], `\`${name}\` is not a file-safe name`, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)");
+    r.fail(
+      [...p, "name"],
+      `\`${name}\` is not a file-safe name`,
+      "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)",
+    );
     return undefined;
   }
   return name;

@@ -7,10 +7,12 @@ export type YamlPath = (string | number)[];
 
 /** Renders ['servers', 0, 'dns'] as `servers[0].dns`, the form users see in messages. */
 export function formatYamlPath(path: YamlPath): string {
-  return path.reduce<string>((out, part) => {
-    if (typeof part === "number") return `${out}[${part}]`;
-    return out ? `${out}.${part}` : part;
-  }, "") || "(top level)";
+  return (
+    path.reduce<string>((out, part) => {
+      if (typeof part === "number") return `${out}[${part}]`;
+      return out ? `${out}.${part}` : part;
+    }, "") || "(top level)"
+  );
 }
 
 /** The parsed YAML document and its line index: only needed to say where a problem is. */
@@ -20,7 +22,8 @@ export interface YamlSource {
 }
 
 type Plain = Record<string, unknown>;
-const isPlainMap = (value: unknown): value is Plain => typeof value === "object" && value !== null && !Array.isArray(value);
+const isPlainMap = (value: unknown): value is Plain =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * Reads values out of parsed YAML data while remembering where each came from, so that
@@ -52,7 +55,9 @@ export class SpecReader {
       if (atKey && depth === path.length && typeof last === "string") {
         const parent = doc.getIn(parentPath, true);
         if (isMap(parent)) {
-          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === last);
+          const pair = parent.items.find(
+            (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === last,
+          );
           if (pair && isScalar(pair.key) && pair.key.range) return this.toPosition(pair.key.range[0]);
         }
       }
@@ -147,7 +152,11 @@ export class SpecReader {
     const at = value.search(/[\u0000-\u001f\u007f]/);
     if (at < 0) return value;
     const code = value.charCodeAt(at);
-    this.fail(path, `\`${formatYamlPath(path)}\` contains a control character (${JSON.stringify(String.fromCharCode(code))} at character ${at + 1}): it would end up in mosquitto.conf, a script or a file name`, "write the value on one line, without tabs or other control characters");
+    this.fail(
+      path,
+      `\`${formatYamlPath(path)}\` contains a control character (${JSON.stringify(String.fromCharCode(code))} at character ${at + 1}): it would end up in mosquitto.conf, a script or a file name`,
+      "write the value on one line, without tabs or other control characters",
+    );
     return fallback;
   }
 
@@ -155,7 +164,11 @@ export class SpecReader {
     const value = this.get(path);
     if (value === undefined || value === null) return fallback;
     if (typeof value !== "number" || !Number.isInteger(value) || value < range.min || value > range.max) {
-      this.fail(path, `\`${formatYamlPath(path)}\` is ${JSON.stringify(value)}, not ${range.what}`, `write a whole number from ${range.min} to ${range.max}`);
+      this.fail(
+        path,
+        `\`${formatYamlPath(path)}\` is ${JSON.stringify(value)}, not ${range.what}`,
+        `write a whole number from ${range.min} to ${range.max}`,
+      );
       return fallback;
     }
     return value;
@@ -178,7 +191,11 @@ export class SpecReader {
     if (value === undefined) return fallback;
     if ((choices as readonly string[]).includes(value)) return value as T;
     const guess = closest(value, [...choices]);
-    this.fail(path, `\`${formatYamlPath(path)}\` is \`${value}\`, which is not one of ${choices.join(" | ")}`, `did you mean \`${guess}\`?`);
+    this.fail(
+      path,
+      `\`${formatYamlPath(path)}\` is \`${value}\`, which is not one of ${choices.join(" | ")}`,
+      `did you mean \`${guess}\`?`,
+    );
     return fallback;
   }
 

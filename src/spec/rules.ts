@@ -68,7 +68,8 @@ export function topicProblem(topic: string): string | undefined {
 export function topicFilterProblem(filter: string): string | undefined {
   const levels = filter.split("/");
   for (const [i, level] of levels.entries()) {
-    if (level.includes("#") && (level !== "#" || i !== levels.length - 1)) return `\`${filter}\`: # must be a whole level, and the last`;
+    if (level.includes("#") && (level !== "#" || i !== levels.length - 1))
+      return `\`${filter}\`: # must be a whole level, and the last`;
     if (level.includes("+") && level !== "+") return `\`${filter}\`: + must be a whole level`;
   }
   return undefined;

@@ -5,14 +5,26 @@ type JsonSchema = Record<string, unknown>;
 function fieldSchema(field: Field): JsonSchema {
   const base = { description: field.description };
   switch (field.type) {
-    case "string": return { ...base, type: "string", ...(field.pattern ? { pattern: field.pattern } : {}), ...(field.maxLength ? { maxLength: field.maxLength } : {}) };
-    case "integer": return { ...base, type: "integer", minimum: field.minimum, maximum: field.maximum };
-    case "boolean": return { ...base, type: "boolean" };
-    case "enum": return { ...base, enum: [...field.values] };
+    case "string":
+      return {
+        ...base,
+        type: "string",
+        ...(field.pattern ? { pattern: field.pattern } : {}),
+        ...(field.maxLength ? { maxLength: field.maxLength } : {}),
+      };
+    case "integer":
+      return { ...base, type: "integer", minimum: field.minimum, maximum: field.maximum };
+    case "boolean":
+      return { ...base, type: "boolean" };
+    case "enum":
+      return { ...base, enum: [...field.values] };
     // The parser also takes a single string where a list is expected.
-    case "stringList": return { ...base, oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] };
-    case "object": return { ...base, ...sectionSchema(field.section, field.required) };
-    case "list": return { ...base, type: "array", items: sectionSchema(field.section, field.required) };
+    case "stringList":
+      return { ...base, oneOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] };
+    case "object":
+      return { ...base, ...sectionSchema(field.section, field.required) };
+    case "list":
+      return { ...base, type: "array", items: sectionSchema(field.section, field.required) };
   }
 }
 

@@ -93,7 +93,9 @@ export class LedgerBook {
   }
 
   private serialIndex(): Map<string, number> {
-    return (this.bySerial ??= new Map(this.certificates.map((record, at) => [`${record.issuer}/${record.serial}`, at])));
+    return (this.bySerial ??= new Map(
+      this.certificates.map((record, at) => [`${record.issuer}/${record.serial}`, at]),
+    ));
   }
 
   knowsSerial(serial: string, issuer: string): boolean {
@@ -128,7 +130,13 @@ export class LedgerBook {
 
   revoke(role: Role, name: string, reason: RevocationReason, now: Date): void {
     this.certificates.forEach((record, index) => {
-      if (record.role !== role || record.name !== name || record.status === "revoked" || new Date(record.notAfter) <= now) return;
+      if (
+        record.role !== role ||
+        record.name !== name ||
+        record.status === "revoked" ||
+        new Date(record.notAfter) <= now
+      )
+        return;
       this.certificates[index] = { ...record, status: "revoked", revokedAt: now.toISOString(), reason };
     });
     this.activeByHolder.delete(`${role}:${name}`);
@@ -139,17 +147,28 @@ export class LedgerBook {
    * was edited back to active): returns its record as it was, or undefined when nothing changed
    * or the ledger does not know the serial.
    */
-  restoreRevocation(serial: string, issuer: string, listed: { revokedAt: Date; reason: RevocationReason }): IssuedRecord | undefined {
+  restoreRevocation(
+    serial: string,
+    issuer: string,
+    listed: { revokedAt: Date; reason: RevocationReason },
+  ): IssuedRecord | undefined {
     const index = this.serialIndex().get(`${issuer}/${serial}`);
     if (index === undefined) return undefined;
     const record = this.certificates[index];
     if (record.status === "revoked") {
       // Rebuilt from the tree, it knows the revocation but not its date: the CRL does.
-      if (record.revokedAt === undefined) this.certificates[index] = { ...record, revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
+      if (record.revokedAt === undefined)
+        this.certificates[index] = { ...record, revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
       return undefined;
     }
-    this.certificates[index] = { ...record, status: "revoked", revokedAt: listed.revokedAt.toISOString(), reason: listed.reason };
-    if (this.activeByHolder.get(`${record.role}:${record.name}`) === index) this.activeByHolder.delete(`${record.role}:${record.name}`);
+    this.certificates[index] = {
+      ...record,
+      status: "revoked",
+      revokedAt: listed.revokedAt.toISOString(),
+      reason: listed.reason,
+    };
+    if (this.activeByHolder.get(`${record.role}:${record.name}`) === index)
+      this.activeByHolder.delete(`${record.role}:${record.name}`);
     return record;
   }
 
@@ -166,8 +185,17 @@ export class LedgerBook {
 export function serializeLedger(ledger: Ledger): string {
   const { certificates, ...head } = ledger;
   const fields = Object.entries(head).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  const records = certificates.map((record, i) => `    ${storedLines.get(record) ?? JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`);
-  return ["{", ...fields, `  "certificates": [${records.length > 0 ? "" : "]"}`, ...(records.length > 0 ? [...records, "  ]"] : []), "}", ""].join("\n");
+  const records = certificates.map(
+    (record, i) => `    ${storedLines.get(record) ?? JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`,
+  );
+  return [
+    "{",
+    ...fields,
+    `  "certificates": [${records.length > 0 ? "" : "]"}`,
+    ...(records.length > 0 ? [...records, "  ]"] : []),
+    "}",
+    "",
+  ].join("\n");
 }
 
 /**
@@ -185,9 +213,18 @@ export function parseLedger(text: string): Ledger {
   const lines = text.split("\n");
   const open = lines.indexOf(CERTIFICATES_OPEN);
   const close = lines.lastIndexOf("  ]");
-  if (lines[0] === "{" && open > 0 && close > open && lines[close + 1] === "}" && lines.slice(close + 2).every((line) => line === "")) {
+  if (
+    lines[0] === "{" &&
+    open > 0 &&
+    close > open &&
+    lines[close + 1] === "}" &&
+    lines.slice(close + 2).every((line) => line === "")
+  ) {
     try {
-      const head = JSON.parse(`{${lines.slice(1, open).join("\n").replace(/,\s*$/, "")}}`) as Omit<Ledger, "certificates">;
+      const head = JSON.parse(`{${lines.slice(1, open).join("\n").replace(/,\s*$/, "")}}`) as Omit<
+        Ledger,
+        "certificates"
+      >;
       const certificates: IssuedRecord[] = [];
       for (let i = open + 1; i < close; i++) {
         const line = lines[i].trim();

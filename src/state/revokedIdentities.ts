@@ -33,7 +33,11 @@ export interface IdentityDenials {
  * Which client identities the ACL must deny, from the ledger; `issuing` names the CNs (and
  * their holders) that get a certificate in this very build, before the ledger records it.
  */
-export function identityDenials(ledger: Ledger | undefined, now: Date, issuing: ReadonlyMap<string, string> = new Map()): IdentityDenials {
+export function identityDenials(
+  ledger: Ledger | undefined,
+  now: Date,
+  issuing: ReadonlyMap<string, string> = new Map(),
+): IdentityDenials {
   const activeHolderByCn = new Map<string, string>(issuing);
   const revoked: IssuedRecord[] = [];
   for (const record of ledger?.certificates ?? []) {
@@ -50,7 +54,8 @@ export function identityDenials(ledger: Ledger | undefined, now: Date, issuing: 
       continue;
     }
     const known = denied.get(record.cn);
-    if (!known) denied.set(record.cn, { cn: record.cn, name: record.name, serials: [record.serial], until: record.notAfter });
+    if (!known)
+      denied.set(record.cn, { cn: record.cn, name: record.name, serials: [record.serial], until: record.notAfter });
     else {
       known.serials.push(record.serial);
       if (record.notAfter > known.until) known.until = record.notAfter;
@@ -61,7 +66,9 @@ export function identityDenials(ledger: Ledger | undefined, now: Date, issuing: 
 
 /** The warning for a revoked certificate whose CN is in use again (only matters where no CRL is checked). */
 export function reusedIdentityWarning(reused: ReusedIdentity): string {
-  return `revoked certificate ${reused.serial} has CN "${reused.cn}", which client ${reused.holder} now uses again: ` +
+  return (
+    `revoked certificate ${reused.serial} has CN "${reused.cn}", which client ${reused.holder} now uses again: ` +
     `on websockets listeners (where mosquitto 2.0 checks no CRL) it still connects with ${reused.holder}'s topics until it expires on ${reused.until.slice(0, 10)}; ` +
-    `give ${reused.holder} a new \`cn\` in the spec to cut the revoked one off there`;
+    `give ${reused.holder} a new \`cn\` in the spec to cut the revoked one off there`
+  );
 }

@@ -17,7 +17,8 @@ export type UnchangedClients = Promise<ReadonlySet<string> | undefined>;
  */
 export function compareStampsInBackground(layout: TreeLayout): { unchanged: UnchangedClients; stop(): void } {
   const size = statSync(layout.stamps, { throwIfNoEntry: false })?.size ?? 0;
-  if (size < MIN_INDEX_BYTES || !workerAvailable(workerFile)) return { unchanged: Promise.resolve(undefined), stop: () => undefined };
+  if (size < MIN_INDEX_BYTES || !workerAvailable(workerFile))
+    return { unchanged: Promise.resolve(undefined), stop: () => undefined };
   const worker = new Worker(workerFile, { workerData: { indexFile: layout.stamps, clientsDir: layout.clientsDir } });
   const stop = () => {
     worker.unref();

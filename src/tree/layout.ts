@@ -59,7 +59,9 @@ export function treeLayout(root: string): TreeLayout {
   // name or a file-safe spec name: plain joining gives the same path as a flat string, without
   // the pieces path.join leaves behind (a fleet's plan holds 80,000 of these paths).
   const base = root === "/" ? "" : root;
-  const at = root.startsWith("/") ? (...parts: string[]) => [base, ...parts].join("/") : (...parts: string[]) => path.join(root, ...parts);
+  const at = root.startsWith("/")
+    ? (...parts: string[]) => [base, ...parts].join("/")
+    : (...parts: string[]) => path.join(root, ...parts);
   return {
     root,
     caDir: at("ca"),

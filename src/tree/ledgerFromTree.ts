@@ -15,13 +15,16 @@ function pemFingerprint(pem: string): string {
  */
 export function unrecordedCertificates(tree: TreeState, known: (fingerprint: string) => boolean): IssuedRecord[] {
   const cas = [tree.previousCa.facts, tree.ca.facts].filter((facts): facts is CertFacts => facts !== undefined);
-  const records: IssuedRecord[] = cas.filter((ca) => !known(ca.fingerprint256)).map((ca) => recordOf("ca", "ca", ca, ca.fingerprint256));
+  const records: IssuedRecord[] = cas
+    .filter((ca) => !known(ca.fingerprint256))
+    .map((ca) => recordOf("ca", "ca", ca, ca.fingerprint256));
   const revoked = tree.crlPem ? revokedSerials(tree.crlPem) : new Set<string>();
   // Fingerprints straight from the PEM: parsing 10,000 known certificates just to skip them costs seconds.
   const leaves = [
     ...[...tree.servers].map(([name, pair]) => ({ role: "server" as const, name, pair })),
     ...[...tree.clients].map(([name, pair]) => ({ role: "client" as const, name, pair })),
-  ].filter(({ pair }) => pair.certPem !== undefined && !known(pemFingerprint(pair.certPem)))
+  ]
+    .filter(({ pair }) => pair.certPem !== undefined && !known(pemFingerprint(pair.certPem)))
     .map(({ role, name, pair }) => ({ role, name, facts: pair.facts }));
   for (const leaf of leaves) {
     if (!leaf.facts) continue;

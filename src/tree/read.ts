@@ -63,28 +63,48 @@ export function storedPair(certPem: string | undefined, keyPem: string | undefin
     return parsed;
   };
   return {
-    certPem, keyPem, csrPem,
-    get facts() { return parse().facts; },
-    get certError() { return parse().certError; },
+    certPem,
+    keyPem,
+    csrPem,
+    get facts() {
+      return parse().facts;
+    },
+    get certError() {
+      return parse().certError;
+    },
   };
 }
 
 /** Reads files, remembering each (or its absence) in `seen`. */
-async function readAll(seen: Map<string, SeenFile | null>, files: (string | undefined)[]): Promise<(Buffer | undefined)[]> {
-  return Promise.all(files.map(async (file) => {
-    if (file === undefined) return undefined;
-    const found = await readSeen(file);
-    seen.set(file, found ?? null);
-    return found?.content;
-  }));
+async function readAll(
+  seen: Map<string, SeenFile | null>,
+  files: (string | undefined)[],
+): Promise<(Buffer | undefined)[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      if (file === undefined) return undefined;
+      const found = await readSeen(file);
+      seen.set(file, found ?? null);
+      return found?.content;
+    }),
+  );
 }
 
-export async function readPair(certFile: string, keyFile: string, seen = new Map<string, SeenFile | null>()): Promise<StoredPair> {
+export async function readPair(
+  certFile: string,
+  keyFile: string,
+  seen = new Map<string, SeenFile | null>(),
+): Promise<StoredPair> {
   const [cert, key] = await readAll(seen, [certFile, keyFile]);
   return storedPair(cert?.toString(), key?.toString());
 }
 
-async function readClient(seen: Map<string, SeenFile | null>, certFile: string, keyFile: string, csrFile: string | undefined): Promise<StoredPair> {
+async function readClient(
+  seen: Map<string, SeenFile | null>,
+  certFile: string,
+  keyFile: string,
+  csrFile: string | undefined,
+): Promise<StoredPair> {
   const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile]);
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
@@ -101,7 +121,9 @@ async function highestArchivedCrlNumber(archiveDir: string): Promise<number> {
 
 async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return (await fs.readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
   } catch {
     return [];
   }
@@ -111,7 +133,11 @@ async function listDir(dir: string): Promise<string[]> {
 const NOTHING_READ: StoredPair = Object.freeze({});
 
 /** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
-export type Settle = (head: { ca: StoredPair; previousCa: StoredPair; ledger?: Ledger }) => Set<string> | Promise<Set<string>>;
+export type Settle = (head: {
+  ca: StoredPair;
+  previousCa: StoredPair;
+  ledger?: Ledger;
+}) => Set<string> | Promise<Set<string>>;
 
 /** Reads every certificate and key the spec mentions from the output tree, except those of settled clients. */
 export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> {
@@ -126,13 +152,23 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     return NOTHING_READ;
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
-  const clientFiles = (client: Spec["clients"][number]) => [layout.clientCert(client.name), layout.clientKey(client.name), client.deviceKey ? layout.clientCsr(client.name) : undefined] as const;
+  const clientFiles = (client: Spec["clients"][number]) =>
+    [
+      layout.clientCert(client.name),
+      layout.clientKey(client.name),
+      client.deviceKey ? layout.clientCsr(client.name) : undefined,
+    ] as const;
   const [ca, previousCa, ledger, [crl], servers, archivedCrlNumber] = await Promise.all([
     readPair(layout.caCert, layout.caKey, seen),
     readPair(layout.previousCaCert, layout.previousCaKey, seen),
     readLedger(layout.state),
     readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
-    Promise.all(spec.servers.map(async (server) => [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const)),
+    Promise.all(
+      spec.servers.map(
+        async (server) =>
+          [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const,
+      ),
+    ),
     highestArchivedCrlNumber(layout.archiveDir),
   ]);
   const settled = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
@@ -145,8 +181,17 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     else reads.push(readClient(seen, ...clientFiles(client)).then((pair) => void (clients[i] = [client.name, pair])));
   });
   await Promise.all(reads);
-  const [passwdText, ...passwordTexts] = await readAll(seen, [layout.passwdFile, layout.aclFile, ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name))]);
-  const passwords = new Map(spec.clients.filter((c) => c.password).map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const).filter((entry): entry is [string, string] => !!entry[1]));
+  const [passwdText, ...passwordTexts] = await readAll(seen, [
+    layout.passwdFile,
+    layout.aclFile,
+    ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name)),
+  ]);
+  const passwords = new Map(
+    spec.clients
+      .filter((c) => c.password)
+      .map((c, i) => [c.name, passwordTexts[i + 1]?.toString().trim()] as const)
+      .filter((entry): entry is [string, string] => !!entry[1]),
+  );
   const serverNames = new Set(spec.servers.map((server) => server.name));
   const clientNames = new Set(spec.clients.map((client) => client.name));
   return {

@@ -1,36 +1,20 @@
 import { sha256Hex } from "../crypto/der.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { FILE_STAT_NUMBERS, fileStatNumbers, readSeen, writeFileAtomic, type FileStat } from "../io/files.js";
+import { FILE_STAT_NUMBERS, fileStatNumbers, type FileStat } from "../io/files.js";
 import type { TreeLayout } from "./layout.js";
 import type { IssuedRecord, Ledger } from "../state/ledger.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
+import type { ClientStamps, StampIndex } from "./stampIndex.js";
 
-/**
- * The stamp index (`.<out>.stamps` beside the tree), like git's index: for each client, the stat
- * stamp of every file in its folder as the last build left it, the spec entry it was made
- * from and its certificate's fingerprint. A rebuild that finds all of that unchanged knows
- * the client's files are right without reading or rendering them. It is only a cache: a
- * missing, stale or unreadable index just means the full comparison runs.
- */
-export interface StampIndex {
-  /** Digest of everything shared by every client's files (see contextDigest). */
-  context: string;
-  /** The lists of file names client folders hold (a handful of kinds: key or CSR, password or not). */
-  fileSets: (readonly string[])[];
-  clients: Map<string, ClientStamps>;
-}
-
-export interface ClientStamps {
-  /** Digest of the client's spec entry. */
-  inputs: string;
-  /** Fingerprint of the certificate the ledger recorded for it. */
-  certificate: string;
-  /** Which of fileSets its folder holds: with that, the index alone says which files to stamp. */
-  set: number;
-  /** The fileStatNumbers of each file of its file set, in that order, comma-separated as stored (read only to compare). */
-  files: string;
-}
+export {
+  formatStampIndex,
+  parseStampIndex,
+  readStampIndex,
+  writeStampIndex,
+  type ClientStamps,
+  type StampIndex,
+} from "./stampIndex.js";
 
 /** What the accepted-or-not decision needs to know beyond the index and the files. */
 export interface SettleContext {
@@ -61,7 +45,6 @@ const RACY_MS = 20;
 export type StatOf = (file: string) => FileStat | undefined;
 const lstatOf: StatOf = (file) => lstatSync(file, { throwIfNoEntry: false });
 
-
 /** The files the build keeps in a client's folder, by name: one of four shared lists (the layout's own names). */
 export function clientFileNames(layout: TreeLayout, client: ClientSpec): readonly string[] {
   return fileSetOf(layout, client).names;
@@ -78,10 +61,12 @@ let knownFileSets: FileSet[] | undefined;
 function fileSetOf(layout: TreeLayout, client: ClientSpec): FileSet {
   knownFileSets ??= ((name: (file: (client: string) => string) => string) => {
     const scripts = [name(layout.clientCommands), name(layout.clientMqttJs), name(layout.clientPaho)];
-    return [name(layout.clientKey), name(layout.clientCsr)].flatMap((key) => [
-      [name(layout.clientCert), key, ...scripts],
-      [name(layout.clientCert), key, name(layout.clientPassword), ...scripts],
-    ]).map((names) => ({ names, key: names.join("/") }));
+    return [name(layout.clientKey), name(layout.clientCsr)]
+      .flatMap((key) => [
+        [name(layout.clientCert), key, ...scripts],
+        [name(layout.clientCert), key, name(layout.clientPassword), ...scripts],
+      ])
+      .map((names) => ({ names, key: names.join("/") }));
   })((file) => path.basename(file("client")));
   return knownFileSets[(client.deviceKey ? 2 : 0) + (client.password ? 1 : 0)];
 }
@@ -96,8 +81,17 @@ function stampsHold(dir: string, names: readonly string[], recorded: string): bo
   for (let i = 0; i < names.length; i++) {
     const stat = lstatSync(`${dir}/${names[i]}`, { throwIfNoEntry: false });
     const at = i * FILE_STAT_NUMBERS;
-    if (!stat?.isFile() || stat.ino !== Number(numbers[at]) || stat.size !== Number(numbers[at + 1]) || stat.mtimeMs !== Number(numbers[at + 2])
-      || stat.ctimeMs !== Number(numbers[at + 3]) || stat.mode !== Number(numbers[at + 4]) || stat.uid !== Number(numbers[at + 5]) || stat.gid !== Number(numbers[at + 6])) return false;
+    if (
+      !stat?.isFile() ||
+      stat.ino !== Number(numbers[at]) ||
+      stat.size !== Number(numbers[at + 1]) ||
+      stat.mtimeMs !== Number(numbers[at + 2]) ||
+      stat.ctimeMs !== Number(numbers[at + 3]) ||
+      stat.mode !== Number(numbers[at + 4]) ||
+      stat.uid !== Number(numbers[at + 5]) ||
+      stat.gid !== Number(numbers[at + 6])
+    )
+      return false;
   }
   return true;
 }
@@ -113,14 +107,25 @@ export function clientInputs(client: ClientSpec): string {
   return sha256(client);
 }
 
-const activeClients = (ledger?: Ledger) => new Map((ledger?.certificates ?? []).filter((r) => r.role === "client" && r.status === "active").map((r) => [r.name, r] as const));
+const activeClients = (ledger?: Ledger) =>
+  new Map(
+    (ledger?.certificates ?? [])
+      .filter((r) => r.role === "client" && r.status === "active")
+      .map((r) => [r.name, r] as const),
+  );
 
 /**
  * Clients whose files are known right without reading them: same shared context, same spec
  * entry, the certificate the ledger still holds active, from an accepted CA, not expired, and
  * every file's stamp unchanged.
  */
-export function settledClients(index: StampIndex | undefined, spec: Spec, layout: TreeLayout, context: SettleContext, unchanged?: ReadonlySet<string>): Set<string> {
+export function settledClients(
+  index: StampIndex | undefined,
+  spec: Spec,
+  layout: TreeLayout,
+  context: SettleContext,
+  unchanged?: ReadonlySet<string>,
+): Set<string> {
   const settled = new Set<string>();
   if (!index || index.context !== contextDigest(spec, context.rotating, context.renderer)) return settled;
   const active = activeClients(context.ledger);
@@ -131,7 +136,12 @@ export function settledClients(index: StampIndex | undefined, spec: Spec, layout
     if (!entry || !record || context.exclude?.has(client.name) || !stillValid(record, entry, context)) continue;
     if (sets[entry.set] !== fileSetOf(layout, client).key || entry.inputs !== clientInputs(client)) continue;
     // `unchanged`: the stamps were already compared, in a worker thread (see unchangedClients).
-    if (unchanged ? unchanged.has(client.name) : stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files)) settled.add(client.name);
+    if (
+      unchanged
+        ? unchanged.has(client.name)
+        : stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files)
+    )
+      settled.add(client.name);
   }
   return settled;
 }
@@ -150,7 +160,11 @@ export function unchangedClients(index: StampIndex, clientsDir: string): Set<str
 }
 
 function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleContext): boolean {
-  return record.fingerprint256 === entry.certificate && context.acceptedCas.includes(record.issuer) && Date.parse(record.notAfter) > context.now.getTime();
+  return (
+    record.fingerprint256 === entry.certificate &&
+    context.acceptedCas.includes(record.issuer) &&
+    Date.parse(record.notAfter) > context.now.getTime()
+  );
 }
 
 /**
@@ -158,7 +172,12 @@ function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleCo
  * are all there is stamped anew. A stamp taken within RACY_MS of its file's last change is
  * taken again once that much time has passed, so a later change cannot hide behind it.
  */
-export async function stampClients(run: StampRun, previous: StampIndex | undefined, settled: ReadonlySet<string>, statOf = lstatOf): Promise<StampIndex> {
+export async function stampClients(
+  run: StampRun,
+  previous: StampIndex | undefined,
+  settled: ReadonlySet<string>,
+  statOf = lstatOf,
+): Promise<StampIndex> {
   const { spec, layout, ledger } = run;
   const active = activeClients(ledger);
   const clients = new Map<string, ClientStamps>();
@@ -170,7 +189,11 @@ export async function stampClients(run: StampRun, previous: StampIndex | undefin
     if (at === undefined) setOf.set(key, (at = fileSets.push(names) - 1));
     return at;
   };
-  const stampAll = (client: ClientSpec, record: IssuedRecord, since: number): { entry?: ClientStamps; racy: boolean } => {
+  const stampAll = (
+    client: ClientSpec,
+    record: IssuedRecord,
+    since: number,
+  ): { entry?: ClientStamps; racy: boolean } => {
     const dir = clientDir(layout, client);
     const files: number[] = [];
     const names = clientFileNames(layout, client);
@@ -181,7 +204,15 @@ export async function stampClients(run: StampRun, previous: StampIndex | undefin
       files.push(...fileStatNumbers(stat));
       racy ||= stat.ctimeMs >= since - RACY_MS;
     }
-    return { entry: { inputs: clientInputs(client), certificate: record.fingerprint256, set: setIndex(names), files: files.join(",") }, racy };
+    return {
+      entry: {
+        inputs: clientInputs(client),
+        certificate: record.fingerprint256,
+        set: setIndex(names),
+        files: files.join(","),
+      },
+      racy,
+    };
   };
   let since = Date.now();
   const racy: ClientSpec[] = [];
@@ -209,56 +240,4 @@ export async function stampClients(run: StampRun, previous: StampIndex | undefin
     }
   }
   return { context: contextDigest(spec, run.rotating, run.renderer), fileSets, clients };
-}
-
-/**
- * The stored form: plain lines, one per client, so that reading it and writing it back cost
- * little more than splitting and joining (a fleet's index has 10,000 clients):
- *   mqtt-pki stamps 3
- *   context <digest>
- *   files <set> <name>/<name>/...
- *   client <name> <inputs> <certificate> <set> <number>,<number>,...
- * Names, digests and fingerprints hold no spaces or slashes (names are file-safe).
- */
-const HEADER = "mqtt-pki stamps 3";
-
-export function formatStampIndex(index: StampIndex): string {
-  const lines = [HEADER, `context ${index.context}`, ...index.fileSets.map((names, set) => `files ${set} ${names.join("/")}`)];
-  for (const [name, entry] of index.clients) lines.push(`client ${name} ${entry.inputs} ${entry.certificate} ${entry.set} ${entry.files}`);
-  return `${lines.join("\n")}\n`;
-}
-
-/** Undefined for anything that is not a whole index of this format (an older one, a torn write). */
-export function parseStampIndex(text: string): StampIndex | undefined {
-  const lines = text.split("\n");
-  if (lines[0] !== HEADER || !lines[1]?.startsWith("context ") || lines.at(-1) !== "") return undefined;
-  const index: StampIndex = { context: lines[1].slice("context ".length), fileSets: [], clients: new Map() };
-  for (let i = 2; i < lines.length - 1; i++) {
-    const parts = lines[i].split(" ");
-    if (parts[0] === "files" && parts.length === 3 && Number(parts[1]) === index.fileSets.length) index.fileSets.push(parts[2].split("/"));
-    else if (parts[0] === "client" && parts.length === 6 && Number(parts[4]) < index.fileSets.length) {
-      index.clients.set(parts[1], { inputs: parts[2], certificate: parts[3], set: Number(parts[4]), files: parts[5] });
-    } else return undefined;
-  }
-  return index;
-}
-
-/** The index as stored, with its text (to tell whether it needs writing); undefined when absent or unreadable. */
-export function readStampIndex(file: string): { index?: StampIndex; text?: string } {
-  try {
-    const text = readSeen(file)?.content.toString();
-    return text === undefined ? {} : { index: parseStampIndex(text), text };
-  } catch {
-    return {};
-  }
-}
-
-/**
- * Writes the index when it changed: a rebuild that changed nothing writes nothing. Replaced
- * atomically but not flushed: after a crash an old or empty index only costs a full comparison
- * (replaced files have new inodes), and the tree itself was made durable before this.
- */
-export async function writeStampIndex(file: string, index: StampIndex, previousText: string | undefined): Promise<void> {
-  const text = formatStampIndex(index);
-  if (text !== previousText) await writeFileAtomic(file, text, { mode: 0o600 }, false);
 }

@@ -20,6 +20,7 @@ export function readObstacle(account: Account, file: string, files: Map<string, 
   }
   const info = files.get(file);
   if (!info) return `${file} does not exist`;
-  if ((bitsFor(account, info) & 0o4) === 0) return `cannot read ${file} (mode ${info.mode.toString(8)}, group ${info.gid})`;
+  if ((bitsFor(account, info) & 0o4) === 0)
+    return `cannot read ${file} (mode ${info.mode.toString(8)}, group ${info.gid})`;
   return undefined;
 }

@@ -19,24 +19,45 @@ export function topicAllowed(rules: AclRule[], topic: string): { read: boolean; 
   };
 }
 
-
 /** The revoked identities (CNs) of the ledger in the snapshot: the password and ACL checks both ask. */
 export function deniedCns(snapshot: TreeSnapshot, now: Date): Set<string> {
   return new Set(identityDenials(snapshot.ledger, now).denied.map((identity) => identity.cn));
 }
 
 /** The password file against each password client's login; client results go to `clientList`. */
-export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, denied: ReadonlySet<string>, clientList = list): void {
+export function checkPasswords(
+  snapshot: TreeSnapshot,
+  list: Checklist,
+  denied: ReadonlySet<string>,
+  clientList = list,
+): void {
   const { spec, conf } = snapshot;
   if (!usesPasswords(spec)) return;
   const layout = treeLayout(spec.out);
-  list.check(conf?.global.get("password_file") !== undefined, "mosquitto.conf", "password_file set", "password_file is missing although clients log in with passwords", REBUILD);
-  if (spec.servers.some((server) => !server.identityAsUsername)) list.warn("mosquitto.conf", PASSWORD_MODE_UNBOUND, "keep device identity in the certificate (`identityAsUsername: true`) wherever a device can do without a password; treat each password as a credential of its own");
+  list.check(
+    conf?.global.get("password_file") !== undefined,
+    "mosquitto.conf",
+    "password_file set",
+    "password_file is missing although clients log in with passwords",
+    REBUILD,
+  );
+  if (spec.servers.some((server) => !server.identityAsUsername))
+    list.warn(
+      "mosquitto.conf",
+      PASSWORD_MODE_UNBOUND,
+      "keep device identity in the certificate (`identityAsUsername: true`) wherever a device can do without a password; treat each password as a credential of its own",
+    );
   const lines = (snapshot.files.get(layout.passwdFile)?.content?.toString() ?? "").split("\n").filter(Boolean);
   for (const client of snapshot.clients.filter((c) => c.password)) {
     if (denied.has(client.cn)) {
       const kept = lines.some((line) => line.startsWith(`${client.cn}:`));
-      clientList.check(!kept, `client ${client.name}`, "revoked: no login in the password file", `revoked, but mosquitto's password file still has a line for user "${client.cn}": its password still logs in over websockets`, REBUILD);
+      clientList.check(
+        !kept,
+        `client ${client.name}`,
+        "revoked: no login in the password file",
+        `revoked, but mosquitto's password file still has a line for user "${client.cn}": its password still logs in over websockets`,
+        REBUILD,
+      );
       continue;
     }
     const password = snapshot.files.get(layout.clientPassword(client.name))?.content?.toString().trim();
@@ -45,28 +66,61 @@ export function checkPasswords(snapshot: TreeSnapshot, list: Checklist, denied: 
       clientList.fail(subject, `its password file ${layout.clientPassword(client.name)} is missing`, REBUILD);
       continue;
     }
-    clientList.check(lines.some((line) => passwdLineMatches(line, client.cn, password)), subject, "password file holds its login", `mosquitto's password file has no valid line for user "${client.cn}"`, REBUILD);
+    clientList.check(
+      lines.some((line) => passwdLineMatches(line, client.cn, password)),
+      subject,
+      "password file holds its login",
+      `mosquitto's password file has no valid line for user "${client.cn}"`,
+      REBUILD,
+    );
     const calls = snapshot.commands.get(client.name) ?? [];
     const bad = calls.filter((call) => call.username !== client.cn || call.password !== password);
-    clientList.check(bad.length === 0, subject, "commands log in with its username and password", `commands.sh lines ${bad.map((c) => c.line).join(", ")} lack the client's -u/-P`, REBUILD);
+    clientList.check(
+      bad.length === 0,
+      subject,
+      "commands log in with its username and password",
+      `commands.sh lines ${bad.map((c) => c.line).join(", ")} lack the client's -u/-P`,
+      REBUILD,
+    );
   }
 }
 
 /** Each client's ACL against its round-trip topic, and every revoked identity denied; client results go to `clientList`. */
-export function checkAcl(snapshot: TreeSnapshot, list: Checklist, denied: ReadonlySet<string>, clientList = list): void {
+export function checkAcl(
+  snapshot: TreeSnapshot,
+  list: Checklist,
+  denied: ReadonlySet<string>,
+  clientList = list,
+): void {
   const { spec, conf } = snapshot;
   if (!usesAcl(spec) && denied.size === 0) return;
-  list.check(conf?.global.get("acl_file") !== undefined, "mosquitto.conf", "acl_file set", `acl_file is missing although ${usesAcl(spec) ? "the spec has ACLs" : "revoked devices must be denied every topic"}`, REBUILD);
+  list.check(
+    conf?.global.get("acl_file") !== undefined,
+    "mosquitto.conf",
+    "acl_file set",
+    `acl_file is missing although ${usesAcl(spec) ? "the spec has ACLs" : "revoked devices must be denied every topic"}`,
+    REBUILD,
+  );
   const aclText = snapshot.files.get(treeLayout(spec.out).aclFile)?.content?.toString() ?? "";
   for (const cn of denied) {
-    list.check(deniesEverything(aclText, cn), `revoked ${cn}`, "the ACL denies it every topic (websockets listeners check no CRL)", `the ACL does not deny user "${cn}" every topic: over websockets the revoked device still publishes and subscribes`, REBUILD);
+    list.check(
+      deniesEverything(aclText, cn),
+      `revoked ${cn}`,
+      "the ACL denies it every topic (websockets listeners check no CRL)",
+      `the ACL does not deny user "${cn}" every topic: over websockets the revoked device still publishes and subscribes`,
+      REBUILD,
+    );
   }
   if (!usesAcl(spec)) return;
   for (const client of snapshot.clients.filter((c) => !denied.has(c.cn))) {
     const allowed = topicAllowed(clientRules(spec, client), client.topic);
-    clientList.check(allowed.read && allowed.write, `client ${client.name}`, `ACL allows its round-trip topic ${client.topic}`,
+    clientList.check(
+      allowed.read && allowed.write,
+      `client ${client.name}`,
+      `ACL allows its round-trip topic ${client.topic}`,
       `the ACL does not let it ${!allowed.write ? "publish" : "subscribe"} on its round-trip topic ${client.topic}, so commands.sh cannot work`,
-      `give the client a \`topic:\` its ACL allows (e.g. under devices/${client.cn}/), or add a rule for it`);
+      `give the client a \`topic:\` its ACL allows (e.g. under devices/${client.cn}/), or add a rule for it`,
+    );
   }
 }
 

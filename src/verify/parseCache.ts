@@ -62,6 +62,9 @@ export class ParseCache {
 
   /** Fingerprints in the file, sorted: two trust files are the same when these are. */
   trustSet(file: string | undefined): string {
-    return this.certificates(file).map((c) => c.fingerprint256).sort().join(",");
+    return this.certificates(file)
+      .map((c) => c.fingerprint256)
+      .sort()
+      .join(",");
   }
 }

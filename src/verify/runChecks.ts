@@ -16,13 +16,19 @@ export type PhaseResults = Record<Phase, CheckResult[]>;
  * clients of a fleet can be checked in shards (see api/verify.ts) and put back in order.
  */
 export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseResults; clients: PhaseResults } {
-  const lists = (): Record<Phase, Checklist> => Object.fromEntries(PHASES.map((phase) => [phase, new Checklist()])) as Record<Phase, Checklist>;
+  const lists = (): Record<Phase, Checklist> =>
+    Object.fromEntries(PHASES.map((phase) => [phase, new Checklist()])) as Record<Phase, Checklist>;
   const global = lists();
   const clients = lists();
   const clientsDir = `${treeLayout(snapshot.spec.out).clientsDir}/`;
   for (const [file, info] of snapshot.files) {
     // A client's files are reported with that client's results (a fleet's shards keep only those).
-    if (info.isLink) (file.startsWith(clientsDir) ? clients : global).certificates.fail(file, `${file} is a symbolic link inside the tree: verify does not follow it, and no build writes through it`, "replace the link with the file itself (`mqtt-pki build` rewrites files mqtt-pki made)");
+    if (info.isLink)
+      (file.startsWith(clientsDir) ? clients : global).certificates.fail(
+        file,
+        `${file} is a symbolic link inside the tree: verify does not follow it, and no build writes through it`,
+        "replace the link with the file itself (`mqtt-pki build` rewrites files mqtt-pki made)",
+      );
   }
   const trusted = checkCertificates(snapshot, global.certificates, now, clients.certificates);
   checkConf(snapshot, global.conf, trusted, now);
@@ -30,7 +36,8 @@ export function runChecks(snapshot: TreeSnapshot, now: Date): { global: PhaseRes
   const denied = deniedCns(snapshot, now);
   checkPasswords(snapshot, global.passwords, denied, clients.passwords);
   checkAcl(snapshot, global.acl, denied, clients.acl);
-  const results = (from: Record<Phase, Checklist>) => Object.fromEntries(PHASES.map((phase) => [phase, from[phase].results])) as PhaseResults;
+  const results = (from: Record<Phase, Checklist>) =>
+    Object.fromEntries(PHASES.map((phase) => [phase, from[phase].results])) as PhaseResults;
   return { global: results(global), clients: results(clients) };
 }
 

@@ -51,9 +51,22 @@ function readInfo(file: string, withContent: boolean, treeRoot: string): Promise
     const inside = file === treeRoot || file.startsWith(`${treeRoot}/`);
     const stat = (inside ? lstatSync : statSync)(file, { throwIfNoEntry: false });
     if (!stat) return Promise.resolve(undefined);
-    if (stat.isSymbolicLink()) return Promise.resolve({ mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: false, isLink: true });
+    if (stat.isSymbolicLink())
+      return Promise.resolve({
+        mode: stat.mode & 0o7777,
+        uid: stat.uid,
+        gid: stat.gid,
+        isDirectory: false,
+        isLink: true,
+      });
     const content = withContent && stat.isFile() ? readFileSync(file) : undefined;
-    return Promise.resolve({ content, mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() });
+    return Promise.resolve({
+      content,
+      mode: stat.mode & 0o7777,
+      uid: stat.uid,
+      gid: stat.gid,
+      isDirectory: stat.isDirectory(),
+    });
   } catch {
     return Promise.resolve(undefined);
   }
@@ -74,10 +87,22 @@ export function ancestors(file: string): string[] {
 export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clients): Promise<TreeSnapshot> {
   const layout = treeLayout(spec.out);
   const files = new Map<string, FileInfo>();
-  const wanted = new Set<string>([layout.caCert, layout.caKey, layout.previousCaCert, layout.previousCaKey, layout.caBundle, layout.crl, layout.state, layout.mosquittoConf]);
-  for (const server of spec.servers) [layout.serverCert(server.name), layout.serverKey(server.name)].forEach((f) => wanted.add(f));
+  const wanted = new Set<string>([
+    layout.caCert,
+    layout.caKey,
+    layout.previousCaCert,
+    layout.previousCaKey,
+    layout.caBundle,
+    layout.crl,
+    layout.state,
+    layout.mosquittoConf,
+  ]);
+  for (const server of spec.servers)
+    [layout.serverCert(server.name), layout.serverKey(server.name)].forEach((f) => wanted.add(f));
   for (const client of clients) {
-    [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name)].forEach((f) => wanted.add(f));
+    [layout.clientCert(client.name), layout.clientKey(client.name), layout.clientCommands(client.name)].forEach((f) =>
+      wanted.add(f),
+    );
     if (client.password) wanted.add(layout.clientPassword(client.name));
   }
   [layout.passwdFile, layout.aclFile].forEach((f) => wanted.add(f));
@@ -85,7 +110,9 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
   const load = async (list: Iterable<string>) => {
     const todo = [...list].filter((file) => !files.has(file));
     const infos = await Promise.all(todo.map((file) => readInfo(file, true, spec.out)));
-    todo.forEach((file, i) => { if (infos[i]) files.set(file, infos[i]!); });
+    todo.forEach((file, i) => {
+      if (infos[i]) files.set(file, infos[i]!);
+    });
   };
   await load(wanted);
 
@@ -111,7 +138,9 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
   await load(referenced);
   const dirs = new Set([...referenced].flatMap(ancestors));
   const dirInfos = await Promise.all([...dirs].map((dir) => readInfo(dir, false, spec.out)));
-  [...dirs].forEach((dir, i) => { if (dirInfos[i]) files.set(dir, dirInfos[i]!); });
+  [...dirs].forEach((dir, i) => {
+    if (dirInfos[i]) files.set(dir, dirInfos[i]!);
+  });
 
   const accounts = new Map<string, Account>();
   for (const server of spec.servers) {
@@ -120,8 +149,24 @@ export async function takeSnapshot(spec: Spec, clients: ClientSpec[] = spec.clie
   }
   const parsed = new ParseCache(files);
   const crls = await readNamedCrls(spec, conf, files, parsed);
-  const revoked = new Map([...crls].map(([file, views]) => [file, new Set(views.flatMap((view) => view.facts.entries.map((entry) => entry.serial)))]));
-  return { spec, clients, files, conf, commands, accounts, revoked, crls, ledger: readLedgerText(files.get(layout.state)?.content), parsed };
+  const revoked = new Map(
+    [...crls].map(([file, views]) => [
+      file,
+      new Set(views.flatMap((view) => view.facts.entries.map((entry) => entry.serial))),
+    ]),
+  );
+  return {
+    spec,
+    clients,
+    files,
+    conf,
+    commands,
+    accounts,
+    revoked,
+    crls,
+    ledger: readLedgerText(files.get(layout.state)?.content),
+    parsed,
+  };
 }
 
 export interface CrlView {
@@ -140,20 +185,31 @@ function readLedgerText(content: Buffer | undefined): Ledger | undefined {
 }
 
 /** Every CRL the conf names, with who signed it; the CRL code is loaded only when there is one. */
-async function readNamedCrls(spec: Spec, conf: ParsedConf | undefined, files: Map<string, FileInfo>, parsed: ParseCache): Promise<Map<string, CrlView[]>> {
+async function readNamedCrls(
+  spec: Spec,
+  conf: ParsedConf | undefined,
+  files: Map<string, FileInfo>,
+  parsed: ParseCache,
+): Promise<Map<string, CrlView[]>> {
   const listeners = conf?.listeners ?? [];
-  const named = (option: string) => [conf?.global.get(option), ...listeners.map((listener) => listener.options.get(option))].flatMap((o) => (o ? [localPath(spec, o.value)] : []));
+  const named = (option: string) =>
+    [conf?.global.get(option), ...listeners.map((listener) => listener.options.get(option))].flatMap((o) =>
+      o ? [localPath(spec, o.value)] : [],
+    );
   const crlFiles = [...new Set(named("crlfile"))].filter((file) => files.get(file)?.content);
   if (crlFiles.length === 0) return new Map();
   const { readCrls, crlSignedBy } = await import("../crypto/crlFile.js");
   const layout = treeLayout(spec.out);
-  const cas = [...new Set([layout.caCert, layout.previousCaCert, layout.caBundle, ...named("cafile")])].flatMap((file) => parsed.certificates(file));
+  const cas = [...new Set([layout.caCert, layout.previousCaCert, layout.caBundle, ...named("cafile")])].flatMap(
+    (file) => parsed.certificates(file),
+  );
   const views = new Map<string, CrlView[]>();
   for (const file of crlFiles) {
     const list: CrlView[] = [];
     for (const facts of readCrls(files.get(file)!.content!.toString())) {
       const signers: string[] = [];
-      for (const ca of cas) if (!signers.includes(ca.fingerprint256) && crlSignedBy(facts, ca.x509.raw)) signers.push(ca.fingerprint256);
+      for (const ca of cas)
+        if (!signers.includes(ca.fingerprint256) && crlSignedBy(facts, ca.x509.raw)) signers.push(ca.fingerprint256);
       list.push({ facts, signers });
     }
     views.set(file, list);

@@ -20,18 +20,31 @@ afterEach(async () => {
 async function accessSpec(devBTopic = "devices/dev-b/hello") {
   dir = await makeWorkDir("mqtt-pki-e2e-access-");
   return writeSpec(dir, {
-    clients: [{ name: "dev-a", topic: "devices/dev-a/hello" }, { name: "dev-b", topic: devBTopic }],
+    clients: [
+      { name: "dev-a", topic: "devices/dev-a/hello" },
+      { name: "dev-b", topic: devBTopic },
+    ],
     serverLines: ["identityAsUsername: false"],
-    extra: ["defaults:", "  password: true", "  acl:", "    - topic: devices/%c/#", "      access: readwrite"].join("\n"),
+    extra: ["defaults:", "  password: true", "  acl:", "    - topic: devices/%c/#", "      access: readwrite"].join(
+      "\n",
+    ),
   });
 }
 
 function connect(spec: Awaited<ReturnType<typeof accessSpec>>, name: string, password?: string) {
   const layout = spec.layout;
-  return readFile(path.join(layout.clientDir(name), "password"), "utf8").then(async (stored) => mqtt.connectAsync(`mqtts://localhost:${spec.mqttPort}`, {
-    ca: await readFile(layout.caCert), cert: await readFile(layout.clientCert(name)), key: await readFile(layout.clientKey(name)),
-    username: name, password: password ?? stored.trim(), protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5000,
-  }));
+  return readFile(path.join(layout.clientDir(name), "password"), "utf8").then(async (stored) =>
+    mqtt.connectAsync(`mqtts://localhost:${spec.mqttPort}`, {
+      ca: await readFile(layout.caCert),
+      cert: await readFile(layout.clientCert(name)),
+      key: await readFile(layout.clientKey(name)),
+      username: name,
+      password: password ?? stored.trim(),
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    }),
+  );
 }
 
 test("a device publishes to its own topic and is refused another device's; a wrong password is refused", async () => {
@@ -52,7 +65,9 @@ test("a device publishes to its own topic and is refused another device's; a wro
   } finally {
     await a.endAsync();
   }
-  await expect(connect(spec, "dev-a", "wrong-password")).rejects.toThrow(/[Nn]ot authori[sz]ed|[Bb]ad [Uu]ser [Nn]ame or [Pp]assword|134|135/);
+  await expect(connect(spec, "dev-a", "wrong-password")).rejects.toThrow(
+    /[Nn]ot authori[sz]ed|[Bb]ad [Uu]ser [Nn]ame or [Pp]assword|134|135/,
+  );
 });
 
 test("verify fails when a client's round-trip topic is outside its ACL", async () => {

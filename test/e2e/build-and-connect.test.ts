@@ -57,11 +57,18 @@ afterAll(async () => {
 const subacks = (): number => broker.logs().split("Sending SUBACK").length - 1;
 
 /** Runs commands.sh's sub line (background) and pub line verbatim; returns the sub's output. */
-async function roundTrip(client: string, port: number): Promise<{ subCode: number | null; subOut: string; pubCode: number | null; pubErr: string }> {
+async function roundTrip(
+  client: string,
+  port: number,
+): Promise<{ subCode: number | null; subOut: string; pubCode: number | null; pubErr: string }> {
   const { sub, pub } = mosquittoLines(await readFile(spec.layout.clientCommands(client), "utf8"), port);
   const before = subacks();
   const job = startBackgroundLine(sub);
-  await waitFor(() => subacks() > before, 5_000, () => `sub stderr: ${job.stderr()}\n--- broker log ---\n${broker.logs()}`);
+  await waitFor(
+    () => subacks() > before,
+    5_000,
+    () => `sub stderr: ${job.stderr()}\n--- broker log ---\n${broker.logs()}`,
+  );
   const published = await runShellLine(pub, { timeoutMs: 10_000 });
   const subCode = await job.exited;
   return { subCode, subOut: job.stdout(), pubCode: published.code, pubErr: published.stderr };
@@ -76,7 +83,11 @@ async function clientFiles(tree: WrittenSpec, client: string): Promise<Pick<ICli
 }
 
 /** Subscribe, publish, receive with MQTT.js; returns the received payload. */
-async function mqttJsRoundTrip(url: string, files: Pick<IClientOptions, "ca" | "cert" | "key">, topic: string): Promise<string> {
+async function mqttJsRoundTrip(
+  url: string,
+  files: Pick<IClientOptions, "ca" | "cert" | "key">,
+  topic: string,
+): Promise<string> {
   const client = await mqtt.connectAsync(url, { ...files, reconnectPeriod: 0, connectTimeout: 5_000 });
   try {
     const got = new Promise<string>((resolve) => client.once("message", (_t, m) => resolve(m.toString())));
@@ -101,7 +112,10 @@ async function mqttJsOutcome(url: string, files: Pick<IClientOptions, "ca" | "ce
       client = c;
       return c.connected ? { kind: "connected" } : { kind: "no outcome" };
     },
-    (error: unknown): Outcome => ({ kind: "error", message: String((error as { message?: unknown })?.message ?? error) }),
+    (error: unknown): Outcome => ({
+      kind: "error",
+      message: String((error as { message?: unknown })?.message ?? error),
+    }),
   );
   const timeout = new Promise<Outcome>((resolve) => setTimeout(() => resolve({ kind: "no outcome" }), 8_000).unref());
   const outcome = await Promise.race([attempt, timeout]);
@@ -172,21 +186,58 @@ describe("MQTT.js with the client's files", () => {
 
 describe("the broker turns away", () => {
   test("a client certificate from another CA (mosquitto_pub and MQTT.js)", async () => {
-    const r = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort),
-      "--cafile", spec.layout.caCert, "--cert", foreign.layout.clientCert("alice"), "--key", foreign.layout.clientKey("alice"),
-      "-t", "e2e/foreign", "-m", "should not arrive"], { timeoutMs: 10_000 });
+    const r = await run(
+      "mosquitto_pub",
+      [
+        "-h",
+        "localhost",
+        "-p",
+        String(spec.mqttPort),
+        "--cafile",
+        spec.layout.caCert,
+        "--cert",
+        foreign.layout.clientCert("alice"),
+        "--key",
+        foreign.layout.clientKey("alice"),
+        "-t",
+        "e2e/foreign",
+        "-m",
+        "should not arrive",
+      ],
+      { timeoutMs: 10_000 },
+    );
     expect(r.signal).toBeNull();
     expect(r.code).not.toBe(0);
 
     for (const url of [`mqtts://localhost:${spec.mqttPort}`, `wss://localhost:${spec.wsPort}/mqtt`]) {
       const outcome = await mqttJsOutcome(url, await clientFiles(foreign, "alice"));
-      expect({ url, outcome }).toEqual({ url, outcome: { kind: "error", message: expect.stringMatching(/unknown ca|certificate|ECONNRESET|socket hang up|closed/i) } });
+      expect({ url, outcome }).toEqual({
+        url,
+        outcome: {
+          kind: "error",
+          message: expect.stringMatching(/unknown ca|certificate|ECONNRESET|socket hang up|closed/i),
+        },
+      });
     }
   });
 
   test("a client without a certificate (--cafile only)", async () => {
-    const r = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort),
-      "--cafile", spec.layout.caCert, "-t", "e2e/anon", "-m", "should not arrive"], { timeoutMs: 10_000 });
+    const r = await run(
+      "mosquitto_pub",
+      [
+        "-h",
+        "localhost",
+        "-p",
+        String(spec.mqttPort),
+        "--cafile",
+        spec.layout.caCert,
+        "-t",
+        "e2e/anon",
+        "-m",
+        "should not arrive",
+      ],
+      { timeoutMs: 10_000 },
+    );
     expect(r.signal).toBeNull();
     expect(r.code).not.toBe(0);
   });

@@ -123,7 +123,11 @@ describe("build and verify", () => {
 
     const r = await cli("verify", "--json", "-f", spec.specFile);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as { ok: boolean; checks: { status: string }[]; counts: { fail: number; pass: number } };
+    const report = JSON.parse(r.out) as {
+      ok: boolean;
+      checks: { status: string }[];
+      counts: { fail: number; pass: number };
+    };
     expect(report.ok).toBe(true);
     expect(report.counts.fail).toBe(0);
     expect(report.counts.pass).toBeGreaterThan(10);

@@ -26,12 +26,22 @@ test("4 concurrent issue runs: each lands whole or fails whole with exit 75, and
   // A few rounds: with four at once on two cores, at least one round has overlapping runs.
   for (let round = 0; round < 3; round++) {
     const names = [0, 1, 2, 3].map((i) => `dev-${round}-${i}`);
-    const runs = await Promise.all(names.map((name) => run(process.execPath, [CLI, "issue", name, "-f", spec.specFile], { env, timeoutMs: 60_000 })));
+    const runs = await Promise.all(
+      names.map((name) => run(process.execPath, [CLI, "issue", name, "-f", spec.specFile], { env, timeoutMs: 60_000 })),
+    );
     runs.forEach((r, i) => outcomes.push({ name: names[i], code: r.code, stderr: r.stderr }));
   }
   for (const outcome of outcomes) {
-    expect({ name: outcome.name, code: [0, 75].includes(outcome.code ?? -1), stderr: outcome.code === 0 ? "" : outcome.stderr })
-      .toEqual({ name: outcome.name, code: true, stderr: outcome.code === 0 ? "" : expect.stringMatching(/another mqtt-pki run \(PID \d+\) holds the lock .*try again/) });
+    expect({
+      name: outcome.name,
+      code: [0, 75].includes(outcome.code ?? -1),
+      stderr: outcome.code === 0 ? "" : outcome.stderr,
+    }).toEqual({
+      name: outcome.name,
+      code: true,
+      stderr:
+        outcome.code === 0 ? "" : expect.stringMatching(/another mqtt-pki run \(PID \d+\) holds the lock .*try again/),
+    });
     expect(outcome.stderr).not.toMatch(/internal error/);
   }
   expect(outcomes.some((o) => o.code === 0)).toBe(true);

@@ -36,8 +36,10 @@ interface Scenario {
   whole(tree: WrittenSpec, round: number): Promise<string[]>;
 }
 
-const spkiOfKey = (pem: string) => createPublicKey(createPrivateKey(pem)).export({ type: "spki", format: "der" }).toString("hex");
-const spkiOfCert = (pem: string) => new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("hex");
+const spkiOfKey = (pem: string) =>
+  createPublicKey(createPrivateKey(pem)).export({ type: "spki", format: "der" }).toString("hex");
+const spkiOfCert = (pem: string) =>
+  new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("hex");
 const serialOf = (pem: string) => new X509Certificate(pem).serialNumber.toLowerCase();
 
 interface LedgerEntry {
@@ -61,9 +63,13 @@ async function addedWhole(tree: WrittenSpec, names: string[], deviceKey: boolean
   const inLedger = new Set((await ledger(tree)).filter((e) => e.role === "client").map((e) => e.name));
   const problems: string[] = [];
   for (const name of names) {
-    const files = [tree.layout.clientCert(name), deviceKey ? tree.layout.clientCsr(name) : tree.layout.clientKey(name)].map((f) => existsSync(f));
+    const files = [
+      tree.layout.clientCert(name),
+      deviceKey ? tree.layout.clientCsr(name) : tree.layout.clientKey(name),
+    ].map((f) => existsSync(f));
     const facts = { spec: inSpec.has(name), files, ledger: inLedger.has(name) };
-    if (!(facts.files.every((f) => f === facts.spec) && facts.ledger === facts.spec)) problems.push(`${name}: ${JSON.stringify(facts)}`);
+    if (!(facts.files.every((f) => f === facts.spec) && facts.ledger === facts.spec))
+      problems.push(`${name}: ${JSON.stringify(facts)}`);
   }
   return problems;
 }
@@ -93,13 +99,18 @@ const SCENARIOS: Scenario[] = [
     argv: (tree) => ["rotate", "ca", "-f", tree.specFile],
     whole: async (tree) => {
       // Rotating or not, each CA in the tree is a certificate with its own key.
-      const pairs = [[tree.layout.caCert, tree.layout.caKey], [tree.layout.previousCaCert, tree.layout.previousCaKey]];
+      const pairs = [
+        [tree.layout.caCert, tree.layout.caKey],
+        [tree.layout.previousCaCert, tree.layout.previousCaKey],
+      ];
       const problems: string[] = [];
       for (const [crt, key] of pairs) {
         if (existsSync(crt) !== existsSync(key)) problems.push(`${crt}: certificate and key not both there`);
-        else if (existsSync(crt) && spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8"))) problems.push(`${crt} does not belong to its key`);
+        else if (existsSync(crt) && spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8")))
+          problems.push(`${crt} does not belong to its key`);
       }
-      if ((await rotating(tree)) !== existsSync(tree.layout.caBundle)) problems.push("the trust bundle does not follow the rotation");
+      if ((await rotating(tree)) !== existsSync(tree.layout.caBundle))
+        problems.push("the trust bundle does not follow the rotation");
       return problems;
     },
   },
@@ -111,13 +122,19 @@ const SCENARIOS: Scenario[] = [
     argv: (tree) => ["rotate", "ca", "--finish", "-f", tree.specFile],
     whole: async (tree) => {
       const problems: string[] = [];
-      if ((await rotating(tree)) !== existsSync(tree.layout.caBundle)) problems.push("the trust bundle does not follow the rotation");
+      if ((await rotating(tree)) !== existsSync(tree.layout.caBundle))
+        problems.push("the trust bundle does not follow the rotation");
       if (!(await rotating(tree))) {
         // Finished: the CA it retired is in the archive, certificate with key.
         const archived = path.join(tree.out, "archive", "ca");
         for (const serial of await readdir(archived).catch(() => [] as string[])) {
           const [crt, key] = ["ca.crt", "ca.key"].map((f) => path.join(archived, serial, f));
-          if (!existsSync(crt) || !existsSync(key) || spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8"))) problems.push(`archive/ca/${serial} lacks its pair`);
+          if (
+            !existsSync(crt) ||
+            !existsSync(key) ||
+            spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8"))
+          )
+            problems.push(`archive/ca/${serial} lacks its pair`);
         }
       }
       return problems;
@@ -140,7 +157,8 @@ const SCENARIOS: Scenario[] = [
           crl: listed.has(serial),
           acl: new RegExp(`^user ${name}$`, "m").test(acl),
         };
-        if (!(facts.crl === facts.ledger && facts.acl === facts.ledger)) problems.push(`${name}: ${JSON.stringify(facts)}`);
+        if (!(facts.crl === facts.ledger && facts.acl === facts.ledger))
+          problems.push(`${name}: ${JSON.stringify(facts)}`);
       }
       return problems;
     },
@@ -148,16 +166,48 @@ const SCENARIOS: Scenario[] = [
   {
     title: "issue",
     argv: (tree, round) => ["issue", `dev-${round}`, "-f", tree.specFile],
-    whole: (tree, round) => addedWhole(tree, Array.from({ length: round + 1 }, (_, r) => `dev-${r}`), false),
+    whole: (tree, round) =>
+      addedWhole(
+        tree,
+        Array.from({ length: round + 1 }, (_, r) => `dev-${r}`),
+        false,
+      ),
   },
   {
     title: "sign",
     prepare: async (tree, round) => {
-      const made = await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(tree.dir, `csr-${round}.key`), "-subj", `/CN=csr-${round}`, "-out", path.join(tree.dir, `csr-${round}.csr`)]);
+      const made = await run("openssl", [
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        path.join(tree.dir, `csr-${round}.key`),
+        "-subj",
+        `/CN=csr-${round}`,
+        "-out",
+        path.join(tree.dir, `csr-${round}.csr`),
+      ]);
       if (made.code !== 0) throw new Error(made.stderr);
     },
-    argv: (tree, round) => ["sign", "--csr", path.join(tree.dir, `csr-${round}.csr`), "--name", `csr-${round}`, "-f", tree.specFile],
-    whole: (tree, round) => addedWhole(tree, Array.from({ length: round + 1 }, (_, r) => `csr-${r}`), true),
+    argv: (tree, round) => [
+      "sign",
+      "--csr",
+      path.join(tree.dir, `csr-${round}.csr`),
+      "--name",
+      `csr-${round}`,
+      "-f",
+      tree.specFile,
+    ],
+    whole: (tree, round) =>
+      addedWhole(
+        tree,
+        Array.from({ length: round + 1 }, (_, r) => `csr-${r}`),
+        true,
+      ),
   },
   {
     title: "rotate NAME",
@@ -166,12 +216,18 @@ const SCENARIOS: Scenario[] = [
       // Every certificate c-0 ever had is live or archived, each with its own key beside it.
       const problems: string[] = [];
       const live = await readFile(tree.layout.clientCert("c-0"), "utf8");
-      if (spkiOfCert(live) !== spkiOfKey(await readFile(tree.layout.clientKey("c-0"), "utf8"))) problems.push("the live certificate does not belong to the live key");
+      if (spkiOfCert(live) !== spkiOfKey(await readFile(tree.layout.clientKey("c-0"), "utf8")))
+        problems.push("the live certificate does not belong to the live key");
       for (const entry of (await ledger(tree)).filter((e) => e.name === "c-0")) {
         if (entry.serial.toLowerCase() === serialOf(live)) continue;
         const folder = path.join(tree.out, "archive", "clients", "c-0", entry.serial.toLowerCase());
         const [crt, key] = ["client.crt", "client.key"].map((f) => path.join(folder, f));
-        if (!existsSync(crt) || !existsSync(key) || spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8"))) problems.push(`serial ${entry.serial}: not live, and not archived with its key`);
+        if (
+          !existsSync(crt) ||
+          !existsSync(key) ||
+          spkiOfCert(await readFile(crt, "utf8")) !== spkiOfKey(await readFile(key, "utf8"))
+        )
+          problems.push(`serial ${entry.serial}: not live, and not archived with its key`);
       }
       return problems;
     },
@@ -179,42 +235,72 @@ const SCENARIOS: Scenario[] = [
 ];
 
 describe("SIGKILL at any moment of a writing command: the next command, whichever it is, repairs the tree", () => {
-  test.each(SCENARIOS.map((s) => [s.title, s] as const))("%s", async (_title, scenario) => {
-    const dir = await makeWorkDir(`mqtt-pki-e2e-crash-${scenario.title.replace(/\W+/g, "-")}-`);
-    dirs.push(dir);
-    const tree = await writeSpec(dir, { clients: Array.from({ length: scenario.clients ?? 4 }, (_, i) => `c-${i}`) });
-    await buildTree(tree);
-    // Every CA key this tree ever used must stay on disk, whatever happens.
-    const everyCaKey = await caKeysInTree(tree.out);
-    // A first run to completion tells how long one takes.
-    await scenario.prepare?.(tree, KILLS);
-    const started = Date.now();
-    const warmup = await cliInProcess(scenario.argv(tree, KILLS));
-    expect({ warmup: warmup.code, err: warmup.err }).toEqual({ warmup: 0, err: "" });
-    const typicalMs = Math.max(200, (Date.now() - started) * 3);
-    const kills: KillOutcome[] = [];
+  test.each(SCENARIOS.map((s) => [s.title, s] as const))(
+    "%s",
+    async (_title, scenario) => {
+      const dir = await makeWorkDir(`mqtt-pki-e2e-crash-${scenario.title.replace(/\W+/g, "-")}-`);
+      dirs.push(dir);
+      const tree = await writeSpec(dir, { clients: Array.from({ length: scenario.clients ?? 4 }, (_, i) => `c-${i}`) });
+      await buildTree(tree);
+      // Every CA key this tree ever used must stay on disk, whatever happens.
+      const everyCaKey = await caKeysInTree(tree.out);
+      // A first run to completion tells how long one takes.
+      await scenario.prepare?.(tree, KILLS);
+      const started = Date.now();
+      const warmup = await cliInProcess(scenario.argv(tree, KILLS));
+      expect({ warmup: warmup.code, err: warmup.err }).toEqual({ warmup: 0, err: "" });
+      const typicalMs = Math.max(200, (Date.now() - started) * 3);
+      const kills: KillOutcome[] = [];
 
-    for (let round = 0; round < KILLS; round++) {
-      await scenario.prepare?.(tree, round);
-      for (const key of await caKeysInTree(tree.out)) everyCaKey.add(key);
-      const kill = await killAtRandomMoment({ cwd: dir, argv: scenario.argv(tree, round), out: tree.out, typicalMs, round });
-      kills.push(kill);
-      const where = `round ${round}: killed after ${kill.after} ms${kill.whileWriting ? " while writing" : ""}${kill.journalLeft ? ", mid-commit" : ""}${kill.killed ? "" : ` (it had exited ${kill.code})`}`;
-      if (!kill.killed) expect({ where, code: kill.code }).toEqual({ where, code: 0 });
-      const afterKill = await caKeysInTree(tree.out);
-      expect({ where, caKeysMissingAfterKill: [...everyCaKey].filter((key) => !afterKill.has(key)).length }).toEqual({ where, caKeysMissingAfterKill: 0 });
+      for (let round = 0; round < KILLS; round++) {
+        await scenario.prepare?.(tree, round);
+        for (const key of await caKeysInTree(tree.out)) everyCaKey.add(key);
+        const kill = await killAtRandomMoment({
+          cwd: dir,
+          argv: scenario.argv(tree, round),
+          out: tree.out,
+          typicalMs,
+          round,
+        });
+        kills.push(kill);
+        const where = `round ${round}: killed after ${kill.after} ms${kill.whileWriting ? " while writing" : ""}${kill.journalLeft ? ", mid-commit" : ""}${kill.killed ? "" : ` (it had exited ${kill.code})`}`;
+        if (!kill.killed) expect({ where, code: kill.code }).toEqual({ where, code: 0 });
+        const afterKill = await caKeysInTree(tree.out);
+        expect({ where, caKeysMissingAfterKill: [...everyCaKey].filter((key) => !afterKill.has(key)).length }).toEqual({
+          where,
+          caKeysMissingAfterKill: 0,
+        });
 
-      const next = NEXT_COMMANDS[round % NEXT_COMMANDS.length];
-      const repaired = await cliInProcess([...next, "-f", tree.specFile]);
-      expect({ where, next: next.join(" "), code: repaired.code, err: repaired.err }).toEqual({ where, next: next.join(" "), code: 0, err: "" });
-      const verified = await cliInProcess(["verify", "-f", tree.specFile]);
-      expect({ where, verify: verified.code, failed: verified.out.split("\n").filter((l) => l.startsWith("✗")) }).toEqual({ where, verify: 0, failed: [] });
-      expect({ where, whole: await scenario.whole(tree, round) }).toEqual({ where, whole: [] });
-      expect({ where, left: await leftovers(dir) }).toEqual({ where, left: { tempFiles: [], worldReadableKeys: [], locks: [], staging: [], journals: [] } });
-      const now = await caKeysInTree(tree.out);
-      expect({ where, caKeysMissing: [...everyCaKey].filter((key) => !now.has(key)).length }).toEqual({ where, caKeysMissing: 0 });
-    }
-    const killed = kills.filter((k) => k.killed);
-    console.log(`${scenario.title}: ${KILLS} rounds, ${killed.length} killed mid-run, ${killed.filter((k) => k.whileWriting).length} of them while writing, ${killed.filter((k) => k.journalLeft).length} in the middle of the commit; a whole run in-process ${Math.round(typicalMs / 3)} ms`);
-  }, 900_000);
+        const next = NEXT_COMMANDS[round % NEXT_COMMANDS.length];
+        const repaired = await cliInProcess([...next, "-f", tree.specFile]);
+        expect({ where, next: next.join(" "), code: repaired.code, err: repaired.err }).toEqual({
+          where,
+          next: next.join(" "),
+          code: 0,
+          err: "",
+        });
+        const verified = await cliInProcess(["verify", "-f", tree.specFile]);
+        expect({
+          where,
+          verify: verified.code,
+          failed: verified.out.split("\n").filter((l) => l.startsWith("✗")),
+        }).toEqual({ where, verify: 0, failed: [] });
+        expect({ where, whole: await scenario.whole(tree, round) }).toEqual({ where, whole: [] });
+        expect({ where, left: await leftovers(dir) }).toEqual({
+          where,
+          left: { tempFiles: [], worldReadableKeys: [], locks: [], staging: [], journals: [] },
+        });
+        const now = await caKeysInTree(tree.out);
+        expect({ where, caKeysMissing: [...everyCaKey].filter((key) => !now.has(key)).length }).toEqual({
+          where,
+          caKeysMissing: 0,
+        });
+      }
+      const killed = kills.filter((k) => k.killed);
+      console.log(
+        `${scenario.title}: ${KILLS} rounds, ${killed.length} killed mid-run, ${killed.filter((k) => k.whileWriting).length} of them while writing, ${killed.filter((k) => k.journalLeft).length} in the middle of the commit; a whole run in-process ${Math.round(typicalMs / 3)} ms`,
+      );
+    },
+    900_000,
+  );
 });

@@ -42,7 +42,8 @@ function cli(args: string[]): Promise<RunResult> {
 
 async function cliOk(args: string[]): Promise<string> {
   const result = await cli(args);
-  if (result.code !== 0) throw new Error(`mqtt-pki ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`mqtt-pki ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -57,7 +58,8 @@ beforeAll(async () => {
   await cliOk(["build", "-f", spec.specFile]);
   await cliOk(["revoke", "bob", "-f", spec.specFile, "--reason", "keyCompromise"]);
   const conf = await readFile(spec.layout.mosquittoConf, "utf8");
-  if (!conf.includes(`crlfile ${spec.layout.crl}`)) throw new Error(`revoke left no crlfile line in mosquitto.conf:\n${conf}`);
+  if (!conf.includes(`crlfile ${spec.layout.crl}`))
+    throw new Error(`revoke left no crlfile line in mosquitto.conf:\n${conf}`);
   brokerNow = new Date(Date.now() + CLOCK_AHEAD_DAYS * DAY_MS);
   broker = await startBroker(spec.layout.mosquittoConf, { clockAhead: `+${CLOCK_AHEAD_DAYS}d` });
 }, 90_000);
@@ -76,18 +78,56 @@ test("the setup: the CRL's nextUpdate lies between real time and the broker's ti
   expect(nextUpdate.getTime()).toBeLessThan(brokerNow.getTime());
 });
 
-test("a valid client's mosquitto_pub is refused, and the broker logs \"certificate verify failed\"", async () => {
-  const pub = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort), "--cafile", spec.layout.caCert,
-    "--cert", spec.layout.clientCert("alice"), "--key", spec.layout.clientKey("alice"), "-q", "1", "-t", "e2e/crl-lapse", "-m", "hello"], { timeoutMs: 10_000 });
+test('a valid client\'s mosquitto_pub is refused, and the broker logs "certificate verify failed"', async () => {
+  const pub = await run(
+    "mosquitto_pub",
+    [
+      "-h",
+      "localhost",
+      "-p",
+      String(spec.mqttPort),
+      "--cafile",
+      spec.layout.caCert,
+      "--cert",
+      spec.layout.clientCert("alice"),
+      "--key",
+      spec.layout.clientKey("alice"),
+      "-q",
+      "1",
+      "-t",
+      "e2e/crl-lapse",
+      "-m",
+      "hello",
+    ],
+    { timeoutMs: 10_000 },
+  );
   // Refused on its own: a non-zero exit, not our timeout's SIGKILL.
-  if (pub.code === 0 || pub.signal !== null) throw new Error(`alice was not refused: ${JSON.stringify(pub)}${brokerLog()}`);
+  if (pub.code === 0 || pub.signal !== null)
+    throw new Error(`alice was not refused: ${JSON.stringify(pub)}${brokerLog()}`);
   expect(broker.logs()).toContain("certificate verify failed");
 });
 
 test("doctor --client: exit 1, the expired CRL is the cause, `mqtt-pki crl` and a reload the fix", async () => {
-  const result = await cli(["doctor", "-f", spec.specFile, "--client", "alice", "--host", "127.0.0.1", "--port", String(spec.mqttPort), "--now", brokerNow.toISOString()]);
+  const result = await cli([
+    "doctor",
+    "-f",
+    spec.specFile,
+    "--client",
+    "alice",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(spec.mqttPort),
+    "--now",
+    brokerNow.toISOString(),
+  ]);
   const shown = `${result.stdout}\n${result.stderr}${brokerLog()}`;
-  expect({ code: result.code, shown }).toEqual({ code: 1, shown: expect.stringContaining("✗ client certificate: the broker rejected CN=alice: alert certificate_expired (45)") });
+  expect({ code: result.code, shown }).toEqual({
+    code: 1,
+    shown: expect.stringContaining(
+      "✗ client certificate: the broker rejected CN=alice: alert certificate_expired (45)",
+    ),
+  });
   const cause = result.stdout.split("\n").find((line) => line.startsWith("Cause: ")) ?? shown;
   const fix = result.stdout.split("\n").find((line) => line.startsWith("Fix: ")) ?? shown;
   expect(cause).toContain(`the tree's CRL of "E2E Root CA" (${spec.layout.crl}) expired on`);
@@ -95,16 +135,37 @@ test("doctor --client: exit 1, the expired CRL is the cause, `mqtt-pki crl` and 
   expect(fix).toContain(`\`mqtt-pki crl -f ${spec.specFile}\``);
   expect(fix).toContain("`kill -HUP <mosquitto pid>`");
   // The local line notes the lapsed CRL without failing on it.
-  expect(result.stdout).toMatch(/^✓ client files: .*; the CRL expired on .*: a broker that loads it refuses every client/m);
+  expect(result.stdout).toMatch(
+    /^✓ client files: .*; the CRL expired on .*: a broker that loads it refuses every client/m,
+  );
 });
 
 test("doctor with --cafile/--cert/--key only (a device's copies, no CRL): it cannot see the broker's CRL and names the likely cause", async () => {
   const device = path.join(dir, "device");
   await mkdir(device, { recursive: true });
-  await Promise.all(["ca.crt", "client.crt", "client.key"].map((name) =>
-    copyFile(name === "ca.crt" ? spec.layout.caCert : path.join(spec.layout.clientDir("alice"), name), path.join(device, name))));
-  const result = await cli(["doctor", "--cafile", path.join(device, "ca.crt"), "--cert", path.join(device, "client.crt"), "--key", path.join(device, "client.key"),
-    "--host", "127.0.0.1", "--port", String(spec.mqttPort), "--now", brokerNow.toISOString()]);
+  await Promise.all(
+    ["ca.crt", "client.crt", "client.key"].map((name) =>
+      copyFile(
+        name === "ca.crt" ? spec.layout.caCert : path.join(spec.layout.clientDir("alice"), name),
+        path.join(device, name),
+      ),
+    ),
+  );
+  const result = await cli([
+    "doctor",
+    "--cafile",
+    path.join(device, "ca.crt"),
+    "--cert",
+    path.join(device, "client.crt"),
+    "--key",
+    path.join(device, "client.key"),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(spec.mqttPort),
+    "--now",
+    brokerNow.toISOString(),
+  ]);
   const shown = `${result.stdout}\n${result.stderr}${brokerLog()}`;
   expect({ code: result.code, shown }).toEqual({ code: 1, shown: expect.stringContaining("Cause: ") });
   for (const words of [
@@ -114,28 +175,65 @@ test("doctor with --cafile/--cert/--key only (a device's copies, no CRL): it can
     "`openssl crl -in <crlfile> -noout -nextupdate`",
     "`mqtt-pki crl -f <spec>`",
     "`kill -HUP <mosquitto pid>`",
-  ]) expect({ words, found: result.stdout.includes(words), shown }).toMatchObject({ words, found: true });
+  ])
+    expect({ words, found: result.stdout.includes(words), shown }).toMatchObject({ words, found: true });
 });
 
 test("at the broker's time, status --check, verify and lint all name the lapsed CRL; renewing it at the broker's time plus SIGHUP lets the device back in", async () => {
   const at = ["--now", brokerNow.toISOString()];
   const statusCheck = await cli(["status", "--check", "-f", spec.specFile, ...at]);
-  expect({ code: statusCheck.code, out: statusCheck.stdout }).toEqual({ code: 1, out: expect.stringMatching(/CRL: the CRL expired on .*: then mosquitto refuses every device certificate/) });
+  expect({ code: statusCheck.code, out: statusCheck.stdout }).toEqual({
+    code: 1,
+    out: expect.stringMatching(/CRL: the CRL expired on .*: then mosquitto refuses every device certificate/),
+  });
   const verified = await cli(["verify", "-f", spec.specFile, ...at]);
-  expect({ code: verified.code, out: verified.stdout }).toEqual({ code: 1, out: expect.stringMatching(/✗ listener broker:\d+ .*CRL \d+ from "CN=E2E Root CA" expired on .*refuses every client certificate/) });
+  expect({ code: verified.code, out: verified.stdout }).toEqual({
+    code: 1,
+    out: expect.stringMatching(
+      /✗ listener broker:\d+ .*CRL \d+ from "CN=E2E Root CA" expired on .*refuses every client certificate/,
+    ),
+  });
   const linted = await cli(["lint", spec.layout.mosquittoConf, ...at]);
-  expect({ code: linted.code, out: linted.stdout }).toEqual({ code: 1, out: expect.stringMatching(/error: the CRL of "E2E Root CA" in crlfile .* expired on/) });
+  expect({ code: linted.code, out: linted.stdout }).toEqual({
+    code: 1,
+    out: expect.stringMatching(/error: the CRL of "E2E Root CA" in crlfile .* expired on/),
+  });
   // Well before that, with real time: status --check is healthy, and a CRL past half its life is flagged with its days left.
   expect((await cli(["status", "--check", "-f", spec.specFile])).code).toBe(0);
   const halfway = new Date(Date.now() + (CRL_DAYS / 2 + 1) * DAY_MS).toISOString();
   const early = await cli(["status", "--check", "-f", spec.specFile, "--now", halfway]);
-  expect({ code: early.code, out: early.stdout }).toEqual({ code: 1, out: expect.stringMatching(/CRL: the CRL runs out in [34] days .*Run `mqtt-pki crl`/) });
+  expect({ code: early.code, out: early.stdout }).toEqual({
+    code: 1,
+    out: expect.stringMatching(/CRL: the CRL runs out in [34] days .*Run `mqtt-pki crl`/),
+  });
 
   // The way out: a CRL issued for the broker's time (the test's one deliberate future write), then a reload.
   await cliOk(["crl", "-f", spec.specFile, "--force", ...at, "--issue-in-the-future"]);
   process.kill(broker.pid, "SIGHUP");
   await new Promise((resolve) => setTimeout(resolve, 700));
-  const pub = await run("mosquitto_pub", ["-h", "localhost", "-p", String(spec.mqttPort), "--cafile", spec.layout.caCert,
-    "--cert", spec.layout.clientCert("alice"), "--key", spec.layout.clientKey("alice"), "-t", "lapse/alice", "-m", "back"], { timeoutMs: 10_000 });
-  expect({ code: pub.code, err: pub.stderr.trim(), log: pub.code === 0 ? "" : brokerLog() }).toEqual({ code: 0, err: "", log: "" });
+  const pub = await run(
+    "mosquitto_pub",
+    [
+      "-h",
+      "localhost",
+      "-p",
+      String(spec.mqttPort),
+      "--cafile",
+      spec.layout.caCert,
+      "--cert",
+      spec.layout.clientCert("alice"),
+      "--key",
+      spec.layout.clientKey("alice"),
+      "-t",
+      "lapse/alice",
+      "-m",
+      "back",
+    ],
+    { timeoutMs: 10_000 },
+  );
+  expect({ code: pub.code, err: pub.stderr.trim(), log: pub.code === 0 ? "" : brokerLog() }).toEqual({
+    code: 0,
+    err: "",
+    log: "",
+  });
 });

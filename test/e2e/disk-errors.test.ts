@@ -38,7 +38,10 @@ test("a full disk: exit 2, 'no space left' with the path and the fix, and the fa
   mounted.push(small);
   const specFile = path.join(dir, "full.yaml");
   const clients = Array.from({ length: 40 }, (_, i) => `dev-${i}`);
-  await writeFile(specFile, specYaml({ mqttPort: 18100, wsPort: 18101, clients }).replace("out: ./pki", `out: ${path.join(small, "pki")}`));
+  await writeFile(
+    specFile,
+    specYaml({ mqttPort: 18100, wsPort: 18101, clients }).replace("out: ./pki", `out: ${path.join(small, "pki")}`),
+  );
   const result = await cli(["build", "-f", specFile]);
   expect(result.code).toBe(2);
   expect(result.err).toMatch(/no space left on the device at .* \(ENOSPC/);
@@ -81,7 +84,10 @@ test("a disk that fills up during rotate --all leaves no temp file and no empty 
   mounted.push(small);
   const specFile = path.join(dir, "fills.yaml");
   const clients = Array.from({ length: 12 }, (_, i) => `dev-${i}`);
-  await writeFile(specFile, specYaml({ mqttPort: 18200, wsPort: 18201, clients }).replace("out: ./pki", `out: ${path.join(small, "pki")}`));
+  await writeFile(
+    specFile,
+    specYaml({ mqttPort: 18200, wsPort: 18201, clients }).replace("out: ./pki", `out: ${path.join(small, "pki")}`),
+  );
   expect((await cli(["build", "-f", specFile])).code).toBe(0);
   const before = await leftovers(path.join(small, "pki"));
   // Leave room for a few of the new files only.

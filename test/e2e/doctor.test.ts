@@ -7,7 +7,15 @@ import { copyFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { doctor, doctorServer, type DoctorOptions, type DoctorReport } from "../../src/api/doctor.js";
 import type { CauseId } from "../../src/doctor/causes.js";
-import { freePort, makeWorkDir, removeWorkDir, requireMosquitto, startBroker, stopAll, type Broker } from "./helpers/index.js";
+import {
+  freePort,
+  makeWorkDir,
+  removeWorkDir,
+  requireMosquitto,
+  startBroker,
+  stopAll,
+  type Broker,
+} from "./helpers/index.js";
 import type { TreeLayout } from "../../src/tree/layout.js";
 import {
   buildDoctorTree,
@@ -31,7 +39,7 @@ beforeAll(async () => {
   foreignDir = await makeWorkDir("mqtt-pki-e2e-doctor-foreign-");
   [tree, foreign] = await Promise.all([buildDoctorTree(dir), buildForeignTree(foreignDir)]);
   handMade = await writeHandMadeBroker(dir, tree);
-  brokers.push(...await Promise.all([startBroker(tree.layout.mosquittoConf), startBroker(handMade.confPath)]));
+  brokers.push(...(await Promise.all([startBroker(tree.layout.mosquittoConf), startBroker(handMade.confPath)])));
 }, 30_000);
 
 afterAll(async () => {
@@ -46,13 +54,19 @@ function check(options: DoctorOptions): Promise<DoctorReport> {
 }
 
 function printout(report: DoctorReport): string {
-  return [...report.stages.map((s) => `${s.ok ? "✓" : "✗"} ${s.stage}: ${s.detail}`), `cause: ${report.cause}`, `fix: ${report.fix}`].join("\n");
+  return [
+    ...report.stages.map((s) => `${s.ok ? "✓" : "✗"} ${s.stage}: ${s.detail}`),
+    `cause: ${report.cause}`,
+    `fix: ${report.fix}`,
+  ].join("\n");
 }
 
 /** Asserts the cause, showing the whole report (and the brokers' logs) when it is another. */
 function expectCause(report: DoctorReport, id: CauseId): void {
   if (report.ok || report.causeId !== id) {
-    throw new Error(`expected cause ${id}, got ${report.ok ? "ok" : report.causeId}\n${printout(report)}\n--- broker logs (tail) ---\n${brokers.map((b) => b.logs().split("\n").slice(-15).join("\n")).join("\n---\n")}`);
+    throw new Error(
+      `expected cause ${id}, got ${report.ok ? "ok" : report.causeId}\n${printout(report)}\n--- broker logs (tail) ---\n${brokers.map((b) => b.logs().split("\n").slice(-15).join("\n")).join("\n---\n")}`,
+    );
   }
 }
 
@@ -65,9 +79,26 @@ const foreignAlice = () => ({ cert: foreign.clientCert("alice"), key: foreign.cl
 
 describe("a working setup", () => {
   test("mqtts: the CLI walks every stage and exits 0", async () => {
-    const run = await runDoctorCli(["doctor", "-f", tree.specFile, "--host", "localhost", "--port", String(tree.ports.mqtts), "--client", "alice"]);
+    const run = await runDoctorCli([
+      "doctor",
+      "-f",
+      tree.specFile,
+      "--host",
+      "localhost",
+      "--port",
+      String(tree.ports.mqtts),
+      "--client",
+      "alice",
+    ]);
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
-    for (const line of ["✓ TCP connect", "✓ TLS handshake: TLSv1.3", "✓ trust", "✓ hostname: localhost is in the SAN (DNS:localhost)", "✓ client certificate: the broker accepted CN=alice", "✓ MQTT CONNECT: CONNACK 0"]) {
+    for (const line of [
+      "✓ TCP connect",
+      "✓ TLS handshake: TLSv1.3",
+      "✓ trust",
+      "✓ hostname: localhost is in the SAN (DNS:localhost)",
+      "✓ client certificate: the broker accepted CN=alice",
+      "✓ MQTT CONNECT: CONNACK 0",
+    ]) {
       expect(run.stdout).toContain(line);
     }
     expect(run.stdout).toContain("The connection works end to end.");
@@ -85,7 +116,10 @@ describe("a working setup", () => {
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.ok).toBe(true);
-    expect(result.reports.map((r: DoctorReport) => `${r.target.protocol}:${r.target.port}:${r.client}`)).toEqual([`mqtts:${tree.ports.mqtts}:alice`, `wss:${tree.ports.wss}:alice`]);
+    expect(result.reports.map((r: DoctorReport) => `${r.target.protocol}:${r.target.port}:${r.client}`)).toEqual([
+      `mqtts:${tree.ports.mqtts}:alice`,
+      `wss:${tree.ports.wss}:alice`,
+    ]);
   });
 });
 
@@ -103,31 +137,44 @@ describe("the causes, each brought about for real", () => {
     expect(report.cause).toContain('"Doctor Root CA"');
   });
 
-  test.each(["tlsv1.2", "tlsv1.3"] as const)("2. the broker does not trust the client's issuer (%s): unknown_ca 48", async (tlsVersion) => {
-    const report = await check({ port: tree.ports.mqtts, cafile: tree.layout.caCert, ...foreignAlice(), tlsVersion });
-    expectCause(report, "client-ca-untrusted");
-    expect(report.cause).toContain("unknown_ca (48)");
-    expect(report.cause).toContain('"Foreign Root CA"');
-    expect(report.cause?.includes("after the TLS 1.3 handshake")).toBe(tlsVersion === "tlsv1.3");
-  });
+  test.each(["tlsv1.2", "tlsv1.3"] as const)(
+    "2. the broker does not trust the client's issuer (%s): unknown_ca 48",
+    async (tlsVersion) => {
+      const report = await check({ port: tree.ports.mqtts, cafile: tree.layout.caCert, ...foreignAlice(), tlsVersion });
+      expectCause(report, "client-ca-untrusted");
+      expect(report.cause).toContain("unknown_ca (48)");
+      expect(report.cause).toContain('"Foreign Root CA"');
+      expect(report.cause?.includes("after the TLS 1.3 handshake")).toBe(tlsVersion === "tlsv1.3");
+    },
+  );
 
   test.each([
     ["tlsv1.2", "mqtts", "handshake_failure (40)"],
     ["tlsv1.3", "mqtts", "certificate_required (116)"],
     ["tlsv1.3", "wss", "certificate_required (116)"],
   ] as const)("3. no client certificate sent (%s, %s): %s", async (tlsVersion, protocol, alert) => {
-    const report = await check({ port: protocol === "wss" ? tree.ports.wss : tree.ports.mqtts, protocol, cafile: tree.layout.caCert, tlsVersion });
+    const report = await check({
+      port: protocol === "wss" ? tree.ports.wss : tree.ports.mqtts,
+      protocol,
+      cafile: tree.layout.caCert,
+      tlsVersion,
+    });
     expectCause(report, "client-cert-required");
     expect(report.cause).toContain(alert);
   });
 
-  test.each(["tlsv1.2", "tlsv1.3"] as const)("4. the client certificate has expired (%s): our check, and the broker's alert 45", async (tlsVersion) => {
-    const report = await check({ port: tree.ports.mqtts, client: "carol", tlsVersion });
-    expectCause(report, "client-cert-expired");
-    expect(stage(report, "client files")).toContain("expired on");
-    expect(stage(report, tlsVersion === "tlsv1.2" ? "TLS handshake" : "client certificate")).toContain("certificate_expired (45)");
-    expect(report.fix).toContain("mqtt-pki rotate carol");
-  });
+  test.each(["tlsv1.2", "tlsv1.3"] as const)(
+    "4. the client certificate has expired (%s): our check, and the broker's alert 45",
+    async (tlsVersion) => {
+      const report = await check({ port: tree.ports.mqtts, client: "carol", tlsVersion });
+      expectCause(report, "client-cert-expired");
+      expect(stage(report, "client files")).toContain("expired on");
+      expect(stage(report, tlsVersion === "tlsv1.2" ? "TLS handshake" : "client certificate")).toContain(
+        "certificate_expired (45)",
+      );
+      expect(report.fix).toContain("mqtt-pki rotate carol");
+    },
+  );
 
   test("5. the server certificate has expired", async () => {
     const report = await check({ port: tree.ports.stale, client: "alice" });
@@ -182,7 +229,12 @@ describe("the causes, each brought about for real", () => {
   });
 
   test("10. the client key does not match the certificate: caught before connecting", async () => {
-    const report = await check({ port: tree.ports.mqtts, cafile: tree.layout.caCert, cert: tree.layout.clientCert("alice"), key: tree.layout.clientKey("bob") });
+    const report = await check({
+      port: tree.ports.mqtts,
+      cafile: tree.layout.caCert,
+      cert: tree.layout.clientCert("alice"),
+      key: tree.layout.clientKey("bob"),
+    });
     expectCause(report, "client-key-mismatch");
     expect(report.stages[0]).toMatchObject({ stage: "client files", ok: false });
   });
@@ -200,19 +252,30 @@ describe("the causes, each brought about for real", () => {
     expect(report.cause).toContain("allow_anonymous false");
   });
 
-  test.each(["tlsv1.2", "tlsv1.3"] as const)("12. a revoked client certificate (%s): the tree's CRL lists it, the broker sends 44", async (tlsVersion) => {
-    const report = await check({ port: tree.ports.mqtts, client: "bob", tlsVersion });
-    expectCause(report, "client-cert-revoked");
-    expect(stage(report, "client files")).toContain("listed in the CRL");
-    expect(stage(report, tlsVersion === "tlsv1.2" ? "TLS handshake" : "client certificate")).toContain("certificate_revoked (44)");
-  });
+  test.each(["tlsv1.2", "tlsv1.3"] as const)(
+    "12. a revoked client certificate (%s): the tree's CRL lists it, the broker sends 44",
+    async (tlsVersion) => {
+      const report = await check({ port: tree.ports.mqtts, client: "bob", tlsVersion });
+      expectCause(report, "client-cert-revoked");
+      expect(stage(report, "client files")).toContain("listed in the CRL");
+      expect(stage(report, tlsVersion === "tlsv1.2" ? "TLS handshake" : "client certificate")).toContain(
+        "certificate_revoked (44)",
+      );
+    },
+  );
 
   test("12. revoked, with no CRL at hand: the broker's alert alone still names it", async () => {
     // A CA file away from the tree, so no ca/crl.pem sits beside it.
     const cafile = path.join(dir, "elsewhere", "ca.crt");
     await mkdir(path.dirname(cafile), { recursive: true });
     await copyFile(tree.layout.caCert, cafile);
-    const report = await check({ port: tree.ports.mqtts, cafile, cert: tree.layout.clientCert("bob"), key: tree.layout.clientKey("bob"), tlsVersion: "tlsv1.3" });
+    const report = await check({
+      port: tree.ports.mqtts,
+      cafile,
+      cert: tree.layout.clientCert("bob"),
+      key: tree.layout.clientKey("bob"),
+      tlsVersion: "tlsv1.3",
+    });
     expectCause(report, "client-cert-revoked");
     expect(stage(report, "client files")).not.toContain("CRL");
     expect(report.cause).toContain("certificate_revoked (44)");
@@ -230,10 +293,23 @@ describe("edges of the command", () => {
 
   test("bad input exits 2: no host, an unknown client, --cert without --key", async () => {
     expect((await runDoctorCli(["doctor", "--port", "8883"])).code).toBe(2);
-    const unknown = await runDoctorCli(["doctor", "-f", tree.specFile, "--host", "localhost", "--port", String(tree.ports.mqtts), "--client", "mallory"]);
+    const unknown = await runDoctorCli([
+      "doctor",
+      "-f",
+      tree.specFile,
+      "--host",
+      "localhost",
+      "--port",
+      String(tree.ports.mqtts),
+      "--client",
+      "mallory",
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no client named `mallory`");
-    expect((await runDoctorCli(["doctor", "--host", "localhost", "--port", "1", "--cert", tree.layout.clientCert("alice")])).code).toBe(2);
+    expect(
+      (await runDoctorCli(["doctor", "--host", "localhost", "--port", "1", "--cert", tree.layout.clientCert("alice")]))
+        .code,
+    ).toBe(2);
   });
 
   test("--server reports each listener's failure: a revoked client on both", async () => {

@@ -44,7 +44,10 @@ afterAll(async () => {
 });
 
 async function expectPkiError(promise: Promise<unknown>, pattern: RegExp): Promise<PkiError> {
-  const caught = await promise.then(() => undefined, (error: unknown) => error);
+  const caught = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(caught).toBeInstanceOf(PkiError);
   expect(`${(caught as PkiError).message}\n${(caught as PkiError).hint ?? ""}`).toMatch(pattern);
   return caught as PkiError;
@@ -54,7 +57,10 @@ function exportIt(options: Omit<ExportOptions, "specFile">) {
   return exportP12({ specFile: spec.specFile, ...options });
 }
 
-async function opensslCerts(file: string, password = PASSWORD): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function opensslCerts(
+  file: string,
+  password = PASSWORD,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return run("openssl", ["pkcs12", "-info", "-nokeys", "-in", file, "-passin", `pass:${password}`]);
 }
 
@@ -73,7 +79,10 @@ describe("export --p12", () => {
 
     const keys = await run("openssl", ["pkcs12", "-in", expected, "-passin", `pass:${PASSWORD}`, "-nodes", "-nocerts"]);
     expect(keys.code).toBe(0);
-    const spki = createPublicKey(createPrivateKey(keys.stdout.slice(keys.stdout.indexOf("-----BEGIN")))).export({ type: "spki", format: "der" });
+    const spki = createPublicKey(createPrivateKey(keys.stdout.slice(keys.stdout.indexOf("-----BEGIN")))).export({
+      type: "spki",
+      format: "der",
+    });
     const cert = new X509Certificate(await readFile(spec.layout.clientCert("bob")));
     expect(spki.equals(cert.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
     expect(() => tls.createSecureContext({ pfx: readFileSync(expected), passphrase: PASSWORD })).not.toThrow();
@@ -95,7 +104,10 @@ describe("export --p12", () => {
     expect(server.file).toBe(path.join(spec.out, "servers", "broker", "server.p12"));
     expect((await opensslCerts(server.file)).stdout).toContain("friendlyName: broker.e2e.test");
 
-    await expectPkiError(exportIt({ name: "alice", outFile: path.join(spec.dir, "no-such-dir", "a.p12") }), /does not exist/);
+    await expectPkiError(
+      exportIt({ name: "alice", outFile: path.join(spec.dir, "no-such-dir", "a.p12") }),
+      /does not exist/,
+    );
   });
 
   test("no password and no terminal: a PkiError naming MQTT_PKI_P12_PASSWORD, nothing written", async () => {
@@ -111,8 +123,25 @@ describe("export --p12", () => {
     const dir = await makeWorkDir("mqtt-pki-e2e-export-sign-");
     dirs.push(dir);
     const csr = path.join(dir, "dev-9.csr");
-    expect((await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-subj", "/CN=dev-9", "-keyout", path.join(dir, "dev-9.key"), "-out", csr])).code).toBe(0);
+    expect(
+      (
+        await run("openssl", [
+          "req",
+          "-new",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-subj",
+          "/CN=dev-9",
+          "-keyout",
+          path.join(dir, "dev-9.key"),
+          "-out",
+          csr,
+        ])
+      ).code,
+    ).toBe(0);
     await sign({ specFile: spec.specFile, csrFile: csr, name: "dev-9" });
     await expectPkiError(exportIt({ name: "dev-9" }), /deviceKey: true/);
 
@@ -121,7 +150,10 @@ describe("export --p12", () => {
     const original = await readFile(aliceKey);
     await writeFile(aliceKey, await readFile(spec.layout.clientKey("bob")));
     try {
-      await expectPkiError(exportIt({ name: "alice", password: () => Promise.reject(new Error("asked")) }), /does not belong/);
+      await expectPkiError(
+        exportIt({ name: "alice", password: () => Promise.reject(new Error("asked")) }),
+        /does not belong/,
+      );
     } finally {
       await writeFile(aliceKey, original);
     }
@@ -145,16 +177,35 @@ describe("export --p12", () => {
         .option("now", { type: "string", global: true })
         .command(exportCommand(ctx))
         .strict()
-        .fail((message, err) => { throw err ?? new Error(message); })
+        .fail((message, err) => {
+          throw err ?? new Error(message);
+        })
         .parseAsync()
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       return { error, out: output.stdout() };
     };
     expect(((await cli("export", "alice", "-f", spec.specFile)).error as PkiError).message).toMatch(/--p12/);
     const plain = await cli("export", "alice", "--p12", "-f", spec.specFile);
     expect(plain.error).toBeUndefined();
     expect(plain.out).toContain(`Wrote ${spec.layout.clientDir("alice")}/client.p12 (mode 0600)`);
-    const json = await cli("export", "bob", "--p12", "--json", "-f", spec.specFile, "--out", path.join(spec.dir, "bob.p12"));
-    expect(JSON.parse(json.out)).toMatchObject({ ok: true, role: "client", name: "bob", file: path.join(spec.dir, "bob.p12") });
+    const json = await cli(
+      "export",
+      "bob",
+      "--p12",
+      "--json",
+      "-f",
+      spec.specFile,
+      "--out",
+      path.join(spec.dir, "bob.p12"),
+    );
+    expect(JSON.parse(json.out)).toMatchObject({
+      ok: true,
+      role: "client",
+      name: "bob",
+      file: path.join(spec.dir, "bob.p12"),
+    });
   });
 });

@@ -47,7 +47,9 @@ test(`${FLEET} clients from the CLI: serials unique in the ledger and the certif
   expect(built.stderr).toBe("");
   expect(built.code).toBe(0);
 
-  const ledger = JSON.parse(await readFile(spec.layout.state, "utf8")) as { certificates: { role: string; name: string; serial: string; status: string }[] };
+  const ledger = JSON.parse(await readFile(spec.layout.state, "utf8")) as {
+    certificates: { role: string; name: string; serial: string; status: string }[];
+  };
   const clients = ledger.certificates.filter((record) => record.role === "client" && record.status === "active");
   expect(clients).toHaveLength(FLEET);
   const allSerials = ledger.certificates.map((record) => record.serial);
@@ -66,7 +68,15 @@ test(`${FLEET} clients from the CLI: serials unique in the ledger and the certif
   const files = names(FLEET).map((name) => spec.layout.clientCert(name));
   for (let at = 0; at < files.length; at += 500) {
     const chunk = files.slice(at, at + 500);
-    const verified = await run("openssl", ["verify", "-x509_strict", "-CAfile", spec.layout.caCert, "-purpose", "sslclient", ...chunk]);
+    const verified = await run("openssl", [
+      "verify",
+      "-x509_strict",
+      "-CAfile",
+      spec.layout.caCert,
+      "-purpose",
+      "sslclient",
+      ...chunk,
+    ]);
     expect(verified.code).toBe(0);
     expect(verified.stdout.split("\n").filter((line) => line.endsWith(": OK"))).toHaveLength(chunk.length);
   }
@@ -83,7 +93,9 @@ test(`${FLEET} clients from the CLI: serials unique in the ledger and the certif
   await writeFile(spec.specFile, `${await readFile(spec.specFile, "utf8")}  - name: one-more\n`);
   const added = await cli(["build", "--json", "-f", spec.specFile]);
   expect(added.stderr).toBe("");
-  const written = (JSON.parse(added.stdout).written as string[]).filter((file) => !file.startsWith(spec.layout.clientDir("one-more") + path.sep));
+  const written = (JSON.parse(added.stdout).written as string[]).filter(
+    (file) => !file.startsWith(spec.layout.clientDir("one-more") + path.sep),
+  );
   expect(written.sort()).toEqual([edited, spec.layout.state].sort());
   expect(await readFile(edited, "utf8")).not.toBe("echo tampered\n");
   expect((await stat(spec.layout.clientCert("one-more"))).isFile()).toBe(true);
@@ -102,8 +114,16 @@ test("verify in shards on worker threads reports exactly what one thread reports
   const shards = await cli(["verify", "--json", "-f", spec.specFile], { MQTT_PKI_WORKERS: "2" });
   expect(oneThread.code).toBe(1);
   expect(shards.code).toBe(1);
-  const fails = (stdout: string) => (JSON.parse(stdout) as { checks: { status: string; subject: string; message: string }[] }).checks.filter((c) => c.status === "fail").map((c) => `${c.subject}: ${c.message}`);
-  expect(fails(shards.stdout)).toEqual(expect.arrayContaining(['client dev-02000: CN "dev-00005" is also the CN of client dev-00005', expect.stringMatching(/^client dev-01500 \(commands\.sh:\d+\): /)]));
+  const fails = (stdout: string) =>
+    (JSON.parse(stdout) as { checks: { status: string; subject: string; message: string }[] }).checks
+      .filter((c) => c.status === "fail")
+      .map((c) => `${c.subject}: ${c.message}`);
+  expect(fails(shards.stdout)).toEqual(
+    expect.arrayContaining([
+      'client dev-02000: CN "dev-00005" is also the CN of client dev-00005',
+      expect.stringMatching(/^client dev-01500 \(commands\.sh:\d+\): /),
+    ]),
+  );
   expect(shards.stdout).toBe(oneThread.stdout);
 }, 120_000);
 
@@ -142,7 +162,11 @@ function certificateShape(pem: string): unknown {
     signature: cert.signatureAlgorithm,
     key: cert.publicKey.algorithm,
     serialBytes: cert.serialNumber.length,
-    extensions: cert.extensions.map((ext) => [ext.type, ext.critical, ext.type === SKI || ext.type === AKI ? ext.value.byteLength : Buffer.from(ext.value).toString("hex")]),
+    extensions: cert.extensions.map((ext) => [
+      ext.type,
+      ext.critical,
+      ext.type === SKI || ext.type === AKI ? ext.value.byteLength : Buffer.from(ext.value).toString("hex"),
+    ]),
   };
 }
 
@@ -152,11 +176,17 @@ test("a fleet built in one go (worker threads) equals the same devices added one
   const built = await cli(["build", "-f", bulk.specFile, "--issue-in-the-future"], { MQTT_PKI_NOW: NOW });
   expect(built.code).toBe(0);
 
-  const single = await writeSpec(await workDir("one-by-one"), { clients: names(1), mqttPort: bulk.mqttPort, wsPort: bulk.wsPort });
+  const single = await writeSpec(await workDir("one-by-one"), {
+    clients: names(1),
+    mqttPort: bulk.mqttPort,
+    wsPort: bulk.wsPort,
+  });
   for (let k = 1; k <= count; k++) {
     await writeSpec(single.dir, { clients: names(k), mqttPort: bulk.mqttPort, wsPort: bulk.wsPort });
     const result = await build({ specFile: single.specFile, now: NOW, issueInTheFuture: true });
-    expect(result.plan.clients.filter((entry) => entry.action === "create").map((entry) => entry.name)).toEqual([names(k)[k - 1]]);
+    expect(result.plan.clients.filter((entry) => entry.action === "create").map((entry) => entry.name)).toEqual([
+      names(k)[k - 1],
+    ]);
   }
 
   const [bulkShape, singleShape] = [await treeShape(bulk), await treeShape(single)];
@@ -164,9 +194,15 @@ test("a fleet built in one go (worker threads) equals the same devices added one
   for (const [file, shape] of bulkShape) expect({ file, shape: singleShape.get(file) }).toEqual({ file, shape });
 
   for (const name of names(count)) {
-    const [a, b] = await Promise.all([readFile(bulk.layout.clientCert(name), "utf8"), readFile(single.layout.clientCert(name), "utf8")]);
+    const [a, b] = await Promise.all([
+      readFile(bulk.layout.clientCert(name), "utf8"),
+      readFile(single.layout.clientCert(name), "utf8"),
+    ]);
     expect(certificateShape(b)).toEqual(certificateShape(a));
-    const [keyA, keyB] = await Promise.all([readFile(bulk.layout.clientKey(name), "utf8"), readFile(single.layout.clientKey(name), "utf8")]);
+    const [keyA, keyB] = await Promise.all([
+      readFile(bulk.layout.clientKey(name), "utf8"),
+      readFile(single.layout.clientKey(name), "utf8"),
+    ]);
     expect(keyA.split("\n")[0]).toBe(keyB.split("\n")[0]);
     expect(keyA.length).toBe(keyB.length);
   }

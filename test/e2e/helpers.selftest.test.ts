@@ -59,19 +59,64 @@ async function openssl(args: string[]): Promise<void> {
 /** EC P-256 key + cert signed by ca.crt, with the given v3 extensions. */
 async function issue(name: string, cn: string, ext: string): Promise<void> {
   await writeFile(f(`${name}.ext`), ext);
-  await openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", `/CN=${cn}`]);
-  await openssl(["x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.crt"), "-CAkey", f("ca.key"),
-    "-CAcreateserial", "-days", "2", "-extfile", f(`${name}.ext`), "-out", f(`${name}.crt`)]);
+  await openssl([
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    f(`${name}.key`),
+    "-out",
+    f(`${name}.csr`),
+    "-subj",
+    `/CN=${cn}`,
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    f(`${name}.csr`),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    f(`${name}.ext`),
+    "-out",
+    f(`${name}.crt`),
+  ]);
 }
 
 async function makePki(): Promise<void> {
-  await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", f("ca.key"), "-out", f("ca.crt"), "-subj", "/CN=Test CA", "-days", "2",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.crt"),
+    "-subj",
+    "/CN=Test CA",
+    "-days",
+    "2",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
   const leaf = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n";
-  await issue("server", "localhost",
-    `${leaf}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`);
+  await issue("server", "localhost", `${leaf}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`);
   await issue("client1", "client1", `${leaf}extendedKeyUsage=clientAuth\n`);
   // The broker reads its key after dropping to user mosquitto: group-readable.
   const gid = Number(execFileSync("id", ["-g", "mosquitto"], { encoding: "utf8" }).trim());
@@ -82,19 +127,27 @@ async function makePki(): Promise<void> {
 }
 
 function brokerConf(): string {
-  const tls = [`cafile ${f("ca.crt")}`, `certfile ${f("server.crt")}`, `keyfile ${f("server.key")}`,
-    "require_certificate true", "use_identity_as_username true"];
+  const tls = [
+    `cafile ${f("ca.crt")}`,
+    `certfile ${f("server.crt")}`,
+    `keyfile ${f("server.key")}`,
+    "require_certificate true",
+    "use_identity_as_username true",
+  ];
   return [
     "allow_anonymous false",
-    `listener ${port} 127.0.0.1`, ...tls,
-    `listener ${wsPort} 127.0.0.1`, "protocol websockets", "socket_domain ipv4", ...tls,
+    `listener ${port} 127.0.0.1`,
+    ...tls,
+    `listener ${wsPort} 127.0.0.1`,
+    "protocol websockets",
+    "socket_domain ipv4",
+    ...tls,
     "",
   ].join("\n");
 }
 
 /** TLS options for mosquitto_pub/_sub as client1. */
-const clientTls = (): string[] =>
-  ["--cafile", f("ca.crt"), "--cert", f("client1.crt"), "--key", f("client1.key")];
+const clientTls = (): string[] => ["--cafile", f("ca.crt"), "--cert", f("client1.crt"), "--key", f("client1.key")];
 
 beforeAll(async () => {
   requireMosquitto();
@@ -123,8 +176,12 @@ describe("small helpers", () => {
   });
 
   test("run reports non-zero exits, pipes input, and kills on timeout", async () => {
-    expect(await run("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])).toEqual(
-      { code: 3, signal: null, stdout: "out\n", stderr: "err\n" });
+    expect(await run("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])).toEqual({
+      code: 3,
+      signal: null,
+      stdout: "out\n",
+      stderr: "err\n",
+    });
     expect((await run("cat", [], { input: "piped" })).stdout).toBe("piped");
     const slow = await run("sleep", ["30"], { timeoutMs: 200 });
     expect(slow.signal).toBe("SIGKILL");
@@ -153,7 +210,11 @@ describe("real mosquitto broker with mutual TLS", () => {
 
   test("startBroker rejects with the broker log when mosquitto exits", async () => {
     const bad = f("bad.conf");
-    const conf = [`listener ${await freePort()} 127.0.0.1`, `certfile ${f("missing.crt")}`, `keyfile ${f("server.key")}`];
+    const conf = [
+      `listener ${await freePort()} 127.0.0.1`,
+      `certfile ${f("missing.crt")}`,
+      `keyfile ${f("server.key")}`,
+    ];
     await writeFile(bad, conf.join("\n") + "\n", { mode: 0o644 });
     await expect(startBroker(bad)).rejects.toThrow(/exited with code[\s\S]*--- broker log ---[\s\S]*missing\.crt/);
   });
@@ -161,14 +222,40 @@ describe("real mosquitto broker with mutual TLS", () => {
   test("(a) -h localhost: mosquitto_sub receives what mosquitto_pub sends", async () => {
     // Publish only once the broker logged SUBACK to this subscriber's id
     // (mosquitto_sub -d output is block-buffered on a pipe, so watch the broker).
-    const sub = spawnTracked("mosquitto_sub",
-      ["-i", "selftest-sub", "-h", "localhost", "-p", String(port), ...clientTls(), "-t", "t", "-C", "1", "-W", "10"]);
+    const sub = spawnTracked("mosquitto_sub", [
+      "-i",
+      "selftest-sub",
+      "-h",
+      "localhost",
+      "-p",
+      String(port),
+      ...clientTls(),
+      "-t",
+      "t",
+      "-C",
+      "1",
+      "-W",
+      "10",
+    ]);
     let out = "";
     sub.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
     const exited = new Promise<number | null>((resolve) => sub.once("exit", resolve));
-    await waitFor(() => broker!.logs().includes("Sending SUBACK to selftest-sub"), 5_000, () => broker!.logs());
-    const pub = await run("mosquitto_pub",
-      ["-h", "localhost", "-p", String(port), ...clientTls(), "-t", "t", "-m", "hi"]);
+    await waitFor(
+      () => broker!.logs().includes("Sending SUBACK to selftest-sub"),
+      5_000,
+      () => broker!.logs(),
+    );
+    const pub = await run("mosquitto_pub", [
+      "-h",
+      "localhost",
+      "-p",
+      String(port),
+      ...clientTls(),
+      "-t",
+      "t",
+      "-m",
+      "hi",
+    ]);
     expect(pub).toMatchObject({ code: 0 });
     expect(await exited).toBe(0);
     expect(out.split("\n")).toContain("hi");

@@ -66,9 +66,21 @@ async function expectSettled(spec: WrittenSpec, step: string): Promise<void> {
 /** MQTT.js over wss with explicit files: "connected" or the error's message, bounded in time. */
 async function wssOutcome(port: number, files: { ca: string; cert: string; key: string }): Promise<string> {
   let client: mqtt.MqttClient | undefined;
-  const attempt = mqtt.connectAsync(`wss://localhost:${port}/mqtt`, {
-    ca: await readFile(files.ca), cert: await readFile(files.cert), key: await readFile(files.key), reconnectPeriod: 0, connectTimeout: 5_000,
-  }).then((c) => { client = c; return c.connected ? "connected" : "no outcome"; }, (error: unknown) => `error: ${String((error as { message?: unknown })?.message ?? error)}`);
+  const attempt = mqtt
+    .connectAsync(`wss://localhost:${port}/mqtt`, {
+      ca: await readFile(files.ca),
+      cert: await readFile(files.cert),
+      key: await readFile(files.key),
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+    })
+    .then(
+      (c) => {
+        client = c;
+        return c.connected ? "connected" : "no outcome";
+      },
+      (error: unknown) => `error: ${String((error as { message?: unknown })?.message ?? error)}`,
+    );
   const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("no outcome"), 8_000).unref());
   const outcome = await Promise.race([attempt, timeout]);
   await client?.endAsync(true);
@@ -94,8 +106,28 @@ async function pubLine(line: string): Promise<Attempt> {
 
 /** mosquitto_pub with explicit files (a device holding copies, or its own key). */
 async function pubWith(port: number, files: { ca: string; cert: string; key: string }): Promise<Attempt> {
-  const r = await run("mosquitto_pub", ["-h", "localhost", "-p", String(port), "--cafile", files.ca, "--cert", files.cert,
-    "--key", files.key, "-q", "1", "-t", "e2e/lifecycle", "-m", "hello"], { timeoutMs: 10_000 });
+  const r = await run(
+    "mosquitto_pub",
+    [
+      "-h",
+      "localhost",
+      "-p",
+      String(port),
+      "--cafile",
+      files.ca,
+      "--cert",
+      files.cert,
+      "--key",
+      files.key,
+      "-q",
+      "1",
+      "-t",
+      "e2e/lifecycle",
+      "-m",
+      "hello",
+    ],
+    { timeoutMs: 10_000 },
+  );
   return { code: r.code, signal: r.signal, stderr: r.stderr.trim() };
 }
 
@@ -105,7 +137,8 @@ const OK = { code: 0, signal: null, stderr: "" };
 /** Refused: mosquitto_pub fails on its own (non-zero exit, not killed by our timeout). */
 function expectRefused(attempt: Attempt, who: string, broker: Broker): void {
   const seen = { who, signal: attempt.signal, failed: attempt.code !== 0 && attempt.code !== null };
-  if (!seen.failed || seen.signal !== null) throw new Error(`${who} was not refused: ${JSON.stringify(attempt)}\n--- broker log ---\n${broker.logs()}`);
+  if (!seen.failed || seen.signal !== null)
+    throw new Error(`${who} was not refused: ${JSON.stringify(attempt)}\n--- broker log ---\n${broker.logs()}`);
 }
 
 /** `openssl x509 -serial` as a BigInt (formats differ between tools; the number does not). */
@@ -125,7 +158,9 @@ async function crlSerials(crlFile: string): Promise<bigint[]> {
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash("sha256").update(await readFile(file)).digest("hex");
+  return createHash("sha256")
+    .update(await readFile(file))
+    .digest("hex");
 }
 
 /** Every file under root: content hash, mtime and mode (state.json included). */
@@ -146,7 +181,10 @@ async function snapshotTree(root: string): Promise<Map<string, { hash: string; m
 }
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Adds comments to a spec written by writeSpec, so edits can be checked for keeping them. */
@@ -154,7 +192,7 @@ async function commentSpec(spec: WrittenSpec): Promise<string> {
   const text = `# fleet PKI for the e2e lifecycle test\n${spec.text
     .replace(/^servers:$/m, "# one broker\nservers:")
     .replace(/^clients:$/m, "\n# devices below; keep this comment\nclients:")
-    .replace(/^  - name: alice$/m, "  - name: alice # the first device")}`;
+    .replace(/^ {2}- name: alice$/m, "  - name: alice # the first device")}`;
   await writeFile(spec.specFile, text);
   return text;
 }
@@ -190,10 +228,21 @@ describe("revoke", () => {
     await expectSettled(spec, "after revoke");
 
     const crlCheck = await run("openssl", ["crl", "-in", spec.layout.crl, "-CAfile", spec.layout.caCert, "-noout"]);
-    expect({ code: crlCheck.code, out: (crlCheck.stdout + crlCheck.stderr).trim() }).toEqual({ code: 0, out: "verify OK" });
+    expect({ code: crlCheck.code, out: (crlCheck.stdout + crlCheck.stderr).trim() }).toEqual({
+      code: 0,
+      out: "verify OK",
+    });
     expect(await crlSerials(spec.layout.crl)).toEqual([bSerial]);
     // The refusal below is the revocation: openssl, checking the CRL, names it.
-    const chain = await run("openssl", ["verify", "-crl_check", "-CAfile", spec.layout.caCert, "-CRLfile", spec.layout.crl, spec.layout.clientCert("b")]);
+    const chain = await run("openssl", [
+      "verify",
+      "-crl_check",
+      "-CAfile",
+      spec.layout.caCert,
+      "-CRLfile",
+      spec.layout.crl,
+      spec.layout.clientCert("b"),
+    ]);
     expect(chain.code).not.toBe(0);
     expect(chain.stdout + chain.stderr).toMatch(/certificate revoked/);
 
@@ -218,9 +267,20 @@ describe("revoke", () => {
     await revoke({ specFile: spec.specFile, name: "b", reason: "keyCompromise" });
     const report = await verify({ specFile: spec.specFile });
     expect(report.ok).toBe(true);
-    expect(report.checks.some((c) => c.status === "warn" && c.subject.includes(`:${spec.wsPort}`) && /checks no CRL on websockets listeners when it starts/.test(c.message))).toBe(true);
+    expect(
+      report.checks.some(
+        (c) =>
+          c.status === "warn" &&
+          c.subject.includes(`:${spec.wsPort}`) &&
+          /checks no CRL on websockets listeners when it starts/.test(c.message),
+      ),
+    ).toBe(true);
     await startBroker(spec.layout.mosquittoConf);
-    const files = (name: string) => ({ ca: spec.layout.caCert, cert: spec.layout.clientCert(name), key: spec.layout.clientKey(name) });
+    const files = (name: string) => ({
+      ca: spec.layout.caCert,
+      cert: spec.layout.clientCert(name),
+      key: spec.layout.clientKey(name),
+    });
     expect(await wssOutcome(spec.wsPort, files("a"))).toBe("connected");
     expect(await wssOutcome(spec.wsPort, files("b"))).toBe("connected");
   });
@@ -233,7 +293,11 @@ describe("rotate a server", () => {
     const oldCert = await readFile(spec.layout.serverCert("broker"), "utf8");
     const oldKey = await readFile(spec.layout.serverKey("broker"), "utf8");
     const oldSerial = await serialOf(spec.layout.serverCert("broker"));
-    const aliceBefore = { cert: await sha256(spec.layout.clientCert("alice")), key: await sha256(spec.layout.clientKey("alice")), commands: await commandsOf(spec, "alice") };
+    const aliceBefore = {
+      cert: await sha256(spec.layout.clientCert("alice")),
+      key: await sha256(spec.layout.clientKey("alice")),
+      commands: await commandsOf(spec, "alice"),
+    };
 
     await rotate({ specFile: spec.specFile, names: ["broker"] });
 
@@ -250,7 +314,11 @@ describe("rotate a server", () => {
     expect(await readFile(path.join(archived, entries[0], "server.crt"), "utf8")).toBe(oldCert);
     expect(await readFile(path.join(archived, entries[0], "server.key"), "utf8")).toBe(oldKey);
 
-    const aliceAfter = { cert: await sha256(spec.layout.clientCert("alice")), key: await sha256(spec.layout.clientKey("alice")), commands: await commandsOf(spec, "alice") };
+    const aliceAfter = {
+      cert: await sha256(spec.layout.clientCert("alice")),
+      key: await sha256(spec.layout.clientKey("alice")),
+      commands: await commandsOf(spec, "alice"),
+    };
     expect(aliceAfter).toEqual(aliceBefore);
     await expectVerified(spec, "after server rotation");
     await expectSettled(spec, "after server rotation");
@@ -268,7 +336,11 @@ describe("rotate the CA", () => {
     // The device keeps copies of what it was given.
     const device = path.join(dir, "device");
     await mkdir(device, { mode: 0o755 });
-    const old1 = { ca: path.join(device, "ca.crt"), cert: path.join(device, "client.crt"), key: path.join(device, "client.key") };
+    const old1 = {
+      ca: path.join(device, "ca.crt"),
+      cert: path.join(device, "client.crt"),
+      key: path.join(device, "client.key"),
+    };
     await copyFile(spec.layout.caCert, old1.ca);
     await copyFile(spec.layout.clientCert("old1"), old1.cert);
     await copyFile(spec.layout.clientKey("old1"), old1.key);
@@ -284,7 +356,10 @@ describe("rotate the CA", () => {
     expect(new1Rotating.pub).toContain(`--cafile ${spec.layout.caBundle} `);
 
     let broker = await startBroker(spec.layout.mosquittoConf);
-    expect({ who: "old1 device", ...connected(await pubWith(spec.mqttPort, old1)) }).toEqual({ who: "old1 device", ...OK });
+    expect({ who: "old1 device", ...connected(await pubWith(spec.mqttPort, old1)) }).toEqual({
+      who: "old1 device",
+      ...OK,
+    });
     expect({ who: "new1 line", ...connected(await pubLine(new1Rotating.pub)) }).toEqual({ who: "new1 line", ...OK });
     await broker.stop();
 
@@ -301,7 +376,11 @@ describe("rotate the CA", () => {
     expect({ who: "new1 line", ...connected(await pubLine(new1Finished.pub)) }).toEqual({ who: "new1 line", ...OK });
     expectRefused(await pubWith(spec.mqttPort, old1), "old1 device with the retired CA's files", broker);
     // The broker no longer takes old1's old certificate either, even from a client that trusts the new CA.
-    expectRefused(await pubWith(spec.mqttPort, { ...old1, ca: spec.layout.caCert }), "old1's old certificate with the new CA file", broker);
+    expectRefused(
+      await pubWith(spec.mqttPort, { ...old1, ca: spec.layout.caCert }),
+      "old1's old certificate with the new CA file",
+      broker,
+    );
     expect(broker.logs()).toMatch(/certificate verify failed/);
   });
 });
@@ -315,23 +394,41 @@ describe("sign a device's CSR", () => {
 
     const key = path.join(dir, "dev-9.key");
     const csr = path.join(dir, "dev-9.csr");
-    const made = await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-subj", "/CN=dev-9", "-keyout", key, "-out", csr]);
+    const made = await run("openssl", [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-subj",
+      "/CN=dev-9",
+      "-keyout",
+      key,
+      "-out",
+      csr,
+    ]);
     expect(made.code).toBe(0);
 
     await sign({ specFile: spec.specFile, csrFile: csr, name: "dev-9" });
 
     const after = await readFile(spec.specFile, "utf8");
-    const entry = (parseYaml(after) as { clients: { name: string; deviceKey?: boolean }[] }).clients.find((c) => c.name === "dev-9");
+    const entry = (parseYaml(after) as { clients: { name: string; deviceKey?: boolean }[] }).clients.find(
+      (c) => c.name === "dev-9",
+    );
     expect(entry).toMatchObject({ name: "dev-9", deviceKey: true });
-    for (const comment of commented.split("\n").filter((l) => l.includes("#"))) expect(after).toContain(comment.slice(comment.indexOf("#")));
+    for (const comment of commented.split("\n").filter((l) => l.includes("#")))
+      expect(after).toContain(comment.slice(comment.indexOf("#")));
     expect(await exists(spec.layout.clientKey("dev-9"))).toBe(false);
     expect(await exists(spec.layout.clientCert("dev-9"))).toBe(true);
     await expectVerified(spec, "after sign");
     await expectSettled(spec, "after sign");
 
     const broker = await startBroker(spec.layout.mosquittoConf);
-    expect(connected(await pubWith(spec.mqttPort, { ca: spec.layout.caCert, cert: spec.layout.clientCert("dev-9"), key }))).toEqual(OK);
+    expect(
+      connected(await pubWith(spec.mqttPort, { ca: spec.layout.caCert, cert: spec.layout.clientCert("dev-9"), key })),
+    ).toEqual(OK);
     expect(broker.logs()).toMatch(/u'dev-9'/);
   });
 
@@ -340,14 +437,34 @@ describe("sign a device's CSR", () => {
     const spec = await writeSpec(dir, { clients: ["alice"] });
     await buildTree(spec);
     const csr = path.join(dir, "dev-10.csr");
-    expect((await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-subj", "/CN=dev-10", "-keyout", path.join(dir, "dev-10.key"), "-out", csr])).code).toBe(0);
+    expect(
+      (
+        await run("openssl", [
+          "req",
+          "-new",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-subj",
+          "/CN=dev-10",
+          "-keyout",
+          path.join(dir, "dev-10.key"),
+          "-out",
+          csr,
+        ])
+      ).code,
+    ).toBe(0);
     // The signature BIT STRING ends the DER; its last byte is the low byte of ECDSA's s.
     const pem = await readFile(csr, "utf8");
     const der = Buffer.from(pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
     der[der.length - 1] ^= 0x01;
     const tampered = path.join(dir, "dev-10.tampered.csr");
-    await writeFile(tampered, `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/.{64}/g, "$&\n").trimEnd()}\n-----END CERTIFICATE REQUEST-----\n`);
+    await writeFile(
+      tampered,
+      `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString("base64").replace(/.{64}/g, "$&\n").trimEnd()}\n-----END CERTIFICATE REQUEST-----\n`,
+    );
     // openssl agrees the structure still parses but the signature is bad.
     // (OpenSSL 3.0 exits 0 either way; it says so in its output.)
     const check = await run("openssl", ["req", "-in", tampered, "-verify", "-noout"]);
@@ -364,9 +481,29 @@ describe("sign a device's CSR", () => {
     const spec = await writeSpec(dir, { clients: ["alice"] });
     await buildTree(spec);
     const csr = path.join(dir, "sneaky.csr");
-    expect((await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-subj", "/CN=sneaky", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-      "-keyout", path.join(dir, "sneaky.key"), "-out", csr])).code).toBe(0);
+    expect(
+      (
+        await run("openssl", [
+          "req",
+          "-new",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-subj",
+          "/CN=sneaky",
+          "-addext",
+          "basicConstraints=critical,CA:TRUE",
+          "-addext",
+          "keyUsage=critical,keyCertSign,cRLSign",
+          "-keyout",
+          path.join(dir, "sneaky.key"),
+          "-out",
+          csr,
+        ])
+      ).code,
+    ).toBe(0);
     const asked = await run("openssl", ["req", "-in", csr, "-noout", "-text"]);
     expect(asked.stdout).toContain("CA:TRUE");
 
@@ -375,7 +512,15 @@ describe("sign a device's CSR", () => {
     expect(text).toContain("CA:FALSE");
     expect(text).not.toContain("CA:TRUE");
     expect(text).not.toMatch(/Certificate Sign/);
-    const strict = await run("openssl", ["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", spec.layout.caCert, spec.layout.clientCert("sneaky")]);
+    const strict = await run("openssl", [
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslclient",
+      "-CAfile",
+      spec.layout.caCert,
+      spec.layout.clientCert("sneaky"),
+    ]);
     expect(strict.stdout).toMatch(/: OK$/m);
   });
 });
@@ -397,7 +542,11 @@ describe("idempotence and status", () => {
     const later = new Date(Date.now() + 380 * 24 * 60 * 60 * 1000).toISOString();
     const future = await status({ specFile: spec.specFile, now: later });
     expect(future.healthy).toBe(false);
-    expect(future.rows.filter((r) => r.role !== "ca").map((r) => r.state)).toEqual(["expiring", "expiring", "expiring"]);
+    expect(future.rows.filter((r) => r.role !== "ca").map((r) => r.state)).toEqual([
+      "expiring",
+      "expiring",
+      "expiring",
+    ]);
 
     const saved = process.env.MQTT_PKI_NOW;
     delete process.env.MQTT_PKI_NOW;
@@ -420,13 +569,31 @@ describe("the stamp cache", () => {
     await buildTree(spec);
     const stamps = parseStampIndex(await readFile(spec.layout.stamps, "utf8"))!;
     expect([...stamps.clients.keys()].sort()).toEqual(["alice", "bob", "carol"]);
-    const pristine = new Map(await Promise.all(["alice", "bob", "carol"].flatMap((name) => [spec.layout.clientCommands(name), spec.layout.clientKey(name), spec.layout.clientPaho(name)])
-      .map(async (file) => [file, { text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }] as const)));
+    const pristine = new Map(
+      await Promise.all(
+        ["alice", "bob", "carol"]
+          .flatMap((name) => [
+            spec.layout.clientCommands(name),
+            spec.layout.clientKey(name),
+            spec.layout.clientPaho(name),
+          ])
+          .map(
+            async (file) =>
+              [file, { text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }] as const,
+          ),
+      ),
+    );
 
     // alice: a same-size edit in place; bob: the key made world-readable; carol untouched but her Python script deleted.
     const commands = spec.layout.clientCommands("alice");
     const text = pristine.get(commands)!.text;
-    await writeFile(commands, text.replace(`-p ${spec.mqttPort} `, `-p ${String(spec.mqttPort).replace(/.$/, (d) => String((Number(d) + 1) % 10))} `));
+    await writeFile(
+      commands,
+      text.replace(
+        `-p ${spec.mqttPort} `,
+        `-p ${String(spec.mqttPort).replace(/.$/, (d) => String((Number(d) + 1) % 10))} `,
+      ),
+    );
     expect((await readFile(commands, "utf8")).length).toBe(text.length);
     await chmod(spec.layout.clientKey("bob"), 0o644);
     await rm(spec.layout.clientPaho("carol"));
@@ -434,7 +601,11 @@ describe("the stamp cache", () => {
     const repaired = await build({ specFile: spec.specFile });
     expect(repaired.written.sort()).toEqual([commands, spec.layout.clientPaho("carol")].sort());
     for (const [file, { text: wanted, mode }] of pristine) {
-      expect({ file, text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }).toEqual({ file, text: wanted, mode });
+      expect({ file, text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }).toEqual({
+        file,
+        text: wanted,
+        mode,
+      });
     }
     expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
 
@@ -454,7 +625,11 @@ describe("issue", () => {
     await buildTree(spec);
 
     const result = await issue({ specFile: spec.specFile, clients: [{ name: "x1" }, { name: "x2" }] });
-    expect(result.plan.clients.map((c) => [c.name, c.action])).toEqual([["alice", "keep"], ["x1", "create"], ["x2", "create"]]);
+    expect(result.plan.clients.map((c) => [c.name, c.action])).toEqual([
+      ["alice", "keep"],
+      ["x1", "create"],
+      ["x2", "create"],
+    ]);
     const after = await readFile(spec.specFile, "utf8");
     // Every original line is still there, byte for byte and in order; only the new entries are added.
     const afterLines = after.split("\n");
@@ -474,9 +649,15 @@ describe("issue", () => {
     const frozen = await readFile(spec.specFile);
     await expectPkiError(issue({ specFile: spec.specFile, clients: [{ name: "x1" }] }), /x1.*already exists/);
     expect((await readFile(spec.specFile)).equals(frozen)).toBe(true);
-    await expectPkiError(issue({ specFile: spec.specFile, clients: [{ name: "x3", cn: "ALICE" }] }), /CN `ALICE` is already used by client `alice`/);
+    await expectPkiError(
+      issue({ specFile: spec.specFile, clients: [{ name: "x3", cn: "ALICE" }] }),
+      /CN `ALICE` is already used by client `alice`/,
+    );
     expect((await readFile(spec.specFile)).equals(frozen)).toBe(true);
-    await expectPkiError(issue({ specFile: spec.specFile, clients: [{ name: "x4" }, { name: "x5", cn: "x4" }] }), /already used/);
+    await expectPkiError(
+      issue({ specFile: spec.specFile, clients: [{ name: "x4" }, { name: "x5", cn: "x4" }] }),
+      /already used/,
+    );
     expect((await readFile(spec.specFile)).equals(frozen)).toBe(true);
     expect(await exists(spec.layout.clientDir("x3"))).toBe(false);
 
@@ -493,9 +674,16 @@ describe("issue", () => {
     await issue({ specFile, clients: [{ name: "x1" }] });
     const after = await readFile(specFile, "utf8");
     const afterLines = new Set(after.split("\n"));
-    const changed = original.trimEnd().split("\n").filter((line) => !afterLines.has(line));
+    const changed = original
+      .trimEnd()
+      .split("\n")
+      .filter((line) => !afterLines.has(line));
     expect(changed).toEqual([]);
-    expect((parseYaml(after) as { clients: { name: string }[] }).clients.map((c) => c.name)).toEqual(["sensor-001", "sensor-002", "x1"]);
+    expect((parseYaml(after) as { clients: { name: string }[] }).clients.map((c) => c.name)).toEqual([
+      "sensor-001",
+      "sensor-002",
+      "x1",
+    ]);
   });
 });
 
@@ -522,9 +710,13 @@ describe("prune", () => {
     expect(await readFile(path.join(archived, entries[0], "client.crt"), "utf8")).toBe(goneCert);
     expect(await readFile(path.join(archived, entries[0], "client.key"), "utf8")).toBe(goneKey);
 
-    const ledger = JSON.parse(await readFile(spec.layout.state, "utf8")) as { certificates: { name: string; role: string; serial: string; status: string }[] };
+    const ledger = JSON.parse(await readFile(spec.layout.state, "utf8")) as {
+      certificates: { name: string; role: string; serial: string; status: string }[];
+    };
     const records = ledger.certificates.filter((c) => c.role === "client" && c.name === "gone1");
-    expect(records.map((r) => ({ serial: hexSerial(r.serial), status: r.status }))).toEqual([{ serial: goneSerial, status: "revoked" }]);
+    expect(records.map((r) => ({ serial: hexSerial(r.serial), status: r.status }))).toEqual([
+      { serial: goneSerial, status: "revoked" },
+    ]);
     expect(await crlSerials(spec.layout.crl)).toEqual([goneSerial]);
     expect(await readFile(spec.layout.mosquittoConf, "utf8")).toMatch(/^crlfile /m);
     await expectVerified(spec, "after prune");
@@ -535,6 +727,14 @@ describe("prune", () => {
 
     const broker = await startBroker(spec.layout.mosquittoConf);
     expect(connected(await pubLine((await commandsOf(spec, "keep1")).pub))).toEqual(OK);
-    expectRefused(await pubWith(spec.mqttPort, { ca: spec.layout.caCert, cert: path.join(archived, entries[0], "client.crt"), key: path.join(archived, entries[0], "client.key") }), "pruned gone1", broker);
+    expectRefused(
+      await pubWith(spec.mqttPort, {
+        ca: spec.layout.caCert,
+        cert: path.join(archived, entries[0], "client.crt"),
+        key: path.join(archived, entries[0], "client.key"),
+      }),
+      "pruned gone1",
+      broker,
+    );
   });
 });

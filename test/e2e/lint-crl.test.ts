@@ -21,13 +21,54 @@ async function sh(cmd: string, args: string[]): Promise<void> {
 }
 
 async function newLeaf(name: string, ext: string): Promise<void> {
-  await sh("openssl", ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
-  await sh("openssl", ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "397", "-extfile", ext, "-out", `${name}.crt`]);
+  await sh("openssl", [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${name}`,
+  ]);
+  await sh("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "397",
+    "-extfile",
+    ext,
+    "-out",
+    `${name}.crt`,
+  ]);
 }
 
 /** A CRL of ca.crt from `openssl ca -gencrl`, dated by `dates`. */
 async function gencrl(out: string, dates: string[]): Promise<void> {
-  await sh("openssl", ["ca", "-gencrl", "-config", "ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", ...dates, "-out", out]);
+  await sh("openssl", [
+    "ca",
+    "-gencrl",
+    "-config",
+    "ca.cnf",
+    "-cert",
+    "ca.crt",
+    "-keyfile",
+    "ca.key",
+    ...dates,
+    "-out",
+    out,
+  ]);
 }
 
 beforeAll(async () => {
@@ -35,11 +76,33 @@ beforeAll(async () => {
   work = await makeWorkDir("mqtt-pki-e2e-lint-crl-");
   pki = path.join(work, "pki");
   await mkdir(pki);
-  await writeFile(path.join(pki, "server.ext"), "basicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n");
+  await writeFile(
+    path.join(pki, "server.ext"),
+    "basicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n",
+  );
   await writeFile(path.join(pki, "client.ext"), "basicConstraints = CA:FALSE\nextendedKeyUsage = clientAuth\n");
   await writeFile(path.join(pki, "index.txt"), "");
-  await writeFile(path.join(pki, "ca.cnf"), `[ca]\ndefault_ca = lint\n[lint]\ndatabase = ${pki}/index.txt\ndefault_md = sha256\n`);
-  await sh("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=Lint CRL CA", "-days", "3650"]);
+  await writeFile(
+    path.join(pki, "ca.cnf"),
+    `[ca]\ndefault_ca = lint\n[lint]\ndatabase = ${pki}/index.txt\ndefault_md = sha256\n`,
+  );
+  await sh("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-subj",
+    "/CN=Lint CRL CA",
+    "-days",
+    "3650",
+  ]);
   await newLeaf("server", "server.ext");
   await newLeaf("sensor-1", "client.ext");
   const group = lookupGroupId("mosquitto");
@@ -61,7 +124,22 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
 
 /** A TLS 1.2 handshake with sensor-1's client certificate (valid, issued by the CA): what the client sees. */
 async function connectAsSensor(port: number): Promise<string> {
-  const r = await run("openssl", ["s_client", "-connect", `127.0.0.1:${port}`, "-tls1_2", "-CAfile", "ca.crt", "-cert", "sensor-1.crt", "-key", "sensor-1.key"], { cwd: pki, input: "" });
+  const r = await run(
+    "openssl",
+    [
+      "s_client",
+      "-connect",
+      `127.0.0.1:${port}`,
+      "-tls1_2",
+      "-CAfile",
+      "ca.crt",
+      "-cert",
+      "sensor-1.crt",
+      "-key",
+      "sensor-1.key",
+    ],
+    { cwd: pki, input: "" },
+  );
   return `${r.stdout}\n${r.stderr}`;
 }
 
@@ -69,11 +147,24 @@ test("an expired CRL: lint errors at crlfile; mosquitto refuses a valid client (
   const port = await freePort();
   const crl = path.join(pki, "crl.pem");
   const conf = path.join(work, "mosquitto.conf");
-  await writeFile(conf, [`listener ${port} 127.0.0.1`, `cafile ${pki}/ca.crt`, `certfile ${pki}/server.crt`, `keyfile ${pki}/server.key`, "require_certificate true", `crlfile ${crl}`, ""].join("\n"));
+  await writeFile(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      `cafile ${pki}/ca.crt`,
+      `certfile ${pki}/server.crt`,
+      `keyfile ${pki}/server.key`,
+      "require_certificate true",
+      `crlfile ${crl}`,
+      "",
+    ].join("\n"),
+  );
   await gencrl(crl, ["-crl_lastupdate", "20200101000000Z", "-crl_nextupdate", "20200201000000Z"]);
   const report = await lint({ confFile: conf });
   expect(report.findings.map((f) => `${f.line} ${f.severity}: ${f.message}`)).toEqual([
-    expect.stringMatching(/^6 error: the CRL of "Lint CRL CA" in crlfile .*crl\.pem expired on 2020-02-01 \(nextUpdate\): .*TLS alert certificate_expired \(45\)/),
+    expect.stringMatching(
+      /^6 error: the CRL of "Lint CRL CA" in crlfile .*crl\.pem expired on 2020-02-01 \(nextUpdate\): .*TLS alert certificate_expired \(45\)/,
+    ),
   ]);
 
   const broker = await startBroker(conf);
@@ -95,13 +186,22 @@ test("a tree this project built, a client revoked: lints clean now; with --now a
   await buildTree(spec);
   expect((await cli("revoke", "alice", "-f", spec.specFile)).code).toBe(0);
   const conf = spec.layout.mosquittoConf;
-  const crlLines = (await readFile(conf, "utf8")).split("\n").flatMap((line, i) => (line.startsWith("crlfile ") ? [i + 1] : []));
+  const crlLines = (await readFile(conf, "utf8"))
+    .split("\n")
+    .flatMap((line, i) => (line.startsWith("crlfile ") ? [i + 1] : []));
   expect(crlLines).toHaveLength(2); // the MQTT listener's and the websockets listener's (a SIGHUP loads it there too)
 
   expect((await cli("lint", conf)).out).toBe(`${conf}: no problems found.`);
   const later = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString();
   const r = await cli("lint", conf, "--now", later);
   expect(r.code).toBe(1);
-  expect(r.out.split("\n").filter((line) => / error: the CRL of /.test(line))).toEqual(crlLines.map((line) =>
-    expect.stringMatching(new RegExp(`^${conf}:${line}: error: the CRL of "E2E Root CA" in crlfile .* expired on .*mqtt-pki crl -f pki\\.yaml.*kill -HUP <pid>`))));
+  expect(r.out.split("\n").filter((line) => / error: the CRL of /.test(line))).toEqual(
+    crlLines.map((line) =>
+      expect.stringMatching(
+        new RegExp(
+          `^${conf}:${line}: error: the CRL of "E2E Root CA" in crlfile .* expired on .*mqtt-pki crl -f pki\\.yaml.*kill -HUP <pid>`,
+        ),
+      ),
+    ),
+  );
 });

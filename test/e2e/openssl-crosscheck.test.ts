@@ -48,7 +48,9 @@ test("the server certificate verifies for sslserver under -x509_strict", async (
   const r = await opensslVerify(spec.layout.caCert, spec.layout.serverCert("broker"), "sslserver", ["-x509_strict"]);
   expect(r).toEqual({ ok: true, output: expect.stringContaining(": OK") });
   // Control: the same certificate is not a client certificate.
-  expect((await opensslVerify(spec.layout.caCert, spec.layout.serverCert("broker"), "sslclient", ["-x509_strict"])).ok).toBe(false);
+  expect(
+    (await opensslVerify(spec.layout.caCert, spec.layout.serverCert("broker"), "sslclient", ["-x509_strict"])).ok,
+  ).toBe(false);
 });
 
 test.each(clientNames)("client %s verifies for sslclient under -x509_strict (and not for sslserver)", async (name) => {
@@ -65,7 +67,7 @@ test("every key type is what the spec asked for", async () => {
     "rsa-2048": /2048 bit/,
     "rsa-3072": /3072 bit/,
     "rsa-4096": /4096 bit/,
-    "ed25519": /ED25519/i,
+    ed25519: /ED25519/i,
   };
   const caText = await opensslText(spec.layout.caCert);
   expect(caText).toMatch(expected["ec-p384"]);
@@ -108,7 +110,11 @@ test("the CA has CA:TRUE (critical) and Certificate Sign, CRL Sign", async () =>
 });
 
 test("serial numbers are 16 bytes and all distinct", async () => {
-  const files = [spec.layout.caCert, spec.layout.serverCert("broker"), ...clientNames.map((n) => spec.layout.clientCert(n))];
+  const files = [
+    spec.layout.caCert,
+    spec.layout.serverCert("broker"),
+    ...clientNames.map((n) => spec.layout.clientCert(n)),
+  ];
   const serials = await Promise.all(files.map(serial));
   for (const s of serials) expect(s).toMatch(/^[0-9A-F]{32}$/);
   expect(new Set(serials).size).toBe(files.length);

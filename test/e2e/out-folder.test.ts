@@ -22,7 +22,10 @@ async function buildWithOut(tag: string, out: string): Promise<{ code: number; e
   const folder = path.join(dir, tag);
   await mkdir(folder, { recursive: true });
   const specFile = path.join(folder, "pki.yaml");
-  await writeFile(specFile, specYaml({ mqttPort: 18000, wsPort: 18001 }).replace("out: ./pki", `out: ${JSON.stringify(out)}`));
+  await writeFile(
+    specFile,
+    specYaml({ mqttPort: 18000, wsPort: 18001 }).replace("out: ./pki", `out: ${JSON.stringify(out)}`),
+  );
   const output = captureOutput();
   const code = await main(["build", "-f", specFile], output);
   return { code, err: output.stderr(), folder };
@@ -39,7 +42,11 @@ test("a non-empty folder mqtt-pki did not make is refused, and nothing in it cha
   expect((await stat(path.join(foreign, "ca"))).mode & 0o777).toBe(0o755);
 });
 
-test.each([["/", "/"], ["/etc", "/etc"], ["/usr", "/usr"]])("out: %s is refused as a system folder", async (_name, out) => {
+test.each([
+  ["/", "/"],
+  ["/etc", "/etc"],
+  ["/usr", "/usr"],
+])("out: %s is refused as a system folder", async (_name, out) => {
   const result = await buildWithOut(`system${out.replaceAll("/", "-")}`, out);
   expect(result.code).toBe(2);
   expect(result.err).toMatch(/is a system folder/);

@@ -18,7 +18,21 @@ beforeAll(async () => {
   dir = await makeWorkDir("mqtt-pki-e2e-future-");
   spec = await writeSpec(dir, { clients: ["alice", "bob"] });
   await buildTree(spec);
-  const csr = await run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", path.join(dir, "dev.key"), "-subj", "/CN=dev-9", "-out", path.join(dir, "dev.csr")]);
+  const csr = await run("openssl", [
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    path.join(dir, "dev.key"),
+    "-subj",
+    "/CN=dev-9",
+    "-out",
+    path.join(dir, "dev.csr"),
+  ]);
   if (csr.code !== 0) throw new Error(csr.stderr);
 });
 afterAll(async () => {
@@ -38,7 +52,13 @@ async function everything(root: string): Promise<Map<string, string>> {
     for (const entry of await readdir(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else found.set(full, `${createHash("sha256").update(await readFile(full)).digest("hex")} ${(await stat(full)).mtimeMs}`);
+      else
+        found.set(
+          full,
+          `${createHash("sha256")
+            .update(await readFile(full))
+            .digest("hex")} ${(await stat(full)).mtimeMs}`,
+        );
     }
   };
   await walk(root);
@@ -87,5 +107,7 @@ test("--issue-in-the-future writes, dated then, under a banner", async () => {
   expect(result.code).toBe(0);
   expect(result.err).toMatch(/!! issuing as of .*, ahead of this machine's clock \(--issue-in-the-future\)/);
   const shown = await run("openssl", ["crl", "-in", spec.layout.crl, "-noout", "-lastupdate"]);
-  expect(new Date(shown.stdout.trim().replace(/^lastUpdate=/, "")).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+  expect(new Date(shown.stdout.trim().replace(/^lastUpdate=/, "")).getTime()).toBeGreaterThan(
+    Date.now() + 300 * 86_400_000,
+  );
 });

@@ -21,7 +21,11 @@ async function filesBelow(root: string): Promise<Map<string, { text: string; mod
     for (const entry of await readdir(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else found.set(path.relative(root, full), { text: await readFile(full, "utf8"), mode: (await stat(full)).mode & 0o777 });
+      else
+        found.set(path.relative(root, full), {
+          text: await readFile(full, "utf8"),
+          mode: (await stat(full)).mode & 0o777,
+        });
     }
   };
   await walk(root);

@@ -8,8 +8,24 @@
 import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { main, verify } from "../../src/index.js";
 import { status } from "../../src/api/status.js";
-import { makeWorkDir, removeWorkDir, requireMosquitto, runShellLine, startBroker, stopAll, type Broker } from "./helpers/index.js";
-import { buildTree, captureOutput, failures, mosquittoLines, writeSpec, type ClientEntry, type WrittenSpec } from "./helpers/specs.js";
+import {
+  makeWorkDir,
+  removeWorkDir,
+  requireMosquitto,
+  runShellLine,
+  startBroker,
+  stopAll,
+  type Broker,
+} from "./helpers/index.js";
+import {
+  buildTree,
+  captureOutput,
+  failures,
+  mosquittoLines,
+  writeSpec,
+  type ClientEntry,
+  type WrittenSpec,
+} from "./helpers/specs.js";
 import { connectClient, connectOutcome, endAllClients, sleep, type ClientFiles } from "./helpers/mqttjs.js";
 import { readCrls } from "../../src/crypto/crlFile.js";
 
@@ -31,7 +47,11 @@ async function tree(tag: string, clients: (string | ClientEntry)[], serverLines:
   return spec;
 }
 
-const filesOf = (spec: WrittenSpec, name: string): ClientFiles => ({ ca: spec.layout.caCert, cert: spec.layout.clientCert(name), key: spec.layout.clientKey(name) });
+const filesOf = (spec: WrittenSpec, name: string): ClientFiles => ({
+  ca: spec.layout.caCert,
+  cert: spec.layout.clientCert(name),
+  key: spec.layout.clientKey(name),
+});
 
 async function cli(argv: string[]): Promise<{ code: number; out: string }> {
   const output = captureOutput();
@@ -72,16 +92,26 @@ describe("revocation in certificate mode, after SIGHUP only", () => {
 
     const revoked = await cli(["revoke", "b", "-f", spec.specFile, "--reason", "keyCompromise"]);
     expect(revoked.code).toBe(0);
-    expect(revoked.out).toMatch(new RegExp(`port ${spec.mqttPort} \\(mqtts\\): refuses its certificate in the TLS handshake`));
-    expect(revoked.out).toMatch(new RegExp(`port ${spec.wsPort} \\(wss\\): refuses its certificate in the handshake once reloaded with SIGHUP.*started afresh.*the ACL grants its CN no topic`));
-    expect(revoked.out).toMatch(/Reload mosquitto so it applies the new ca\/crl\.pem, mosquitto\/acl: `kill -HUP \$\(pidof mosquitto\)`/);
+    expect(revoked.out).toMatch(
+      new RegExp(`port ${spec.mqttPort} \\(mqtts\\): refuses its certificate in the TLS handshake`),
+    );
+    expect(revoked.out).toMatch(
+      new RegExp(
+        `port ${spec.wsPort} \\(wss\\): refuses its certificate in the handshake once reloaded with SIGHUP.*started afresh.*the ACL grants its CN no topic`,
+      ),
+    );
+    expect(revoked.out).toMatch(
+      /Reload mosquitto so it applies the new ca\/crl\.pem, mosquitto\/acl: `kill -HUP \$\(pidof mosquitto\)`/,
+    );
     expect(revoked.out).not.toMatch(/restart mosquitto/i);
     await broker.reload();
 
     // New handshakes: b is refused on mqtts (mosquitto_pub) and on wss (MQTT.js); a and c are untouched.
     expect((await pub(bPub)).code).not.toBe(0);
     expect(await pub(await pubLineOf(spec, "a"))).toEqual({ code: 0, err: "" });
-    expect(await connectOutcome({ protocol: "wss", port: spec.wsPort, files: filesOf(spec, "b") })).toMatch(/^refused: .*certificate revoked/);
+    expect(await connectOutcome({ protocol: "wss", port: spec.wsPort, files: filesOf(spec, "b") })).toMatch(
+      /^refused: .*certificate revoked/,
+    );
     const c = await connectClient({ protocol: "wss", port: spec.wsPort, files: filesOf(spec, "c") });
     expect(await c.publish("plant/c", "from c")).toBe(0);
     // b's sessions opened before the revocation stay up (no re-handshake), but the reloaded ACL applies to them at once.
@@ -112,7 +142,14 @@ describe("revocation in certificate mode, after SIGHUP only", () => {
     const report = await verify({ specFile: spec.specFile });
     expect(failures(report)).toEqual([]);
     expect(report.checks.some((check) => check.subject === "revoked b" && check.status === "pass")).toBe(true);
-    expect(report.checks.some((check) => check.status === "warn" && check.subject.includes(`:${spec.wsPort}`) && /checks no CRL on websockets listeners when it starts/.test(check.message))).toBe(true);
+    expect(
+      report.checks.some(
+        (check) =>
+          check.status === "warn" &&
+          check.subject.includes(`:${spec.wsPort}`) &&
+          /checks no CRL on websockets listeners when it starts/.test(check.message),
+      ),
+    ).toBe(true);
     expect((await cli(["build", "-f", spec.specFile])).out).toMatch(/Nothing to change/);
   });
 
@@ -120,22 +157,37 @@ describe("revocation in certificate mode, after SIGHUP only", () => {
     const spec = await tree("reuse", ["a", "b"]);
     await cli(["revoke", "b", "-f", spec.specFile]);
     const rotated = await cli(["rotate", "b", "-f", spec.specFile]);
-    expect(rotated.out).toMatch(/revoked certificate \w+ has CN "b", which client b now uses again: on websockets listeners .* give b a new `cn`/);
+    expect(rotated.out).toMatch(
+      /revoked certificate \w+ has CN "b", which client b now uses again: on websockets listeners .* give b a new `cn`/,
+    );
   });
 });
 
 describe("revocation in password mode", () => {
   test("the login is removed: after SIGHUP the revoked device's password is refused over wss, and verify says the certificate is not tied to the username", async () => {
-    const spec = await tree("pw", [{ name: "a", password: true }, { name: "b", password: true }, { name: "c", password: true }], ["identityAsUsername: false"]);
+    const spec = await tree(
+      "pw",
+      [
+        { name: "a", password: true },
+        { name: "b", password: true },
+        { name: "c", password: true },
+      ],
+      ["identityAsUsername: false"],
+    );
     const password = async (name: string) => (await readFile(spec.layout.clientPassword(name), "utf8")).trim();
     const bLogin = { username: "b", password: await password("b") };
     const broker = await startBroker(spec.layout.mosquittoConf);
-    const wss = (name: string, login: { username: string; password: string }) => connectOutcome({ protocol: "wss", port: spec.wsPort, files: filesOf(spec, name), ...login });
+    const wss = (name: string, login: { username: string; password: string }) =>
+      connectOutcome({ protocol: "wss", port: spec.wsPort, files: filesOf(spec, name), ...login });
     expect(await wss("b", bLogin)).toBe("connected");
     // What verify warns about, measured: a's certificate with c's login gets in as c.
     expect(await wss("a", { username: "c", password: await password("c") })).toBe("connected");
     const report = await verify({ specFile: spec.specFile });
-    expect(report.checks.some((check) => check.status === "warn" && /does not tie the certificate to the username/.test(check.message))).toBe(true);
+    expect(
+      report.checks.some(
+        (check) => check.status === "warn" && /does not tie the certificate to the username/.test(check.message),
+      ),
+    ).toBe(true);
 
     const bPub = await pubLineOf(spec, "b");
     await cli(["revoke", "b", "-f", spec.specFile]);
@@ -159,13 +211,20 @@ describe("the ledger keeps what the CRL knows", () => {
     await cli(["revoke", "b", "-f", spec.specFile]);
     const revokedSerial = readCrls(await readFile(spec.layout.crl, "utf8"))[0].entries[0].serial;
     const state = await readFile(spec.layout.state, "utf8");
-    const edited = state.split("\n").map((line) => (line.includes('"name":"b"') ? line.replace('"status":"revoked"', '"status":"active"') : line)).join("\n");
+    const edited = state
+      .split("\n")
+      .map((line) => (line.includes('"name":"b"') ? line.replace('"status":"revoked"', '"status":"active"') : line))
+      .join("\n");
     expect(edited).not.toBe(state);
     await writeFile(spec.layout.state, edited);
     const before = await verify({ specFile: spec.specFile });
-    expect(failures(before).join("\n")).toMatch(/records b \(serial \w+\) as active, but ca\/crl\.pem lists it as revoked/);
+    expect(failures(before).join("\n")).toMatch(
+      /records b \(serial \w+\) as active, but ca\/crl\.pem lists it as revoked/,
+    );
     const rebuilt = await cli(["build", "-f", spec.specFile]);
-    expect(rebuilt.out).toMatch(/state\.json recorded client b .* as active, but ca\/crl\.pem lists it as revoked .*: it stays revoked/);
+    expect(rebuilt.out).toMatch(
+      /state\.json recorded client b .* as active, but ca\/crl\.pem lists it as revoked .*: it stays revoked/,
+    );
     expect(readCrls(await readFile(spec.layout.crl, "utf8"))[0].entries.map((e) => e.serial)).toContain(revokedSerial);
     expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
     expect((await status({ specFile: spec.specFile })).rows.find((row) => row.name === "b")?.state).toBe("revoked");
@@ -196,11 +255,25 @@ describe("verify judges the CRL the conf names", () => {
     const other = await tree("othercrl", ["a"]);
     await copyFile(other.layout.crl, spec.layout.crl);
     const foreign = failures(await verify({ specFile: spec.specFile })).join("\n");
-    expect(foreign).toMatch(/is not signed by a CA in the cafile: OpenSSL finds no CRL for the clients' CA and refuses them all/);
-    expect(foreign).toMatch(/crlfile has no CRL from the trusted CA "E2E Root CA": OpenSSL refuses every client it issued/);
+    expect(foreign).toMatch(
+      /is not signed by a CA in the cafile: OpenSSL finds no CRL for the clients' CA and refuses them all/,
+    );
+    expect(foreign).toMatch(
+      /crlfile has no CRL from the trusted CA "E2E Root CA": OpenSSL refuses every client it issued/,
+    );
     // A pretended time ahead of the clock, on a writing command: the CRL it makes is not valid yet.
-    await cli(["crl", "-f", spec.specFile, "--force", "--now", new Date(Date.now() + 2 * 86_400_000).toISOString(), "--issue-in-the-future"]);
-    expect(failures(await verify({ specFile: spec.specFile })).join("\n")).toMatch(/is not valid until .*refuses every client certificate on this listener/);
+    await cli([
+      "crl",
+      "-f",
+      spec.specFile,
+      "--force",
+      "--now",
+      new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      "--issue-in-the-future",
+    ]);
+    expect(failures(await verify({ specFile: spec.specFile })).join("\n")).toMatch(
+      /is not valid until .*refuses every client certificate on this listener/,
+    );
     await cli(["crl", "-f", spec.specFile]);
     expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
   });
@@ -222,7 +295,9 @@ describe("crl and the reload step", () => {
     expect(due.out).toMatch(new RegExp(`Renewed the CRL .*\\n.*Sent SIGHUP to mosquitto \\(pid ${broker.pid}\\)`));
     await sleep(500);
     expect(reloads()).toBe(before + 1);
-    expect(await connectOutcome({ protocol: "mqtts", port: spec.mqttPort, files: filesOf(spec, "a") })).toBe("connected");
+    expect(await connectOutcome({ protocol: "mqtts", port: spec.mqttPort, files: filesOf(spec, "a") })).toBe(
+      "connected",
+    );
 
     // A tree written before crlfile was in every conf: the next build adds it and says a restart is needed once.
     const conf = await readFile(spec.layout.mosquittoConf, "utf8");

@@ -36,7 +36,16 @@ import {
 import { build, issue, PkiError, sign, SpecError, status, verify } from "../../src/index.js";
 import type { KeyAlgorithm } from "../../src/spec/types.js";
 import { treeLayout } from "../../src/tree/layout.js";
-import { makeWorkDir, opensslText, opensslVerify, removeWorkDir, run, spawnTracked, stopAll, type RunResult } from "./helpers/index.js";
+import {
+  makeWorkDir,
+  opensslText,
+  opensslVerify,
+  removeWorkDir,
+  run,
+  spawnTracked,
+  stopAll,
+  type RunResult,
+} from "./helpers/index.js";
 import { failures, writeSpec, type WrittenSpec } from "./helpers/specs.js";
 
 const ROOT = path.resolve(new URL("../..", import.meta.url).pathname);
@@ -59,8 +68,15 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
-  return run(process.execPath, [CLI, ...args], { cwd: options.cwd, env: options.env ?? cliEnv(), timeoutMs: options.timeoutMs ?? 120_000 });
+function cli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args], {
+    cwd: options.cwd,
+    env: options.env ?? cliEnv(),
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
 }
 
 /** Runs `fn` and returns what it threw (failing when it did not throw). */
@@ -87,12 +103,20 @@ async function snapshot(dir: string): Promise<Map<string, Entry>> {
   const walk = async (at: string): Promise<void> => {
     const st = await lstat(at);
     const rel = path.relative(dir, at) || ".";
-    if (st.isSymbolicLink()) out.set(rel, { type: "link", mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, target: await readlink(at) });
+    if (st.isSymbolicLink())
+      out.set(rel, { type: "link", mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, target: await readlink(at) });
     else if (st.isDirectory()) {
       out.set(rel, { type: "dir", mode: st.mode & 0o7777, mtimeMs: st.mtimeMs });
       for (const name of (await readdir(at)).sort()) await walk(path.join(at, name));
     } else if (st.isFile()) {
-      out.set(rel, { type: "file", mode: st.mode & 0o7777, mtimeMs: st.mtimeMs, hash: createHash("sha256").update(await readFile(at)).digest("hex") });
+      out.set(rel, {
+        type: "file",
+        mode: st.mode & 0o7777,
+        mtimeMs: st.mtimeMs,
+        hash: createHash("sha256")
+          .update(await readFile(at))
+          .digest("hex"),
+      });
     } else out.set(rel, { type: "other", mode: st.mode & 0o7777, mtimeMs: st.mtimeMs });
   };
   await walk(dir);
@@ -123,7 +147,8 @@ function derOf(pem: string): Buffer {
 /** The subject CN exactly as encoded (no RFC 2253 escaping), read with an ASN.1 parser. */
 async function commonNameOf(certFile: string): Promise<string | undefined> {
   const cert = AsnConvert.parse(derOf(await readFile(certFile, "utf8")), Certificate);
-  for (const rdn of cert.tbsCertificate.subject) for (const atv of rdn) if (atv.type === "2.5.4.3") return atv.value.toString();
+  for (const rdn of cert.tbsCertificate.subject)
+    for (const atv of rdn) if (atv.type === "2.5.4.3") return atv.value.toString();
   return undefined;
 }
 
@@ -136,13 +161,56 @@ afterAll(async () => {
 // a. Builds from fuzzed specs
 // ---------------------------------------------------------------------------------------
 
-const HOSTILE_FRAGMENTS = ["$(id)", "`id`", "'", "\"", "\\", ";", "&&", "|", ">", "<", "*", "?", "~", "$HOME", "${IFS}", "!", " ", "  ",
-  "\t", "%s", "..", "/", "-", "--", "=", ",", "é", "日本", "😀", "\u202e", "\u00a0", "a", "b", "0", "x.y", "#", "+", "{}", "[]", "&", "\n", "\u0000"];
+const HOSTILE_FRAGMENTS = [
+  "$(id)",
+  "`id`",
+  "'",
+  '"',
+  "\\",
+  ";",
+  "&&",
+  "|",
+  ">",
+  "<",
+  "*",
+  "?",
+  "~",
+  "$HOME",
+  "${IFS}",
+  "!",
+  " ",
+  "  ",
+  "\t",
+  "%s",
+  "..",
+  "/",
+  "-",
+  "--",
+  "=",
+  ",",
+  "é",
+  "日本",
+  "😀",
+  "\u202e",
+  "\u00a0",
+  "a",
+  "b",
+  "0",
+  "x.y",
+  "#",
+  "+",
+  "{}",
+  "[]",
+  "&",
+  "\n",
+  "\u0000",
+];
 
-const fragmentString = (max: number) => fc.oneof(
-  fc.array(fc.constantFrom(...HOSTILE_FRAGMENTS), { minLength: 1, maxLength: max }).map((parts) => parts.join("")),
-  fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
-);
+const fragmentString = (max: number) =>
+  fc.oneof(
+    fc.array(fc.constantFrom(...HOSTILE_FRAGMENTS), { minLength: 1, maxLength: max }).map((parts) => parts.join("")),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 12 }),
+  );
 
 const fuzzedName = fc.oneof(
   { arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,15}$/), weight: 6 },
@@ -153,7 +221,10 @@ const fuzzedName = fc.oneof(
 const fuzzedClient = fc.record({
   name: fuzzedName,
   cn: fc.option(fragmentString(6), { nil: undefined }),
-  topic: fc.option(fragmentString(6).map((t) => `t/${t}`), { nil: undefined }),
+  topic: fc.option(
+    fragmentString(6).map((t) => `t/${t}`),
+    { nil: undefined },
+  ),
   key: fc.constantFrom<KeyAlgorithm | undefined>(undefined, undefined, "ed25519", "ec-p384"),
 });
 
@@ -170,42 +241,55 @@ describe("a. builds from fuzzed specs", () => {
   test("each either builds and verifies, or fails with a PkiError leaving no output behind", async () => {
     const outcomes = { built: 0, refused: 0 };
     const cnEscapes: string[] = [];
-    await fc.assert(fc.asyncProperty(
-      fc.array(fuzzedClient, { minLength: 1, maxLength: 3 }),
-      fc.option(fragmentString(5), { nil: undefined }),
-      async (clients, caCn) => {
-        const dir = await workDir("fuzz");
-        try {
-          const spec = await writeSpec(dir, { clients, caCn: caCn === undefined ? undefined : `CA ${caCn}` });
-          let built = false;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fuzzedClient, { minLength: 1, maxLength: 3 }),
+        fc.option(fragmentString(5), { nil: undefined }),
+        async (clients, caCn) => {
+          const dir = await workDir("fuzz");
           try {
-            await build({ specFile: spec.specFile });
-            built = true;
-          } catch (error) {
-            if (!(error instanceof PkiError)) throw new Error(`build threw ${(error as Error)?.name}, not a PkiError: ${(error as Error)?.stack}\nspec:\n${spec.text}`);
-            const left = (await readdir(dir)).sort();
-            if (JSON.stringify(left) !== JSON.stringify(["pki.yaml"])) throw new Error(`a failed build left ${JSON.stringify(left)} behind (${error.message})\nspec:\n${spec.text}`);
-            outcomes.refused++;
+            const spec = await writeSpec(dir, { clients, caCn: caCn === undefined ? undefined : `CA ${caCn}` });
+            let built = false;
+            try {
+              await build({ specFile: spec.specFile });
+              built = true;
+            } catch (error) {
+              if (!(error instanceof PkiError))
+                throw new Error(
+                  `build threw ${(error as Error)?.name}, not a PkiError: ${(error as Error)?.stack}\nspec:\n${spec.text}`,
+                );
+              const left = (await readdir(dir)).sort();
+              if (JSON.stringify(left) !== JSON.stringify(["pki.yaml"]))
+                throw new Error(
+                  `a failed build left ${JSON.stringify(left)} behind (${error.message})\nspec:\n${spec.text}`,
+                );
+              outcomes.refused++;
+            }
+            if (built) {
+              const report = await verify({ specFile: spec.specFile });
+              const failed = failures(report);
+              const known = failed.filter((f) => CN_ESCAPE_BUG.test(f));
+              cnEscapes.push(...known);
+              const other = failed.filter((f) => !known.includes(f));
+              if (other.length > 0)
+                throw new Error(`built but verify fails:\n${other.join("\n")}\nspec:\n${spec.text}`);
+              const left = (await readdir(dir)).sort();
+              // Beside the tree only its stamp cache stays (see tree/stamps.ts).
+              const expected = [path.basename(treeLayout(path.join(dir, "pki")).stamps), "pki", "pki.yaml"].sort();
+              if (JSON.stringify(left) !== JSON.stringify(expected))
+                throw new Error(`a build left ${JSON.stringify(left)} (lock or staging folder?)`);
+              outcomes.built++;
+            }
+          } finally {
+            await removeWorkDir(dir);
           }
-          if (built) {
-            const report = await verify({ specFile: spec.specFile });
-            const failed = failures(report);
-            const known = failed.filter((f) => CN_ESCAPE_BUG.test(f));
-            cnEscapes.push(...known);
-            const other = failed.filter((f) => !known.includes(f));
-            if (other.length > 0) throw new Error(`built but verify fails:\n${other.join("\n")}\nspec:\n${spec.text}`);
-            const left = (await readdir(dir)).sort();
-            // Beside the tree only its stamp cache stays (see tree/stamps.ts).
-            const expected = [path.basename(treeLayout(path.join(dir, "pki")).stamps), "pki", "pki.yaml"].sort();
-            if (JSON.stringify(left) !== JSON.stringify(expected)) throw new Error(`a build left ${JSON.stringify(left)} (lock or staging folder?)`);
-            outcomes.built++;
-          }
-        } finally {
-          await removeWorkDir(dir);
-        }
-      },
-    ), { numRuns: Number(process.env.MQTT_PKI_FUZZ_BUILDS ?? 40) });
-    console.log(`fuzzed builds: ${outcomes.built} built, ${outcomes.refused} refused; verify failures from escaped CNs: ${cnEscapes.length}`);
+        },
+      ),
+      { numRuns: Number(process.env.MQTT_PKI_FUZZ_BUILDS ?? 40) },
+    );
+    console.log(
+      `fuzzed builds: ${outcomes.built} built, ${outcomes.refused} refused; verify failures from escaped CNs: ${cnEscapes.length}`,
+    );
     // Both outcomes must occur, or the generator tests less than it claims.
     expect(outcomes.built).toBeGreaterThan(0);
     expect(outcomes.refused).toBeGreaterThan(0);
@@ -253,13 +337,16 @@ describe("b. commands.sh is safe to run for hostile values", () => {
     // Each fake records its argv, NUL-separated, one file per call; `sleep` is cut to 0.2 s to keep it
     // fast (long enough for a backgrounded fake to record before the script's `kill $!`).
     const recorder = (tool: string) => `#!/bin/sh\nprintf '%s\\0' "$@" > "${logDir}/${tool}.$$"\nexit 0\n`;
-    for (const tool of ["mosquitto_sub", "mosquitto_pub"]) await writeFile(path.join(fakeBin, tool), recorder(tool), { mode: 0o755 });
+    for (const tool of ["mosquitto_sub", "mosquitto_pub"])
+      await writeFile(path.join(fakeBin, tool), recorder(tool), { mode: 0o755 });
     await writeFile(path.join(fakeBin, "sleep"), "#!/bin/sh\nexec /bin/sleep 0.2\n", { mode: 0o755 });
     await writeFile(path.join(fakeMqttx, "mqttx"), recorder("mqttx"), { mode: 0o755 });
 
     const readCalls = async (tool: string): Promise<string[][]> => {
       const files = (await readdir(logDir)).filter((f) => f.startsWith(`${tool}.`));
-      return Promise.all(files.map(async (f) => (await readFile(path.join(logDir, f), "utf8")).split("\0").slice(0, -1)));
+      return Promise.all(
+        files.map(async (f) => (await readFile(path.join(logDir, f), "utf8")).split("\0").slice(0, -1)),
+      );
     };
     const pathWithoutMqttx = `${fakeBin}:/usr/bin:/bin`;
     const noMqttx = await run("/bin/sh", ["-c", "command -v mqttx || echo none"], { env: { PATH: pathWithoutMqttx } });
@@ -268,7 +355,10 @@ describe("b. commands.sh is safe to run for hostile values", () => {
     const first = await run("/bin/sh", [commands], { cwd: runDir, env: { PATH: pathWithoutMqttx, HOME: runDir } });
     expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: "" });
     // With MQTTX "installed" too, so its lines run as well.
-    const second = await run("/bin/sh", [commands], { cwd: runDir, env: { PATH: `${fakeMqttx}:${pathWithoutMqttx}`, HOME: runDir } });
+    const second = await run("/bin/sh", [commands], {
+      cwd: runDir,
+      env: { PATH: `${fakeMqttx}:${pathWithoutMqttx}`, HOME: runDir },
+    });
     expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: "" });
 
     for (const where of [runDir, dir, spec.out, path.dirname(commands)]) {
@@ -279,7 +369,14 @@ describe("b. commands.sh is safe to run for hostile values", () => {
     expect(existsSync(path.join(runDir, "dq"))).toBe(false);
 
     const { layout } = spec;
-    const tls = ["--cafile", layout.caCert, "--cert", layout.clientCert("hostile"), "--key", layout.clientKey("hostile")];
+    const tls = [
+      "--cafile",
+      layout.caCert,
+      "--cert",
+      layout.clientCert("hostile"),
+      "--key",
+      layout.clientKey("hostile"),
+    ];
     const subs = await readCalls("mosquitto_sub");
     const pubs = await readCalls("mosquitto_pub");
     expect(subs).toEqual([
@@ -295,7 +392,16 @@ describe("b. commands.sh is safe to run for hostile values", () => {
     for (const argv of mqttx) {
       const t = argv.indexOf("-t");
       expect(argv[t + 1]).toBe(HOSTILE_TOPIC);
-      expect(argv).toEqual(expect.arrayContaining(["--ca", layout.caCert, "--cert", layout.clientCert("hostile"), "--key", layout.clientKey("hostile")]));
+      expect(argv).toEqual(
+        expect.arrayContaining([
+          "--ca",
+          layout.caCert,
+          "--cert",
+          layout.clientCert("hostile"),
+          "--key",
+          layout.clientKey("hostile"),
+        ]),
+      );
     }
     // The CN only appears in a comment; it must stay on that one comment line.
     const text = await readFile(commands, "utf8");
@@ -313,7 +419,10 @@ describe("b. commands.sh is safe to run for hostile values", () => {
   // Same root cause, guarded: a build must not see "subject changes" and reissue on every run.
   test("a second build with the hostile CN (or just `Acme, Inc`) changes nothing", async () => {
     const again = await build({ specFile: spec.specFile });
-    expect({ reissued: again.plan.clients.filter((c) => c.action !== "keep").map((c) => `${c.name}: ${c.reasons.join("; ")}`), written: again.written }).toEqual({ reissued: [], written: [] });
+    expect({
+      reissued: again.plan.clients.filter((c) => c.action !== "keep").map((c) => `${c.name}: ${c.reasons.join("; ")}`),
+      written: again.written,
+    }).toEqual({ reissued: [], written: [] });
     const dir = await workDir("comma-cn");
     const plain = await writeSpec(dir, { clients: [{ name: "acme", cn: "Acme, Inc" }] });
     await build({ specFile: plain.specFile });
@@ -335,7 +444,10 @@ describe("c. symlinks and world-writable folders", () => {
   }
 
   /** An outside folder with a file someone cares about. */
-  async function outsideFile(spec: WrittenSpec, content = "precious: do not overwrite\n"): Promise<{ dir: string; file: string; before: Map<string, Entry> }> {
+  async function outsideFile(
+    spec: WrittenSpec,
+    content = "precious: do not overwrite\n",
+  ): Promise<{ dir: string; file: string; before: Map<string, Entry> }> {
     const dir = path.join(spec.dir, "outside");
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, "target.txt");
@@ -343,7 +455,12 @@ describe("c. symlinks and world-writable folders", () => {
     return { dir, file, before: await snapshot(dir) };
   }
 
-  async function expectLinkRefused(spec: WrittenSpec, link: string, action: () => Promise<unknown>, outside: { dir: string; before: Map<string, Entry> }): Promise<void> {
+  async function expectLinkRefused(
+    spec: WrittenSpec,
+    link: string,
+    action: () => Promise<unknown>,
+    outside: { dir: string; before: Map<string, Entry> },
+  ): Promise<void> {
     const before = filesOf(await snapshot(spec.out));
     const error = await thrown(action);
     expect(error).toBeInstanceOf(PkiError);
@@ -461,7 +578,19 @@ describe("d. CSR hostility via sign()", () => {
 
   /** A CSR for CN `cn` with a new key from `newkey` (openssl req -newkey syntax); returns its path. */
   async function makeCsr(file: string, cn: string, newkey: string[], extra: string[] = []): Promise<string> {
-    await openssl(["req", "-new", ...newkey, "-nodes", "-keyout", `${file}.key`, "-subj", `/CN=${cn}`, ...extra, "-out", `${file}.csr`]);
+    await openssl([
+      "req",
+      "-new",
+      ...newkey,
+      "-nodes",
+      "-keyout",
+      `${file}.key`,
+      "-subj",
+      `/CN=${cn}`,
+      ...extra,
+      "-out",
+      `${file}.csr`,
+    ]);
     return path.join(csrDir, `${file}.csr`);
   }
 
@@ -481,7 +610,10 @@ describe("d. CSR hostility via sign()", () => {
     await openssl(["req", "-in", good, "-outform", "DER", "-out", "flip.der"]);
     const bytes = await readFile(path.join(csrDir, "flip.der"));
     bytes[bytes.length - 1] ^= 0x01; // last byte of the ECDSA signature's s
-    const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${bytes.toString("base64").replace(/(.{64})/g, "$1\n").trimEnd()}\n-----END CERTIFICATE REQUEST-----\n`;
+    const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${bytes
+      .toString("base64")
+      .replace(/(.{64})/g, "$1\n")
+      .trimEnd()}\n-----END CERTIFICATE REQUEST-----\n`;
     const bad = path.join(csrDir, "flipped.csr");
     await writeFile(bad, pem);
     // (openssl 3.0 `req -verify` exits 0 either way; its message tells.)
@@ -500,21 +632,45 @@ describe("d. CSR hostility via sign()", () => {
     ["EC secp256k1", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"]],
     ["Ed448", ["-newkey", "ed448"]],
     ["DSA-2048", ["-newkey", "dsa:dsa.param"]],
-  ])("an unsupported key type (%s) is refused; spec and tree unchanged", async (label, newkey) => {
-    const name = `weak-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
-    if (label.startsWith("DSA")) await openssl(["genpkey", "-genparam", "-algorithm", "DSA", "-pkeyopt", "dsa_paramgen_bits:2048", "-out", "dsa.param"]);
-    const csr = await makeCsr(name, name, newkey);
-    await expectRefused(csr, name, /key type/);
-  }, 60_000);
+  ])(
+    "an unsupported key type (%s) is refused; spec and tree unchanged",
+    async (label, newkey) => {
+      const name = `weak-${label.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+      if (label.startsWith("DSA"))
+        await openssl([
+          "genpkey",
+          "-genparam",
+          "-algorithm",
+          "DSA",
+          "-pkeyopt",
+          "dsa_paramgen_bits:2048",
+          "-out",
+          "dsa.param",
+        ]);
+      const csr = await makeCsr(name, name, newkey);
+      await expectRefused(csr, name, /key type/);
+    },
+    60_000,
+  );
 
   test("a CSR asking for CA:TRUE, keyCertSign, serverAuth and a SAN gets the plain client profile", async () => {
-    const csr = await makeCsr("greedy", "greedy-dev", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], [
-      "-addext", "basicConstraints=critical,CA:TRUE,pathlen:5",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-      "-addext", "extendedKeyUsage=serverAuth,clientAuth,codeSigning",
-      "-addext", "subjectAltName=DNS:evil.example,IP:10.6.6.6",
-      "-addext", "nameConstraints=permitted;DNS:evil.example",
-    ]);
+    const csr = await makeCsr(
+      "greedy",
+      "greedy-dev",
+      ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+      [
+        "-addext",
+        "basicConstraints=critical,CA:TRUE,pathlen:5",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+        "-addext",
+        "extendedKeyUsage=serverAuth,clientAuth,codeSigning",
+        "-addext",
+        "subjectAltName=DNS:evil.example,IP:10.6.6.6",
+        "-addext",
+        "nameConstraints=permitted;DNS:evil.example",
+      ],
+    );
     const result = await sign({ specFile: spec.specFile, csrFile: csr, name: "greedy-dev" });
     expect(result.csr.requestedExtensions.length).toBeGreaterThan(0);
     const certFile = spec.layout.clientCert("greedy-dev");
@@ -566,13 +722,17 @@ describe("e. CA lifetime", () => {
   test("a leaf asking for more days than the CA has left ends exactly with the CA, with a warning", async () => {
     const dir = await workDir("clamp");
     const spec = await writeSpec(dir, { clients: ["alice"] });
-    await writeSpecText(spec, withCaLines(spec.text, ["  days: 30"]).replace("  - name: alice\n", "  - name: alice\n    days: 365\n"));
+    await writeSpecText(
+      spec,
+      withCaLines(spec.text, ["  days: 30"]).replace("  - name: alice\n", "  - name: alice\n    days: 365\n"),
+    );
     const result = await build({ specFile: spec.specFile });
     const warnings = result.warnings.join("\n");
     expect(warnings).toMatch(/client `?alice`? asks for 365 days but the CA lives 30/);
     expect(warnings).toMatch(/client alice: lifetime cut to end with the CA/);
     expect(warnings).toMatch(/server broker: lifetime cut to end with the CA/);
-    const enddate = async (file: string) => (await run("openssl", ["x509", "-noout", "-enddate", "-in", file])).stdout.trim();
+    const enddate = async (file: string) =>
+      (await run("openssl", ["x509", "-noout", "-enddate", "-in", file])).stdout.trim();
     const caEnd = await enddate(spec.layout.caCert);
     expect(await enddate(spec.layout.clientCert("alice"))).toBe(caEnd);
     expect(await enddate(spec.layout.serverCert("broker"))).toBe(caEnd);
@@ -589,9 +749,10 @@ type Role = "ca" | "server" | "client";
 const ROLES: Role[] = ["ca", "server", "client"];
 
 function extensionsOf(cert: Certificate): Map<string, { critical: boolean; value: ArrayBuffer }> {
-  return new Map((cert.tbsCertificate.extensions ?? []).map((e) => [e.extnID, { critical: e.critical, value: e.extnValue.buffer }]));
+  return new Map(
+    (cert.tbsCertificate.extensions ?? []).map((e) => [e.extnID, { critical: e.critical, value: e.extnValue.buffer }]),
+  );
 }
-
 
 describe("f. strict profiles for every role and key type", () => {
   const trees = new Map<KeyAlgorithm, WrittenSpec>();
@@ -607,70 +768,103 @@ describe("f. strict profiles for every role and key type", () => {
 
   const cases = KEY_TYPES.flatMap((key) => ROLES.map((role) => [key, role] as const));
 
-  test.each(cases)("%s %s", async (key, role) => {
-    const spec = trees.get(key)!;
-    const { layout } = spec;
-    const file = role === "ca" ? layout.caCert : role === "server" ? layout.serverCert("broker") : layout.clientCert("alice");
-    const cert = AsnConvert.parse(derOf(await readFile(file, "utf8")), Certificate);
-    const ca = AsnConvert.parse(derOf(await readFile(layout.caCert, "utf8")), Certificate);
-    const ext = extensionsOf(cert);
-    const rule = (name: string, ok: boolean, detail = "") => expect({ rule: name, ok, detail }).toEqual({ rule: name, ok: true, detail });
+  test.each(cases)(
+    "%s %s",
+    async (key, role) => {
+      const spec = trees.get(key)!;
+      const { layout } = spec;
+      const file =
+        role === "ca" ? layout.caCert : role === "server" ? layout.serverCert("broker") : layout.clientCert("alice");
+      const cert = AsnConvert.parse(derOf(await readFile(file, "utf8")), Certificate);
+      const ca = AsnConvert.parse(derOf(await readFile(layout.caCert, "utf8")), Certificate);
+      const ext = extensionsOf(cert);
+      const rule = (name: string, ok: boolean, detail = "") =>
+        expect({ rule: name, ok, detail }).toEqual({ rule: name, ok: true, detail });
 
-    // openssl -x509_strict with the role's purpose
-    // (The CA verifies as its own trust anchor; its fitness as an SSL CA is checked by the leaves' purposes.)
-    const verdict = role === "ca"
-      ? await run("openssl", ["verify", "-x509_strict", "-CAfile", layout.caCert, layout.caCert]).then((r) => ({ ok: r.code === 0 && /: OK\s*$/m.test(r.stdout), output: r.stdout + r.stderr }))
-      : await opensslVerify(layout.caCert, file, role === "server" ? "sslserver" : "sslclient", ["-x509_strict"]);
-    rule("openssl verify -x509_strict", verdict.ok, verdict.output);
+      // openssl -x509_strict with the role's purpose
+      // (The CA verifies as its own trust anchor; its fitness as an SSL CA is checked by the leaves' purposes.)
+      const verdict =
+        role === "ca"
+          ? await run("openssl", ["verify", "-x509_strict", "-CAfile", layout.caCert, layout.caCert]).then((r) => ({
+              ok: r.code === 0 && /: OK\s*$/m.test(r.stdout),
+              output: r.stdout + r.stderr,
+            }))
+          : await opensslVerify(layout.caCert, file, role === "server" ? "sslserver" : "sslclient", ["-x509_strict"]);
+      rule("openssl verify -x509_strict", verdict.ok, verdict.output);
 
-    // serial: positive, at most 20 octets (DER INTEGER content)
-    const serial = Buffer.from(cert.tbsCertificate.serialNumber);
-    rule("serial ≤ 20 octets", serial.length >= 1 && serial.length <= 20, serial.toString("hex"));
-    rule("serial positive", (serial[0] & 0x80) === 0 && serial.some((b) => b !== 0), serial.toString("hex"));
-    rule("serial minimally encoded", !(serial.length > 1 && serial[0] === 0 && (serial[1] & 0x80) === 0), serial.toString("hex"));
+      // serial: positive, at most 20 octets (DER INTEGER content)
+      const serial = Buffer.from(cert.tbsCertificate.serialNumber);
+      rule("serial ≤ 20 octets", serial.length >= 1 && serial.length <= 20, serial.toString("hex"));
+      rule("serial positive", (serial[0] & 0x80) === 0 && serial.some((b) => b !== 0), serial.toString("hex"));
+      rule(
+        "serial minimally encoded",
+        !(serial.length > 1 && serial[0] === 0 && (serial[1] & 0x80) === 0),
+        serial.toString("hex"),
+      );
 
-    // subject non-empty, with a CN
-    rule("subject non-empty", cert.tbsCertificate.subject.length > 0);
+      // subject non-empty, with a CN
+      rule("subject non-empty", cert.tbsCertificate.subject.length > 0);
 
-    // basicConstraints present and critical, CA flag by role
-    const bc = ext.get(id_ce_basicConstraints);
-    rule("basicConstraints present", bc !== undefined);
-    rule("basicConstraints critical", bc?.critical === true);
-    const bcValue = bc ? AsnConvert.parse(bc.value, BasicConstraints) : undefined;
-    rule("basicConstraints cA matches role", (bcValue?.cA ?? false) === (role === "ca"));
+      // basicConstraints present and critical, CA flag by role
+      const bc = ext.get(id_ce_basicConstraints);
+      rule("basicConstraints present", bc !== undefined);
+      rule("basicConstraints critical", bc?.critical === true);
+      const bcValue = bc ? AsnConvert.parse(bc.value, BasicConstraints) : undefined;
+      rule("basicConstraints cA matches role", (bcValue?.cA ?? false) === (role === "ca"));
 
-    // keyUsage present and critical, bits by role
-    const ku = ext.get(id_ce_keyUsage);
-    rule("keyUsage present", ku !== undefined);
-    rule("keyUsage critical", ku?.critical === true);
-    const usage = ku ? AsnConvert.parse(ku.value, KeyUsage).toNumber() : 0;
-    if (role === "ca") rule("CA keyUsage keyCertSign + cRLSign", (usage & KeyUsageFlags.keyCertSign) !== 0 && (usage & KeyUsageFlags.cRLSign) !== 0, String(usage));
-    else {
-      rule("leaf keyUsage has digitalSignature", (usage & KeyUsageFlags.digitalSignature) !== 0, String(usage));
-      rule("leaf keyUsage has no keyCertSign/cRLSign", (usage & (KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)) === 0, String(usage));
-    }
+      // keyUsage present and critical, bits by role
+      const ku = ext.get(id_ce_keyUsage);
+      rule("keyUsage present", ku !== undefined);
+      rule("keyUsage critical", ku?.critical === true);
+      const usage = ku ? AsnConvert.parse(ku.value, KeyUsage).toNumber() : 0;
+      if (role === "ca")
+        rule(
+          "CA keyUsage keyCertSign + cRLSign",
+          (usage & KeyUsageFlags.keyCertSign) !== 0 && (usage & KeyUsageFlags.cRLSign) !== 0,
+          String(usage),
+        );
+      else {
+        rule("leaf keyUsage has digitalSignature", (usage & KeyUsageFlags.digitalSignature) !== 0, String(usage));
+        rule(
+          "leaf keyUsage has no keyCertSign/cRLSign",
+          (usage & (KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)) === 0,
+          String(usage),
+        );
+      }
 
-    // EKU on leaves: exactly the role's
-    if (role !== "ca") {
-      const eku = ext.get(id_ce_extKeyUsage);
-      const purposes = eku ? [...AsnConvert.parse(eku.value, ExtendedKeyUsage)] : [];
-      rule("EKU is the role's only", JSON.stringify(purposes) === JSON.stringify([role === "server" ? id_kp_serverAuth : id_kp_clientAuth]), JSON.stringify(purposes));
-    }
-    if (role === "server") rule("server has a SAN", ext.has(id_ce_subjectAltName));
+      // EKU on leaves: exactly the role's
+      if (role !== "ca") {
+        const eku = ext.get(id_ce_extKeyUsage);
+        const purposes = eku ? [...AsnConvert.parse(eku.value, ExtendedKeyUsage)] : [];
+        rule(
+          "EKU is the role's only",
+          JSON.stringify(purposes) === JSON.stringify([role === "server" ? id_kp_serverAuth : id_kp_clientAuth]),
+          JSON.stringify(purposes),
+        );
+      }
+      if (role === "server") rule("server has a SAN", ext.has(id_ce_subjectAltName));
 
-    // SKI everywhere; AKI on leaves, equal to the CA's SKI
-    const ski = ext.get(id_ce_subjectKeyIdentifier);
-    rule("SKI present", ski !== undefined && Buffer.from(AsnConvert.parse(ski.value, SubjectKeyIdentifier).buffer).length > 0);
-    rule("SKI not critical", ski?.critical !== true);
-    if (role !== "ca") {
-      const aki = ext.get(id_ce_authorityKeyIdentifier);
-      rule("AKI present", aki !== undefined);
-      const caSki = extensionsOf(ca).get(id_ce_subjectKeyIdentifier);
-      const akiId = aki ? AsnConvert.parse(aki.value, AuthorityKeyIdentifier).keyIdentifier : undefined;
-      const caSkiId = caSki ? AsnConvert.parse(caSki.value, SubjectKeyIdentifier) : undefined;
-      rule("AKI keyIdentifier = CA SKI", akiId !== undefined && caSkiId !== undefined && Buffer.from(akiId.buffer).equals(Buffer.from(caSkiId.buffer)));
-    }
-  }, 30_000);
+      // SKI everywhere; AKI on leaves, equal to the CA's SKI
+      const ski = ext.get(id_ce_subjectKeyIdentifier);
+      rule(
+        "SKI present",
+        ski !== undefined && Buffer.from(AsnConvert.parse(ski.value, SubjectKeyIdentifier).buffer).length > 0,
+      );
+      rule("SKI not critical", ski?.critical !== true);
+      if (role !== "ca") {
+        const aki = ext.get(id_ce_authorityKeyIdentifier);
+        rule("AKI present", aki !== undefined);
+        const caSki = extensionsOf(ca).get(id_ce_subjectKeyIdentifier);
+        const akiId = aki ? AsnConvert.parse(aki.value, AuthorityKeyIdentifier).keyIdentifier : undefined;
+        const caSkiId = caSki ? AsnConvert.parse(caSki.value, SubjectKeyIdentifier) : undefined;
+        rule(
+          "AKI keyIdentifier = CA SKI",
+          akiId !== undefined && caSkiId !== undefined && Buffer.from(akiId.buffer).equals(Buffer.from(caSkiId.buffer)),
+        );
+      }
+    },
+    30_000,
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -716,7 +910,9 @@ describe("g. one writer per tree", () => {
     await exited;
     await build({ specFile: spec.specFile });
     expect(existsSync(spec.layout.clientCert("bob"))).toBe(true);
-    expect((await readdir(dir)).filter((f) => f.startsWith(".pki") && f !== path.basename(spec.layout.stamps))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.startsWith(".pki") && f !== path.basename(spec.layout.stamps))).toEqual(
+      [],
+    );
     expect((await verify({ specFile: spec.specFile })).ok).toBe(true);
   }, 60_000);
 });
@@ -769,7 +965,13 @@ describe("h. encrypted CA key", () => {
     delete process.env[PASSPHRASE_ENV];
     try {
       const asked: string[] = [];
-      await build({ specFile: spec.specFile, passphrase: async (purpose) => { asked.push(purpose); return SECRET; } });
+      await build({
+        specFile: spec.specFile,
+        passphrase: async (purpose) => {
+          asked.push(purpose);
+          return SECRET;
+        },
+      });
       expect(asked).toContain("new");
       const caKey = spec.layout.caKey;
       expect(await readFile(caKey, "utf8")).toContain("-----BEGIN ENCRYPTED PRIVATE KEY-----");
@@ -807,7 +1009,14 @@ describe("h. encrypted CA key", () => {
   test("a first build that fails after it started writing leaves no tree and no staging folder behind", async () => {
     const spec = await encryptedSpec("enc-fresh-fail");
     // The folders are already in the staging tree when the new CA key asks for its passphrase.
-    const error = await thrown(() => build({ specFile: spec.specFile, passphrase: async () => { throw new PkiError("no passphrase today", { hint: "none" }); } }));
+    const error = await thrown(() =>
+      build({
+        specFile: spec.specFile,
+        passphrase: async () => {
+          throw new PkiError("no passphrase today", { hint: "none" });
+        },
+      }),
+    );
     expect((error as Error).message).toBe("no passphrase today");
     expect(existsSync(spec.out)).toBe(false);
     expect((await readdir(spec.dir)).filter((f) => f.startsWith(".pki"))).toEqual([]);
@@ -884,8 +1093,12 @@ async function auditTree(dir: string): Promise<TreeAudit> {
  * certificate's real key survives anywhere in that holder's archive or live folder ("lost").
  */
 async function mismatchedArchive(root: string): Promise<{ mismatched: string[]; lost: string[] }> {
-  const spkiOfKey = async (file: string) => createPublicKey(createPrivateKey(await readFile(file))).export({ type: "spki", format: "der" }).toString("hex");
-  const spkiOfCert = async (file: string) => new X509Certificate(await readFile(file)).publicKey.export({ type: "spki", format: "der" }).toString("hex");
+  const spkiOfKey = async (file: string) =>
+    createPublicKey(createPrivateKey(await readFile(file)))
+      .export({ type: "spki", format: "der" })
+      .toString("hex");
+  const spkiOfCert = async (file: string) =>
+    new X509Certificate(await readFile(file)).publicKey.export({ type: "spki", format: "der" }).toString("hex");
   const result = { mismatched: [] as string[], lost: [] as string[] };
   const archived = path.join(root, "archive", "clients");
   for (const name of await readdir(archived).catch(() => [] as string[])) {
@@ -916,7 +1129,12 @@ describe("i. crash safety", () => {
     const dir = await workDir("crash");
     const names = Array.from({ length: CRASH_CLIENTS }, (_, i) => `c-${String(i).padStart(4, "0")}`);
     const spec = await writeSpec(dir, { clients: names });
-    const timings = { firstBuild: 0, completedRuns: [] as number[], verifies: [] as number[], killedAfter: [] as number[] };
+    const timings = {
+      firstBuild: 0,
+      completedRuns: [] as number[],
+      verifies: [] as number[],
+      killedAfter: [] as number[],
+    };
 
     let t = Date.now();
     const first = await cli(["build", "-f", spec.specFile], { cwd: dir, timeoutMs: 600_000 });
@@ -931,13 +1149,20 @@ describe("i. crash safety", () => {
     for (let round = 0; round < CRASH_KILLS; round++) {
       // Kill somewhere between just after exec and the end of a typical run.
       const delay = 5 + Math.floor(Math.random() * Math.max(1, typical - 5));
-      const child = spawn(process.execPath, [CLI, "rotate", "--all", "-f", spec.specFile], { cwd: dir, env: cliEnv(), stdio: "ignore" });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+      const child = spawn(process.execPath, [CLI, "rotate", "--all", "-f", spec.specFile], {
+        cwd: dir,
+        env: cliEnv(),
+        stdio: "ignore",
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once("exit", (code, signal) => resolve({ code, signal })),
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill("SIGKILL");
       const killed = await exited;
       timings.killedAfter.push(delay);
-      if (killed.signal !== "SIGKILL" && killed.code !== 0) problems.push(`round ${round}: the run to be killed exited ${killed.code} on its own`);
+      if (killed.signal !== "SIGKILL" && killed.code !== 0)
+        problems.push(`round ${round}: the run to be killed exited ${killed.code} on its own`);
 
       t = Date.now();
       const rerun = await cli(["rotate", "--all", "-f", spec.specFile], { cwd: dir, timeoutMs: 600_000 });
@@ -950,10 +1175,23 @@ describe("i. crash safety", () => {
       t = Date.now();
       const verified = await cli(["verify", "-f", spec.specFile], { cwd: dir, timeoutMs: 600_000 });
       timings.verifies.push(Date.now() - t);
-      expect({ where, code: verified.code, failed: verified.stdout.split("\n").filter((l) => l.startsWith("✗")).slice(0, 10) }).toEqual({ where, code: 0, failed: [] });
+      expect({
+        where,
+        code: verified.code,
+        failed: verified.stdout
+          .split("\n")
+          .filter((l) => l.startsWith("✗"))
+          .slice(0, 10),
+      }).toEqual({ where, code: 0, failed: [] });
 
-      expect({ where, caKeyIdentical: (await readFile(spec.layout.caKey)).equals(caKey) }).toEqual({ where, caKeyIdentical: true });
-      expect({ where, caCertIdentical: (await readFile(spec.layout.caCert)).equals(caCert) }).toEqual({ where, caCertIdentical: true });
+      expect({ where, caKeyIdentical: (await readFile(spec.layout.caKey)).equals(caKey) }).toEqual({
+        where,
+        caKeyIdentical: true,
+      });
+      expect({ where, caCertIdentical: (await readFile(spec.layout.caCert)).equals(caCert) }).toEqual({
+        where,
+        caCertIdentical: true,
+      });
 
       const audit = await auditTree(dir);
       expect({ where, worldReadableKeys: audit.worldReadableKeys }).toEqual({ where, worldReadableKeys: [] });
@@ -961,26 +1199,40 @@ describe("i. crash safety", () => {
 
       const ledger = JSON.parse(await readFile(spec.layout.state, "utf8")) as { certificates: { serial: string }[] };
       const seen = new Set<string>();
-      const duplicates = ledger.certificates.map((c) => c.serial).filter((s) => (seen.has(s) ? true : (seen.add(s), false)));
+      const duplicates = ledger.certificates
+        .map((c) => c.serial)
+        .filter((s) => (seen.has(s) ? true : (seen.add(s), false)));
       expect({ where, duplicateSerials: duplicates }).toEqual({ where, duplicateSerials: [] });
 
-      expect({ where, locks: (await readdir(dir)).filter((f) => f.startsWith(".pki.lock")) }).toEqual({ where, locks: [] });
-      expect({ where, staging: (await readdir(dir)).filter((f) => f.startsWith(".pki.partial-")) }).toEqual({ where, staging: [] });
+      expect({ where, locks: (await readdir(dir)).filter((f) => f.startsWith(".pki.lock")) }).toEqual({
+        where,
+        locks: [],
+      });
+      expect({ where, staging: (await readdir(dir)).filter((f) => f.startsWith(".pki.partial-")) }).toEqual({
+        where,
+        staging: [],
+      });
     }
 
     // Every archived key still belongs to the archived certificate beside it ("old keys are never lost").
     const archive = await mismatchedArchive(spec.out);
     const total = Date.now() - started;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    console.log([
-      `crash safety: ${CRASH_CLIENTS} clients × ${CRASH_KILLS} kills took ${(total / 1000).toFixed(1)} s`,
-      `  first build ${timings.firstBuild} ms; rotate --all median ${median(timings.completedRuns)} ms (max ${Math.max(...timings.completedRuns)}); verify median ${median(timings.verifies)} ms`,
-      `  kill delays (ms): ${timings.killedAfter.join(", ")}`,
-      `  temp files left behind by killed runs (never cleaned up): ${leftoverTemps.size}${leftoverTemps.size ? `, e.g. ${[...leftoverTemps].slice(0, 3).join(", ")}` : ""}`,
-      `  archive folders whose key is not the archived certificate's: ${archive.mismatched.length} (the certificate's key is nowhere in the tree: ${archive.lost.length})${archive.mismatched.length ? `, e.g. ${archive.mismatched.slice(0, 2).join(", ")}` : ""}`,
-      ...problems.map((p) => `  ${p}`),
-    ].join("\n"));
+    console.log(
+      [
+        `crash safety: ${CRASH_CLIENTS} clients × ${CRASH_KILLS} kills took ${(total / 1000).toFixed(1)} s`,
+        `  first build ${timings.firstBuild} ms; rotate --all median ${median(timings.completedRuns)} ms (max ${Math.max(...timings.completedRuns)}); verify median ${median(timings.verifies)} ms`,
+        `  kill delays (ms): ${timings.killedAfter.join(", ")}`,
+        `  temp files left behind by killed runs (never cleaned up): ${leftoverTemps.size}${leftoverTemps.size ? `, e.g. ${[...leftoverTemps].slice(0, 3).join(", ")}` : ""}`,
+        `  archive folders whose key is not the archived certificate's: ${archive.mismatched.length} (the certificate's key is nowhere in the tree: ${archive.lost.length})${archive.mismatched.length ? `, e.g. ${archive.mismatched.slice(0, 2).join(", ")}` : ""}`,
+        ...problems.map((p) => `  ${p}`),
+      ].join("\n"),
+    );
     // "Old certificates and keys are never deleted": every archived key pairs with its archived certificate.
-    expect({ mismatched: archive.mismatched.length, lost: archive.lost.length, examples: archive.mismatched.slice(0, 3) }).toEqual({ mismatched: 0, lost: 0, examples: [] });
+    expect({
+      mismatched: archive.mismatched.length,
+      lost: archive.lost.length,
+      examples: archive.mismatched.slice(0, 3),
+    }).toEqual({ mismatched: 0, lost: 0, examples: [] });
   }, 3_600_000);
 });

@@ -13,7 +13,15 @@ import { snippets } from "../../src/api/snippets.js";
 import { rotate } from "../../src/api/rotate.js";
 import { renderMqttJsSnippet } from "../../src/render/snippets.js";
 import { loadSpecFile } from "../../src/spec/load.js";
-import { type Broker, makeWorkDir, removeWorkDir, requireMosquitto, run, startBroker, stopAll } from "./helpers/index.js";
+import {
+  type Broker,
+  makeWorkDir,
+  removeWorkDir,
+  requireMosquitto,
+  run,
+  startBroker,
+  stopAll,
+} from "./helpers/index.js";
 import { buildTree, captureOutput, writeSpec, type WrittenSpec } from "./helpers/specs.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -30,7 +38,10 @@ beforeAll(async () => {
   dir = await makeWorkDir("mqtt-pki-e2e-snippets-");
   scriptDir = await mkdtemp(path.join(PROJECT_ROOT, ".snippets-e2e-"));
   // tls_version makes the snippet pin its TLS version (on the websocket too, through wsOptions).
-  spec = await writeSpec(dir, { clients: [{ name: "alice", topic: TOPIC }, "bob"], serverLines: ["tlsVersion: tlsv1.2"] });
+  spec = await writeSpec(dir, {
+    clients: [{ name: "alice", topic: TOPIC }, "bob"],
+    serverLines: ["tlsVersion: tlsv1.2"],
+  });
   await buildTree(spec);
   broker = await startBroker(spec.layout.mosquittoConf);
 });
@@ -72,7 +83,10 @@ describe("the MQTT.js snippet against a real mosquitto", () => {
 
   test("a listener nobody serves: error on stderr and exit 1, well before the 10 s timeout", async () => {
     const { spec: parsed } = await loadSpecFile(spec.specFile);
-    const broken = { ...parsed, servers: parsed.servers.map((s) => ({ ...s, listeners: [{ ...s.listeners[0], port: 1 }] })) };
+    const broken = {
+      ...parsed,
+      servers: parsed.servers.map((s) => ({ ...s, listeners: [{ ...s.listeners[0], port: 1 }] })),
+    };
     const started = Date.now();
     const r = await runMqttJs(renderMqttJsSnippet(broken, parsed.clients[1]), "refused");
     expect(r.code).toBe(1);

@@ -26,7 +26,12 @@ beforeAll(async () => {
   foreignDir = await makeWorkDir("mqtt-pki-e2e-tamper-foreign-");
   spec = await writeSpec(dir, { clients: ["alice", "bob"] });
   // Same server and client names and CNs, another CA.
-  foreign = await writeSpec(foreignDir, { caCn: "E2E Foreign CA", clients: ["alice", "bob"], mqttPort: spec.mqttPort, wsPort: spec.wsPort });
+  foreign = await writeSpec(foreignDir, {
+    caCn: "E2E Foreign CA",
+    clients: ["alice", "bob"],
+    mqttPort: spec.mqttPort,
+    wsPort: spec.wsPort,
+  });
   await Promise.all([buildTree(spec), buildTree(foreign)]);
   pristine = path.join(dir, "pki.pristine");
   await sh("cp", ["-a", spec.out, pristine]);
@@ -83,8 +88,14 @@ test("a second build of the unchanged spec rewrites no file", async () => {
   const before = new Map(await Promise.all(files.map(async (f) => [f, (await stat(f)).mtimeMs] as const)));
   const result = await buildTree(spec);
   expect(result.written).toEqual([]);
-  expect([result.plan.ca, ...result.plan.servers, ...result.plan.clients].map((e) => e.action)).toEqual(["keep", "keep", "keep", "keep"]);
-  for (const file of files) expect({ file, mtime: (await stat(file)).mtimeMs }).toEqual({ file, mtime: before.get(file) });
+  expect([result.plan.ca, ...result.plan.servers, ...result.plan.clients].map((e) => e.action)).toEqual([
+    "keep",
+    "keep",
+    "keep",
+    "keep",
+  ]);
+  for (const file of files)
+    expect({ file, mtime: (await stat(file)).mtimeMs }).toEqual({ file, mtime: before.get(file) });
   const after = (await run("find", [spec.out, "-type", "f"])).stdout.trim().split("\n");
   expect(after.sort()).toEqual([...files].sort());
 });
@@ -111,8 +122,15 @@ test("the server certificate (and key) replaced by a pair from a foreign CA", as
 
 test("the port edited in one commands.sh line", async () => {
   const port = await otherPort();
-  await editOnce(spec.layout.clientCommands("alice"), new RegExp(`^(mosquitto_pub .*) -p ${spec.mqttPort} `, "m"), `$1 -p ${port} `);
-  expectCaught(await verifyTree(spec), new RegExp(`client alice \\(commands\\.sh:\\d+\\): mosquitto_pub uses port ${port}, but server broker listens on`));
+  await editOnce(
+    spec.layout.clientCommands("alice"),
+    new RegExp(`^(mosquitto_pub .*) -p ${spec.mqttPort} `, "m"),
+    `$1 -p ${port} `,
+  );
+  expectCaught(
+    await verifyTree(spec),
+    new RegExp(`client alice \\(commands\\.sh:\\d+\\): mosquitto_pub uses port ${port}, but server broker listens on`),
+  );
 });
 
 test("a listener port edited in mosquitto.conf", async () => {
@@ -141,6 +159,13 @@ test("a client key made 0644: readable by others", async () => {
 });
 
 test("`-l wss` changed to `-l mqtts` on a websockets mqttx line", async () => {
-  await editOnce(spec.layout.clientCommands("alice"), new RegExp(`^(\\s*mqttx pub -h localhost -p ${spec.wsPort}) -l wss `, "m"), "$1 -l mqtts ");
-  expectCaught(await verifyTree(spec), new RegExp(`mqttx uses -l mqtts against port ${spec.wsPort}, a websockets listener`));
+  await editOnce(
+    spec.layout.clientCommands("alice"),
+    new RegExp(`^(\\s*mqttx pub -h localhost -p ${spec.wsPort}) -l wss `, "m"),
+    "$1 -l mqtts ",
+  );
+  expectCaught(
+    await verifyTree(spec),
+    new RegExp(`mqttx uses -l mqtts against port ${spec.wsPort}, a websockets listener`),
+  );
 });

@@ -30,7 +30,9 @@ test("a linked conf and a linked certificate fail as links, and what they point 
   await symlink(stolen, spec.layout.clientCert("bob"));
 
   const found = failures(await verify({ specFile: spec.specFile })).join("\n");
-  expect(found).toMatch(new RegExp(`${spec.layout.mosquittoConf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is a symbolic link`));
+  expect(found).toMatch(
+    new RegExp(`${spec.layout.mosquittoConf.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is a symbolic link`),
+  );
   expect(found).toMatch(/clients\/bob\/client\.crt is a symbolic link/);
   expect(found).not.toMatch(/every listener is websockets/);
 });

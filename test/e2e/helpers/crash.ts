@@ -68,7 +68,9 @@ export interface KillPlan {
 export async function killAtRandomMoment(plan: KillPlan): Promise<KillOutcome> {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI, ...plan.argv], { cwd: plan.cwd, env: cliEnv(), stdio: "ignore" });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let done = false;
   void exited.then(() => (done = true));
   const tempDir = path.join(plan.out, ".tmp");
@@ -91,7 +93,13 @@ export async function killAtRandomMoment(plan: KillPlan): Promise<KillOutcome> {
   const whileWriting = staging();
   if (!done) process.kill(child.pid!, "SIGKILL");
   const end = await exited;
-  return { after: Date.now() - started, killed: end.signal === "SIGKILL", code: end.code, whileWriting, journalLeft: existsSync(journal) };
+  return {
+    after: Date.now() - started,
+    killed: end.signal === "SIGKILL",
+    code: end.code,
+    whileWriting,
+    journalLeft: existsSync(journal),
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,7 +128,8 @@ export async function leftovers(dir: string): Promise<Leftovers> {
       if (entry.name.endsWith(".tmp")) found.tempFiles.push(name);
       if (entry.name.endsWith(".lock") || entry.name.includes(".lock.stale")) found.locks.push(name);
       if (entry.name === "journal.json") found.journals.push(name);
-      if (/\.key$|(^|\/)password$/.test(entry.name) && ((await lstat(full)).mode & 0o004) !== 0) found.worldReadableKeys.push(name);
+      if (/\.key$|(^|\/)password$/.test(entry.name) && ((await lstat(full)).mode & 0o004) !== 0)
+        found.worldReadableKeys.push(name);
     }
   };
   await walk(dir);
@@ -136,6 +145,7 @@ export async function caKeysInTree(out: string): Promise<Set<string>> {
   await add(path.join(out, "ca", "ca.key"));
   await add(path.join(out, "ca", "previous", "ca.key"));
   const archived = path.join(out, "archive", "ca");
-  for (const serial of await readdir(archived).catch(() => [] as string[])) await add(path.join(archived, serial, "ca.key"));
+  for (const serial of await readdir(archived).catch(() => [] as string[]))
+    await add(path.join(archived, serial, "ca.key"));
   return keys;
 }

@@ -33,8 +33,15 @@ export interface DoctorTree {
 }
 
 export async function buildDoctorTree(dir: string): Promise<DoctorTree> {
-  const ports = { mqtts: await freePort(), wss: await freePort(), strict: await freePort(), lax: await freePort(), stale: await freePort() };
-  if (new Set(Object.values(ports)).size !== 5) throw new Error(`freePort handed out a port twice: ${JSON.stringify(ports)}`);
+  const ports = {
+    mqtts: await freePort(),
+    wss: await freePort(),
+    strict: await freePort(),
+    lax: await freePort(),
+    stale: await freePort(),
+  };
+  if (new Set(Object.values(ports)).size !== 5)
+    throw new Error(`freePort handed out a port twice: ${JSON.stringify(ports)}`);
   const server = (name: string, lines: string[], listeners: string[]) => [
     `  - name: ${name}`,
     `    cn: ${name}.doctor.test`,
@@ -51,7 +58,16 @@ export async function buildDoctorTree(dir: string): Promise<DoctorTree> {
     "ca:",
     "  cn: Doctor Root CA",
     "servers:",
-    ...server("broker", [], [...mqttListener(ports.mqtts), `      - port: ${ports.wss}`, "        protocol: websockets", "        bind: 127.0.0.1"]),
+    ...server(
+      "broker",
+      [],
+      [
+        ...mqttListener(ports.mqtts),
+        `      - port: ${ports.wss}`,
+        "        protocol: websockets",
+        "        bind: 127.0.0.1",
+      ],
+    ),
     ...server("strict", ["ip: [127.0.0.1]", "tlsVersion: tlsv1.3"], mqttListener(ports.strict)),
     ...server("lax", ["ip: [127.0.0.1]", "requireCertificate: false"], mqttListener(ports.lax)),
     ...server("stale", ["ip: [127.0.0.1]", "days: 1"], mqttListener(ports.stale)),
@@ -74,20 +90,24 @@ export async function buildDoctorTree(dir: string): Promise<DoctorTree> {
 export async function buildForeignTree(dir: string): Promise<TreeLayout> {
   const specFile = path.join(dir, "pki.yaml");
   const port = await freePort();
-  await writeFile(specFile, [
-    "version: 1",
-    "out: ./pki",
-    "ca:",
-    "  cn: Foreign Root CA",
-    "servers:",
-    "  - name: broker",
-    "    dns: [localhost]",
-    "    listeners:",
-    `      - port: ${port}`,
-    "clients:",
-    "  - name: alice",
-    "",
-  ].join("\n"), { mode: 0o644 });
+  await writeFile(
+    specFile,
+    [
+      "version: 1",
+      "out: ./pki",
+      "ca:",
+      "  cn: Foreign Root CA",
+      "servers:",
+      "  - name: broker",
+      "    dns: [localhost]",
+      "    listeners:",
+      `      - port: ${port}`,
+      "clients:",
+      "  - name: alice",
+      "",
+    ].join("\n"),
+    { mode: 0o644 },
+  );
   await build({ specFile });
   return treeLayout(path.join(dir, "pki"));
 }
@@ -121,19 +141,70 @@ export async function makeClashPair(dir: string, cn: string): Promise<{ ca: stri
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await chmod(dir, 0o755);
   const file = (name: string) => path.join(dir, name);
-  await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", file("ca.key"), "-out", file("ca.crt"),
-    "-subj", `/CN=${cn}`, "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
-  await openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", `/CN=${cn}`]);
-  await writeFile(file("ext.cnf"), [
-    "basicConstraints=critical,CA:FALSE",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "extendedKeyUsage=serverAuth",
-    "subjectKeyIdentifier=none",
-    "authorityKeyIdentifier=none",
-    "",
-  ].join("\n"));
-  await openssl(["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-set_serial", "4242",
-    "-out", file("server.crt"), "-days", "30", "-extfile", file("ext.cnf")]);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    file("ca.key"),
+    "-out",
+    file("ca.crt"),
+    "-subj",
+    `/CN=${cn}`,
+    "-days",
+    "30",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
+  await openssl([
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    file("server.key"),
+    "-out",
+    file("server.csr"),
+    "-subj",
+    `/CN=${cn}`,
+  ]);
+  await writeFile(
+    file("ext.cnf"),
+    [
+      "basicConstraints=critical,CA:FALSE",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "extendedKeyUsage=serverAuth",
+      "subjectKeyIdentifier=none",
+      "authorityKeyIdentifier=none",
+      "",
+    ].join("\n"),
+  );
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    file("server.csr"),
+    "-CA",
+    file("ca.crt"),
+    "-CAkey",
+    file("ca.key"),
+    "-set_serial",
+    "4242",
+    "-out",
+    file("server.crt"),
+    "-days",
+    "30",
+    "-extfile",
+    file("ext.cnf"),
+  ]);
   await chmod(file("ca.crt"), 0o644);
   await chmod(file("server.crt"), 0o644);
   await brokerReadable(file("server.key"));

@@ -73,7 +73,9 @@ export const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 /** Throws (never skips): a clock-shift test without libfaketime would prove nothing. */
 export function requireLibfaketime(): string {
   if (existsSync(LIBFAKETIME)) return LIBFAKETIME;
-  throw new Error(`${LIBFAKETIME} not found; tests that shift the broker's clock need libfaketime (Debian: apt-get install faketime)`);
+  throw new Error(
+    `${LIBFAKETIME} not found; tests that shift the broker's clock need libfaketime (Debian: apt-get install faketime)`,
+  );
 }
 
 const OFFSET_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -129,7 +131,10 @@ export async function startBroker(confPath: string, opts: StartBrokerOptions = {
     process.kill(child.pid!, "SIGHUP");
     const until = Date.now() + 5_000;
     while (log.split("Reloading config.").length === before) {
-      if (exited || Date.now() > until) throw new Error(`mosquitto did not reload on SIGHUP (${exited ?? "no 'Reloading config.' in its log"})\n--- broker log ---\n${log}`);
+      if (exited || Date.now() > until)
+        throw new Error(
+          `mosquitto did not reload on SIGHUP (${exited ?? "no 'Reloading config.' in its log"})\n--- broker log ---\n${log}`,
+        );
       await sleep(POLL_MS);
     }
     // The reload is logged before the files are read again; give it a moment to finish.
@@ -152,7 +157,9 @@ export async function startBroker(confPath: string, opts: StartBrokerOptions = {
   if (opts.clockAhead !== undefined) {
     const seen = brokerClockOffsetMs(log);
     if (seen === undefined || Math.abs(seen - clockOffsetMs(opts.clockAhead)) > CLOCK_SLACK_MS) {
-      return fail(`ran with LD_PRELOAD=${LIBFAKETIME} FAKETIME=${opts.clockAhead}, but its log shows a clock ${seen === undefined ? "it did not print" : `${Math.round(seen / 1000)} s off`}: libfaketime did not shift it`);
+      return fail(
+        `ran with LD_PRELOAD=${LIBFAKETIME} FAKETIME=${opts.clockAhead}, but its log shows a clock ${seen === undefined ? "it did not print" : `${Math.round(seen / 1000)} s off`}: libfaketime did not shift it`,
+      );
     }
   }
   for (const port of listenerPorts(readFileSync(confPath, "utf8"))) {

@@ -33,9 +33,15 @@ const open: mqtt.MqttClient[] = [];
 export async function connectClient(options: ConnectOptions): Promise<Connection> {
   const url = options.protocol === "wss" ? `wss://localhost:${options.port}/mqtt` : `mqtts://localhost:${options.port}`;
   const client = await mqtt.connectAsync(url, {
-    ca: await readFile(options.files.ca), cert: await readFile(options.files.cert), key: await readFile(options.files.key),
-    username: options.username, password: options.password, clientId: options.clientId,
-    protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 5_000,
+    ca: await readFile(options.files.ca),
+    cert: await readFile(options.files.cert),
+    key: await readFile(options.files.key),
+    username: options.username,
+    password: options.password,
+    clientId: options.clientId,
+    protocolVersion: 5,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
   });
   open.push(client);
   const received: string[] = [];

@@ -111,7 +111,16 @@ export async function writeSpec(dir: string, opts: SpecOptions = {}): Promise<Wr
   const specFile = path.join(dir, "pki.yaml");
   await writeFile(specFile, text, { mode: 0o644 });
   const out = path.join(dir, "pki");
-  return { dir, specFile, out, layout: treeLayout(out), mqttPort, wsPort, clients: (opts.clients ?? ["alice"]).map(clientEntry), text };
+  return {
+    dir,
+    specFile,
+    out,
+    layout: treeLayout(out),
+    mqttPort,
+    wsPort,
+    clients: (opts.clients ?? ["alice"]).map(clientEntry),
+    text,
+  };
 }
 
 /** Builds the spec through the API (spec object or the dir holding pki.yaml). */
@@ -167,7 +176,12 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, diag: () =
 }
 
 /** An Output for the CLI's main() that keeps what it printed. */
-export function captureOutput(): { out(line?: string): void; err(line?: string): void; stdout(): string; stderr(): string } {
+export function captureOutput(): {
+  out(line?: string): void;
+  err(line?: string): void;
+  stdout(): string;
+  stderr(): string;
+} {
   const out: string[] = [];
   const err: string[] = [];
   return {
@@ -194,16 +208,21 @@ const groups = new Set<ChildProcess>();
  * The shell leads its own process group, so stopBackgroundLines() ends the job too.
  */
 export function startBackgroundLine(line: string): BackgroundLine {
-  const child = spawnTracked("/bin/sh", ["-c", `${line}\nwait $!`], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnTracked("/bin/sh", ["-c", `${line}\nwait $!`], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   groups.add(child);
   let out = "";
   let err = "";
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => {
-    groups.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("close", (code) => {
+      groups.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 

@@ -25,11 +25,16 @@ function stagedTree(root: string): Journal {
   writeFileSync(path.join(root, "ca.crt"), "old cert");
   writeFileSync(path.join(root, "clients", "gone", "notes.txt"), "the user's");
   writeFileSync(path.join(root, "stale"), "x");
-  const temps = ["key", "crt"].map((kind) => path.join(root, ".tmp", `.ca.${kind}.${process.pid}.0000000${kind === "key" ? 1 : 2}.tmp`));
+  const temps = ["key", "crt"].map((kind) =>
+    path.join(root, ".tmp", `.ca.${kind}.${process.pid}.0000000${kind === "key" ? 1 : 2}.tmp`),
+  );
   writeFileSync(temps[0], "new key");
   writeFileSync(temps[1], "new cert");
   return {
-    renames: [{ temp: temps[0], file: path.join(root, "ca.key") }, { temp: temps[1], file: path.join(root, "ca.crt") }],
+    renames: [
+      { temp: temps[0], file: path.join(root, "ca.key") },
+      { temp: temps[1], file: path.join(root, "ca.crt") },
+    ],
     moves: [{ from: path.join(root, "clients", "gone"), to: path.join(root, "archive", "gone") }],
     removals: [path.join(root, "stale")],
   };
@@ -37,13 +42,16 @@ function stagedTree(root: string): Journal {
 
 function writeStored(root: string, journal: Journal): void {
   const relative = (p: string) => path.relative(root, p);
-  writeFileSync(journalFile(root), JSON.stringify({
-    version: 1,
-    pid: 999_999,
-    renames: journal.renames.map((r) => [relative(r.temp), relative(r.file)]),
-    moves: journal.moves.map((m) => [relative(m.from), relative(m.to)]),
-    removals: journal.removals.map(relative),
-  }));
+  writeFileSync(
+    journalFile(root),
+    JSON.stringify({
+      version: 1,
+      pid: 999_999,
+      renames: journal.renames.map((r) => [relative(r.temp), relative(r.file)]),
+      moves: journal.moves.map((m) => [relative(m.from), relative(m.to)]),
+      removals: journal.removals.map(relative),
+    }),
+  );
 }
 
 function expectCommitted(root: string): void {

@@ -26,7 +26,12 @@ describe("DER walking used by fast key checks", () => {
     const ca = await issueCaCert(signer, caSpec({ key: "ec-p256" }), caKey.spkiDer, new Date());
     const mine = await generateKey("ec-p256");
     const other = await generateKey("ec-p256");
-    const leaf = await issueClientCert({ signer, certificate: ca.certificate, keyAlgorithm: "ec-p256" }, clientSpec(), mine.spkiDer, new Date());
+    const leaf = await issueClientCert(
+      { signer, certificate: ca.certificate, keyAlgorithm: "ec-p256" },
+      clientSpec(),
+      mine.spkiDer,
+      new Date(),
+    );
     const raw = new X509Certificate(leaf.pem).raw;
     expect(certificateSpki(raw)).toEqual(mine.spkiDer);
     const certBits = spkiPublicKeyBits(certificateSpki(raw));
@@ -41,7 +46,8 @@ describe("DER read from disk is bounds-checked", () => {
   const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
 
   test("every truncation of an SPKI throws instead of handing back a shorter key", () => {
-    for (let length = 0; length < spki.length; length++) expect(() => spkiPublicKeyBits(spki.subarray(0, length))).toThrow(Error);
+    for (let length = 0; length < spki.length; length++)
+      expect(() => spkiPublicKeyBits(spki.subarray(0, length))).toThrow(Error);
   });
 
   test("every truncation of an EC PKCS#8 gives no public key rather than part of one", () => {
@@ -54,15 +60,18 @@ describe("DER read from disk is bounds-checked", () => {
   });
 
   test("random bytes and hostile lengths either throw an Error or read inside the buffer (fast-check)", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 70 }), (bytes, offset) => {
-      const der = Buffer.from(bytes);
-      try {
-        const tlv = readTlv(der, offset);
-        return tlv.start >= offset + 2 && tlv.end <= der.length && tlv.start <= tlv.end;
-      } catch (error) {
-        return error instanceof Error;
-      }
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.nat({ max: 70 }), (bytes, offset) => {
+        const der = Buffer.from(bytes);
+        try {
+          const tlv = readTlv(der, offset);
+          return tlv.start >= offset + 2 && tlv.end <= der.length && tlv.start <= tlv.end;
+        } catch (error) {
+          return error instanceof Error;
+        }
+      }),
+      { numRuns: 2000 },
+    );
     // A four-byte length near 2^32 must not wrap around into a small positive one.
     expect(() => readTlv(Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]), 0)).toThrow(/past the end/);
     expect(() => readTlv(Buffer.from([0x30, 0x80, 0x00, 0x00]), 0)).toThrow(/indefinite/);

@@ -1,7 +1,14 @@
 import { X509Certificate, createPublicKey } from "node:crypto";
 import { createRequire } from "node:module";
 import * as peculiarX509 from "@peculiar/x509";
-import { issueCaCert, issueClientCert, issueLeaves, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
+import type * as PeculiarWebcrypto from "@peculiar/webcrypto";
+import {
+  issueCaCert,
+  issueClientCert,
+  issueLeaves,
+  issueServerCert,
+  type IssuingCa,
+} from "../../../src/crypto/issue.js";
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner, type Signer } from "../../../src/crypto/signer.js";
 import { caCrypto } from "../../../src/crypto/provider.js";
@@ -27,9 +34,18 @@ interface TestCa extends IssuingCa {
 
 async function makeCa(algorithm: KeyAlgorithm = "ec-p256", days = 3650, crypto?: Crypto): Promise<TestCa> {
   const key = await generateKey(algorithm);
-  const signer: Signer = crypto ? await softwareSigner(key.privateKeyPem, algorithm, crypto) : await softwareSigner(key.privateKeyPem, algorithm);
+  const signer: Signer = crypto
+    ? await softwareSigner(key.privateKeyPem, algorithm, crypto)
+    : await softwareSigner(key.privateKeyPem, algorithm);
   const issued = await issueCaCert(signer, caSpec({ key: algorithm, days }), key.spkiDer, NOW);
-  return { signer, certificate: issued.certificate, keyAlgorithm: algorithm, key, pem: issued.pem, node: new X509Certificate(issued.pem) };
+  return {
+    signer,
+    certificate: issued.certificate,
+    keyAlgorithm: algorithm,
+    key,
+    pem: issued.pem,
+    node: new X509Certificate(issued.pem),
+  };
 }
 
 describe("issueCaCert", () => {
@@ -74,7 +90,11 @@ describe("issueCaCert", () => {
 
   test("the SKI equals the one @peculiar/x509 computes itself from the public key", async () => {
     const ski = extension(ca.pem, peculiarX509.SubjectKeyIdentifierExtension)!.keyId;
-    const computed = await peculiarX509.SubjectKeyIdentifierExtension.create(ca.signer.publicKey, false, ca.signer.crypto);
+    const computed = await peculiarX509.SubjectKeyIdentifierExtension.create(
+      ca.signer.publicKey,
+      false,
+      ca.signer.crypto,
+    );
     expect(ski).toBe(computed.keyId);
   });
 });
@@ -92,7 +112,9 @@ describe("issueServerCert / issueClientCert", () => {
     const node = new X509Certificate(issued.pem);
     expect(node.ca).toBe(false);
     expect(node.keyUsage).toEqual([SERVER_AUTH]);
-    expect(node.subjectAltName).toBe("DNS:mqtt.example.com, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1");
+    expect(node.subjectAltName).toBe(
+      "DNS:mqtt.example.com, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1",
+    );
     expect(node.subject).toBe("CN=mqtt.example.com");
     expect(node.issuer).toBe(ca.node.subject);
     expect(node.checkIssued(ca.node)).toBe(true);
@@ -118,14 +140,26 @@ describe("issueServerCert / issueClientCert", () => {
 
   test("client: clientAuth EKU, no SAN, full subject in order, RSA client has no keyEncipherment", async () => {
     const key = await generateKey("rsa-2048");
-    const client = clientSpec({ name: "sensor-002", cn: "sensor-002.plant-a", o: "Org", ou: "Unit", c: "DE", st: "BY", l: "Town", key: "rsa-2048", days: 30 });
+    const client = clientSpec({
+      name: "sensor-002",
+      cn: "sensor-002.plant-a",
+      o: "Org",
+      ou: "Unit",
+      c: "DE",
+      st: "BY",
+      l: "Town",
+      key: "rsa-2048",
+      days: 30,
+    });
     const issued = await issueClientCert(ca, client, key.spkiDer, NOW);
     const node = new X509Certificate(issued.pem);
     expect(node.keyUsage).toEqual([CLIENT_AUTH]);
     expect(node.subjectAltName).toBeUndefined();
     expect(node.subject).toBe("C=DE\nST=BY\nL=Town\nO=Org\nOU=Unit\nCN=sensor-002.plant-a");
     expect(node.verify(ca.node.publicKey)).toBe(true);
-    expect(extension(issued.pem, peculiarX509.KeyUsagesExtension)!.usages).toBe(peculiarX509.KeyUsageFlags.digitalSignature);
+    expect(extension(issued.pem, peculiarX509.KeyUsagesExtension)!.usages).toBe(
+      peculiarX509.KeyUsageFlags.digitalSignature,
+    );
     expect(extension(issued.pem, peculiarX509.BasicConstraintsExtension)!.ca).toBe(false);
   });
 
@@ -206,11 +240,18 @@ describe("lifetime clamping", () => {
   test("a leaf's notBefore never precedes the CA's", async () => {
     const key = await generateKey("ec-p256");
     // Issued "before" the CA existed (a clock that lags): the back-dated notBefore is cut to the CA's.
-    const issued = await issueClientCert(ca, clientSpec({ days: 1 }), key.spkiDer, new Date(NOW.getTime() - 60 * 60 * 1000));
+    const issued = await issueClientCert(
+      ca,
+      clientSpec({ days: 1 }),
+      key.spkiDer,
+      new Date(NOW.getTime() - 60 * 60 * 1000),
+    );
     const node = new X509Certificate(issued.pem);
     expect(new Date(node.validFrom).getTime()).toBe(new Date(ca.node.validFrom).getTime());
     // Issued a minute after the CA: back-dated 5 minutes from then, which is after the CA's start.
-    const later = new X509Certificate((await issueClientCert(ca, clientSpec({ days: 1 }), key.spkiDer, new Date(NOW.getTime() + 60 * 1000))).pem);
+    const later = new X509Certificate(
+      (await issueClientCert(ca, clientSpec({ days: 1 }), key.spkiDer, new Date(NOW.getTime() + 60 * 1000))).pem,
+    );
     expect(new Date(later.validFrom).getTime()).toBe(NOW.getTime() + 60 * 1000 - 5 * 60 * 1000);
   });
 });
@@ -231,7 +272,7 @@ describe("Signer: a different WebCrypto provider slots in", () => {
     // `await import("@peculiar/webcrypto")` works under plain Node, but Jest's ESM loader picks the
     // package's `import` build (ESM syntax in a .js file of a CommonJS package) and cannot parse it;
     // the CommonJS build is the same provider.
-    const { Crypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof import("@peculiar/webcrypto");
+    const { Crypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof PeculiarWebcrypto;
     const provider = new Crypto();
     let signCalls = 0;
     const sign = provider.subtle.sign.bind(provider.subtle);
@@ -272,7 +313,9 @@ describe("IP SANs land in the certificate as written", () => {
   test.each(candidates)("%s is either refused by ipProblem or encoded faithfully", async (ip) => {
     if (ipProblem(ip) !== undefined) return;
     const key = await generateKey("ec-p256");
-    const node = new X509Certificate((await issueServerCert(ca, serverSpec({ dns: [], ip: [ip], host: ip }), key.spkiDer, NOW)).pem);
+    const node = new X509Certificate(
+      (await issueServerCert(ca, serverSpec({ dns: [], ip: [ip], host: ip }), key.spkiDer, NOW)).pem,
+    );
     // Node's checkIP compares by value (a zone id cannot be in a certificate: compare without it).
     expect(node.checkIP(ip.replace(/%.*$/, ""))).toBeDefined();
     expect(certFacts(node.toString()).ip.length).toBe(1);
@@ -300,37 +343,46 @@ describe("issueLeaves: many at once", () => {
       expect(cert.serialNumber.toLowerCase()).toBe(leaf.serial);
       expect(cert.publicKey.export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
       if (i === 7) expect(leaf.keyPem).toBeUndefined();
-      else expect(createPublicKey(leaf.keyPem!).export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
+      else
+        expect(createPublicKey(leaf.keyPem!).export({ type: "spki", format: "der" }).equals(leaf.spkiDer)).toBe(true);
     });
     expect(issued[7].spkiDer.equals(given.spkiDer)).toBe(true);
   });
 });
 
 describe("the CA side goes through @peculiar/webcrypto, leaves through node:crypto", () => {
-  test.each(["ec-p256", "ec-p384", "rsa-2048", "ed25519"] as const)("%s: the CA certificate and a CRL are signed by the CA-side provider, a leaf is not", async (algorithm) => {
-    const { Crypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof import("@peculiar/webcrypto");
-    const provider = caCrypto();
-    expect(provider).toBeInstanceOf(Crypto);
-    let signCalls = 0;
-    const sign = provider.subtle.sign.bind(provider.subtle);
-    provider.subtle.sign = ((...args: Parameters<SubtleCrypto["sign"]>) => {
-      signCalls++;
-      return sign(...args);
-    }) as SubtleCrypto["sign"];
-    try {
-      const ca = await makeCa(algorithm, 365);
-      expect(ca.signer.crypto).toBe(provider);
-      expect(signCalls).toBe(1);
-      expect(ca.node.verify(ca.node.publicKey)).toBe(true);
-      const leafKey = await generateKey("ec-p256");
-      const leaf = new X509Certificate((await issueClientCert(ca, clientSpec(), leafKey.spkiDer, NOW)).pem);
-      expect(signCalls).toBe(1);
-      expect(leaf.verify(ca.node.publicKey)).toBe(true);
-      const crl = await issueCrl(ca, { entries: [], crlNumber: 1, thisUpdate: NOW, nextUpdate: new Date(NOW.getTime() + 30 * 86_400_000) });
-      expect(signCalls).toBe(2);
-      expect(await new peculiarX509.X509Crl(crl).verify({ publicKey: ca.certificate.publicKey })).toBe(true);
-    } finally {
-      provider.subtle.sign = sign;
-    }
-  });
+  test.each(["ec-p256", "ec-p384", "rsa-2048", "ed25519"] as const)(
+    "%s: the CA certificate and a CRL are signed by the CA-side provider, a leaf is not",
+    async (algorithm) => {
+      const { Crypto } = createRequire(import.meta.url)("@peculiar/webcrypto") as typeof PeculiarWebcrypto;
+      const provider = caCrypto();
+      expect(provider).toBeInstanceOf(Crypto);
+      let signCalls = 0;
+      const sign = provider.subtle.sign.bind(provider.subtle);
+      provider.subtle.sign = ((...args: Parameters<SubtleCrypto["sign"]>) => {
+        signCalls++;
+        return sign(...args);
+      }) as SubtleCrypto["sign"];
+      try {
+        const ca = await makeCa(algorithm, 365);
+        expect(ca.signer.crypto).toBe(provider);
+        expect(signCalls).toBe(1);
+        expect(ca.node.verify(ca.node.publicKey)).toBe(true);
+        const leafKey = await generateKey("ec-p256");
+        const leaf = new X509Certificate((await issueClientCert(ca, clientSpec(), leafKey.spkiDer, NOW)).pem);
+        expect(signCalls).toBe(1);
+        expect(leaf.verify(ca.node.publicKey)).toBe(true);
+        const crl = await issueCrl(ca, {
+          entries: [],
+          crlNumber: 1,
+          thisUpdate: NOW,
+          nextUpdate: new Date(NOW.getTime() + 30 * 86_400_000),
+        });
+        expect(signCalls).toBe(2);
+        expect(await new peculiarX509.X509Crl(crl).verify({ publicKey: ca.certificate.publicKey })).toBe(true);
+      } finally {
+        provider.subtle.sign = sign;
+      }
+    },
+  );
 });

@@ -16,8 +16,12 @@ describe("generateKeySync", () => {
     const [a, b] = [generateKeySync("ec-p256"), generateKeySync("ec-p256")];
     const data = Buffer.from("tbs");
     const signature = sign("sha256", data, createPrivateKey(a.privateKeyPem));
-    expect(verify("sha256", data, createPublicKey({ key: a.spkiDer, format: "der", type: "spki" }), signature)).toBe(true);
-    expect(verify("sha256", data, createPublicKey({ key: b.spkiDer, format: "der", type: "spki" }), signature)).toBe(false);
+    expect(verify("sha256", data, createPublicKey({ key: a.spkiDer, format: "der", type: "spki" }), signature)).toBe(
+      true,
+    );
+    expect(verify("sha256", data, createPublicKey({ key: b.spkiDer, format: "der", type: "spki" }), signature)).toBe(
+      false,
+    );
   });
 
   test("every key is new", () => {

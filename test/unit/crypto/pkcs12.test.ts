@@ -20,14 +20,28 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A CA and a client certificate with its key, as the builder hands them to buildPkcs12. */
-async function material(key: KeyAlgorithm = "ec-p256", cn = "sensor-001"): Promise<Omit<Pkcs12Input, "password"> & { caDer: Buffer }> {
+async function material(
+  key: KeyAlgorithm = "ec-p256",
+  cn = "sensor-001",
+): Promise<Omit<Pkcs12Input, "password"> & { caDer: Buffer }> {
   const caKey = await generateKey("ec-p256");
   const signer = await softwareSigner(caKey.privateKeyPem, "ec-p256");
   const ca = await issueCaCert(signer, caSpec({ key: "ec-p256" }), caKey.spkiDer, new Date());
   const mine = await generateKey(key);
-  const leaf = await issueClientCert({ signer, certificate: ca.certificate, keyAlgorithm: "ec-p256" }, clientSpec({ cn, key }), mine.spkiDer, new Date());
+  const leaf = await issueClientCert(
+    { signer, certificate: ca.certificate, keyAlgorithm: "ec-p256" },
+    clientSpec({ cn, key }),
+    mine.spkiDer,
+    new Date(),
+  );
   const caDer = Buffer.from(ca.certificate.rawData);
-  return { certificate: new X509Certificate(leaf.pem).raw, caCertificates: [caDer], privateKeyPem: mine.privateKeyPem, friendlyName: cn, caDer };
+  return {
+    certificate: new X509Certificate(leaf.pem).raw,
+    caCertificates: [caDer],
+    privateKeyPem: mine.privateKeyPem,
+    friendlyName: cn,
+    caDer,
+  };
 }
 
 let counter = 0;
@@ -81,7 +95,13 @@ describe("buildPkcs12", () => {
     const pfx = readFileSync(file);
     expect(() => tls.createSecureContext({ pfx, passphrase: PASSWORD })).not.toThrow();
     // The server checks the client's certificate against the CA; the client presents the bundle.
-    const server = tls.createServer({ pfx, passphrase: PASSWORD, requestCert: true, rejectUnauthorized: true, ca: new X509Certificate(input.caDer).toString() });
+    const server = tls.createServer({
+      pfx,
+      passphrase: PASSWORD,
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: new X509Certificate(input.caDer).toString(),
+    });
     const seen = new Promise<{ authorized: boolean; cn: unknown }>((resolve) => {
       server.once("secureConnection", (socket: tls.TLSSocket) => {
         resolve({ authorized: socket.authorized, cn: socket.getPeerCertificate().subject?.CN });
@@ -114,7 +134,9 @@ describe("buildPkcs12", () => {
 
   test("refuses a key that is not the certificate's, too few iterations and an empty password", async () => {
     const stranger = await generateKey("ec-p256");
-    expect(() => buildPkcs12({ ...input, privateKeyPem: stranger.privateKeyPem, password: PASSWORD })).toThrow(/does not belong/);
+    expect(() => buildPkcs12({ ...input, privateKeyPem: stranger.privateKeyPem, password: PASSWORD })).toThrow(
+      /does not belong/,
+    );
     expect(() => buildPkcs12({ ...input, password: PASSWORD, iterations: 1000 })).toThrow(/2048/);
     expect(() => buildPkcs12({ ...input, password: "" })).toThrow(/non-empty/);
   });
@@ -122,11 +144,14 @@ describe("buildPkcs12", () => {
 
 describe("pkcs12Kdf (RFC 7292 appendix B)", () => {
   test("matches the published SHA-1 test vectors (two-block output exercises the I update)", () => {
-    expect(pkcs12Kdf("sha1", "smeg", Buffer.from("0A58CF64530D823F", "hex"), 1, 1, 24).toString("hex").toUpperCase())
-      .toBe("8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
-    expect(pkcs12Kdf("sha1", "smeg", Buffer.from("0A58CF64530D823F", "hex"), 2, 1, 8).toString("hex").toUpperCase())
-      .toBe("79993DFE048D3B76");
-    expect(pkcs12Kdf("sha1", "queeg", Buffer.from("1682C0FC5B3F7EC5", "hex"), 1, 1000, 24).toString("hex").toUpperCase())
-      .toBe("483DD6E919D7DE2E8E648BA8F862F3FBFBDC2BCB2C02957F");
+    expect(
+      pkcs12Kdf("sha1", "smeg", Buffer.from("0A58CF64530D823F", "hex"), 1, 1, 24).toString("hex").toUpperCase(),
+    ).toBe("8AAAE6297B6CB04642AB5B077851284EB7128F1A2A7FBCA3");
+    expect(
+      pkcs12Kdf("sha1", "smeg", Buffer.from("0A58CF64530D823F", "hex"), 2, 1, 8).toString("hex").toUpperCase(),
+    ).toBe("79993DFE048D3B76");
+    expect(
+      pkcs12Kdf("sha1", "queeg", Buffer.from("1682C0FC5B3F7EC5", "hex"), 1, 1000, 24).toString("hex").toUpperCase(),
+    ).toBe("483DD6E919D7DE2E8E648BA8F862F3FBFBDC2BCB2C02957F");
   });
 });

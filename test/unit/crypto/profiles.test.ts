@@ -1,5 +1,12 @@
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
-import { caExtensions, keyIdentifier, leafExtensions, newSerialNumber, subjectName, type ProfileInput } from "../../../src/crypto/profiles.js";
+import {
+  caExtensions,
+  keyIdentifier,
+  leafExtensions,
+  newSerialNumber,
+  subjectName,
+  type ProfileInput,
+} from "../../../src/crypto/profiles.js";
 import { x509 } from "../../../src/crypto/provider.js";
 
 describe("newSerialNumber", () => {
@@ -31,7 +38,14 @@ describe("subjectName", () => {
   test("orders C, ST, L, O, OU, CN regardless of input order", () => {
     const name = subjectName({ cn: "device", ou: "Unit", o: "Org", l: "Town", st: "State", c: "DE" });
     expect(name.map((rdn) => Object.keys(rdn)[0])).toEqual(["C", "ST", "L", "O", "OU", "CN"]);
-    expect(name).toEqual([{ C: ["DE"] }, { ST: ["State"] }, { L: ["Town"] }, { O: ["Org"] }, { OU: ["Unit"] }, { CN: ["device"] }]);
+    expect(name).toEqual([
+      { C: ["DE"] },
+      { ST: ["State"] },
+      { L: ["Town"] },
+      { O: ["Org"] },
+      { OU: ["Unit"] },
+      { CN: ["device"] },
+    ]);
   });
 
   test("leaves out absent and empty fields", () => {
@@ -110,12 +124,21 @@ describe("certificate profiles (caExtensions, leafExtensions)", () => {
     const basic = new x509.BasicConstraintsExtension(byOid(extensions, BASIC)!.rawData);
     expect(basic.ca).toBe(false);
     const eku = new x509.ExtendedKeyUsageExtension(byOid(extensions, EKU)!.rawData);
-    expect(eku.usages).toEqual([role === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]);
+    expect(eku.usages).toEqual([
+      role === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]);
     expect(byOid(extensions, AKI)).toBeDefined();
   });
 
   test("only servers carry a SAN, with DNS then IP entries", () => {
-    const server = leaf({ role: "server", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example", "localhost"], ip: ["127.0.0.1", "::1"] });
+    const server = leaf({
+      role: "server",
+      keyAlgorithm: "ec-p256",
+      subjectKeyId: keyId,
+      authorityKeyId: keyId,
+      dns: ["a.example", "localhost"],
+      ip: ["127.0.0.1", "::1"],
+    });
     const san = new x509.SubjectAlternativeNameExtension(byOid(server, SAN)!.rawData);
     expect(san.names.toJSON()).toEqual([
       { type: "dns", value: "a.example" },
@@ -123,7 +146,13 @@ describe("certificate profiles (caExtensions, leafExtensions)", () => {
       { type: "ip", value: "127.0.0.1" },
       { type: "ip", value: "::1" },
     ]);
-    const client = leaf({ role: "client", keyAlgorithm: "ec-p256", subjectKeyId: keyId, authorityKeyId: keyId, dns: ["a.example"] });
+    const client = leaf({
+      role: "client",
+      keyAlgorithm: "ec-p256",
+      subjectKeyId: keyId,
+      authorityKeyId: keyId,
+      dns: ["a.example"],
+    });
     expect(byOid(client, SAN)).toBeUndefined();
   });
 });

@@ -15,16 +15,38 @@ const ALERT_45 = alert("ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED", 45);
 const CERTIFICATE_EXPIRED: TlsAlert = alertOf(ALERT_45)!;
 
 /** NOW is 2030-06-01 12:00 UTC; the client certificate runs from 2030-01-01 to 2031-01-01. */
-const EXPIRED_CRL: CrlSummary = { issuerCn: "Test Root CA", thisUpdate: new Date("2030-05-01T00:00:00Z"), nextUpdate: new Date("2030-05-11T00:00:00Z") };
-const FRESH_CRL: CrlSummary = { issuerCn: "Test Root CA", thisUpdate: new Date("2030-05-30T00:00:00Z"), nextUpdate: new Date("2030-06-29T00:00:00Z") };
-const FUTURE_CRL: CrlSummary = { issuerCn: "Test Root CA", thisUpdate: new Date("2030-06-02T00:00:00Z"), nextUpdate: new Date("2030-07-02T00:00:00Z") };
+const EXPIRED_CRL: CrlSummary = {
+  issuerCn: "Test Root CA",
+  thisUpdate: new Date("2030-05-01T00:00:00Z"),
+  nextUpdate: new Date("2030-05-11T00:00:00Z"),
+};
+const FRESH_CRL: CrlSummary = {
+  issuerCn: "Test Root CA",
+  thisUpdate: new Date("2030-05-30T00:00:00Z"),
+  nextUpdate: new Date("2030-06-29T00:00:00Z"),
+};
+const FUTURE_CRL: CrlSummary = {
+  issuerCn: "Test Root CA",
+  thisUpdate: new Date("2030-06-02T00:00:00Z"),
+  nextUpdate: new Date("2030-07-02T00:00:00Z"),
+};
 
 const TREE: CrlPlaces = { localFile: "pki/ca/crl.pem", specFile: "pki.yaml" };
 const DEPLOYED: CrlPlaces = { ...TREE, brokerFile: "/etc/mosquitto/certs/ca/crl.pem" };
 const BESIDE_CAFILE: CrlPlaces = { localFile: "device/crl.pem" };
 
-function causeFor(issuerCrl: CrlSummary | undefined, places: CrlPlaces | undefined, crlChecked = issuerCrl !== undefined) {
-  const cause = certificateExpiredCause({ alert: CERTIFICATE_EXPIRED, now: NOW, client: clientFacts({ issuerCrl, crlChecked }), serverLeaf: cert(), places });
+function causeFor(
+  issuerCrl: CrlSummary | undefined,
+  places: CrlPlaces | undefined,
+  crlChecked = issuerCrl !== undefined,
+) {
+  const cause = certificateExpiredCause({
+    alert: CERTIFICATE_EXPIRED,
+    now: NOW,
+    client: clientFacts({ issuerCrl, crlChecked }),
+    serverLeaf: cert(),
+    places,
+  });
   return { id: cause.id, text: `${cause.cause}\n${cause.fix}` };
 }
 
@@ -32,7 +54,7 @@ describe("certificateExpiredCause: the certificates are valid, so the CRL is the
   test("the tree's CRL is past nextUpdate: it is the cause, and the fix renews, copies and reloads", () => {
     const { id, text } = causeFor(EXPIRED_CRL, DEPLOYED);
     expect(id).toBe("crl-expired");
-    expect(text).toContain("the tree's CRL of \"Test Root CA\" (pki/ca/crl.pem) expired on 2030-05-11 00:00 UTC");
+    expect(text).toContain('the tree\'s CRL of "Test Root CA" (pki/ca/crl.pem) expired on 2030-05-11 00:00 UTC');
     expect(text).toContain("turns away every device");
     expect(text).toContain("`mqtt-pki crl -f pki.yaml`");
     expect(text).toContain("copy pki/ca/crl.pem to the broker's crlfile /etc/mosquitto/certs/ca/crl.pem (deploy.dir)");
@@ -46,7 +68,7 @@ describe("certificateExpiredCause: the certificates are valid, so the CRL is the
   test("the CRL beside --cafile (no spec): the same verdict, with a placeholder for the spec", () => {
     const { id, text } = causeFor(EXPIRED_CRL, BESIDE_CAFILE);
     expect(id).toBe("crl-expired");
-    expect(text).toContain("the CRL of \"Test Root CA\" (device/crl.pem)");
+    expect(text).toContain('the CRL of "Test Root CA" (device/crl.pem)');
     expect(text).toContain("`mqtt-pki crl -f <spec>`");
   });
 
@@ -90,35 +112,67 @@ describe("certificateExpiredCause: the certificates are valid, so the CRL is the
 
 describe("certificateExpiredCause: a certificate really out of its dates keeps the old verdict", () => {
   test.each([
-    ["the client's certificate has expired", clientFacts({ issuerCrl: EXPIRED_CRL }, { notAfter: new Date("2030-05-01T00:00:00Z") }), cert()],
-    ["the server's certificate has expired (our clock or theirs is off)", clientFacts({ issuerCrl: EXPIRED_CRL }), cert({ notAfter: new Date("2030-05-01T00:00:00Z") })],
+    [
+      "the client's certificate has expired",
+      clientFacts({ issuerCrl: EXPIRED_CRL }, { notAfter: new Date("2030-05-01T00:00:00Z") }),
+      cert(),
+    ],
+    [
+      "the server's certificate has expired (our clock or theirs is off)",
+      clientFacts({ issuerCrl: EXPIRED_CRL }),
+      cert({ notAfter: new Date("2030-05-01T00:00:00Z") }),
+    ],
     ["no client certificate is known", undefined, cert()],
   ])("%s", (_, client, serverLeaf) => {
-    expect(certificateExpiredCause({ alert: CERTIFICATE_EXPIRED, now: NOW, client, serverLeaf, places: TREE }).id).toBe("client-cert-expired");
+    expect(certificateExpiredCause({ alert: CERTIFICATE_EXPIRED, now: NOW, client, serverLeaf, places: TREE }).id).toBe(
+      "client-cert-expired",
+    );
   });
 });
 
 describe("through diagnose(): the verdict lands on the line where the broker refused", () => {
   test("TLS 1.3: alert 45 after the handshake, the tree's CRL expired", () => {
-    const r = failing({ client: clientFacts({ issuerCrl: EXPIRED_CRL }), crlPlaces: TREE, observations: observed({ mqtt: { ok: false, error: ALERT_45 } }) });
+    const r = failing({
+      client: clientFacts({ issuerCrl: EXPIRED_CRL }),
+      crlPlaces: TREE,
+      observations: observed({ mqtt: { ok: false, error: ALERT_45 } }),
+    });
     expect(r.cause?.id).toBe("crl-expired");
     expect(r.failed).toEqual(["client certificate"]);
-    expect(r.stages.find((s) => s.stage === "client files")?.detail).toContain("the CRL expired on 2030-05-11 00:00 UTC");
+    expect(r.stages.find((s) => s.stage === "client files")?.detail).toContain(
+      "the CRL expired on 2030-05-11 00:00 UTC",
+    );
   });
 
   test("TLS 1.2: the same alert inside the handshake", () => {
-    const r = failing({ client: clientFacts({ issuerCrl: EXPIRED_CRL }), crlPlaces: TREE, observations: observed({ tls: tls({ ok: false, error: ALERT_45 }), mqtt: undefined }) });
+    const r = failing({
+      client: clientFacts({ issuerCrl: EXPIRED_CRL }),
+      crlPlaces: TREE,
+      observations: observed({ tls: tls({ ok: false, error: ALERT_45 }), mqtt: undefined }),
+    });
     expect(r.cause?.id).toBe("crl-expired");
     expect(r.failed).toEqual(["TLS handshake"]);
   });
 
   test("an expired server certificate still outranks the broker's alert", () => {
-    const r = failing({ client: clientFacts({ issuerCrl: EXPIRED_CRL }), serverChain: chain({ leaf: cert({ notAfter: new Date("2030-05-30T00:00:00Z") }) }), observations: observed({ target: target(), mqtt: { ok: false, error: ALERT_45 } }) });
+    const r = failing({
+      client: clientFacts({ issuerCrl: EXPIRED_CRL }),
+      serverChain: chain({ leaf: cert({ notAfter: new Date("2030-05-30T00:00:00Z") }) }),
+      observations: observed({ target: target(), mqtt: { ok: false, error: ALERT_45 } }),
+    });
     expect(r.cause?.id).toBe("server-cert-expired");
   });
 
   test("a broker that accepts the client despite an expired tree CRL: ok, with the note", () => {
-    const result = diagnose({ now: NOW, observations: observed(), alternatives: [], client: clientFacts({ issuerCrl: EXPIRED_CRL }), caGiven: true, serverChain: chain(), crlPlaces: TREE });
+    const result = diagnose({
+      now: NOW,
+      observations: observed(),
+      alternatives: [],
+      client: clientFacts({ issuerCrl: EXPIRED_CRL }),
+      caGiven: true,
+      serverChain: chain(),
+      crlPlaces: TREE,
+    });
     expect(result.ok).toBe(true);
     expect(result.stages[0].detail).toContain("a broker that loads it refuses every client");
   });
@@ -128,25 +182,45 @@ describe("the client files line and the CRL at hand", () => {
   const wording = { target: target(), clientName: "alice" };
 
   test("an expired CRL is a note on a passing line: what happened and what to do", () => {
-    const verdict = judgeClientFiles({ client: clientFacts({ issuerCrl: EXPIRED_CRL }), now: NOW, wording, crlPlaces: TREE });
+    const verdict = judgeClientFiles({
+      client: clientFacts({ issuerCrl: EXPIRED_CRL }),
+      now: NOW,
+      wording,
+      crlPlaces: TREE,
+    });
     expect(verdict.cause).toBeUndefined();
-    expect(verdict.detail).toBe('CN=alice from "Test Root CA", valid until 2031-01-01 00:00 UTC; the key matches; not on the CRL; '
-      + "the CRL expired on 2030-05-11 00:00 UTC: a broker that loads it refuses every client (renew it with `mqtt-pki crl -f pki.yaml`, then reload mosquitto)");
+    expect(verdict.detail).toBe(
+      'CN=alice from "Test Root CA", valid until 2031-01-01 00:00 UTC; the key matches; not on the CRL; ' +
+        "the CRL expired on 2030-05-11 00:00 UTC: a broker that loads it refuses every client (renew it with `mqtt-pki crl -f pki.yaml`, then reload mosquitto)",
+    );
   });
 
   test("a valid CRL adds nothing; a CRL not yet valid is noted too", () => {
-    expect(judgeClientFiles({ client: clientFacts({ issuerCrl: FRESH_CRL }), now: NOW, wording }).detail).not.toContain("refuses every client");
-    expect(crlNote(clientFacts({ issuerCrl: FUTURE_CRL }), NOW, TREE)).toContain("is valid only from 2030-06-02 00:00 UTC");
+    expect(judgeClientFiles({ client: clientFacts({ issuerCrl: FRESH_CRL }), now: NOW, wording }).detail).not.toContain(
+      "refuses every client",
+    );
+    expect(crlNote(clientFacts({ issuerCrl: FUTURE_CRL }), NOW, TREE)).toContain(
+      "is valid only from 2030-06-02 00:00 UTC",
+    );
   });
 
   test("a failing line (revoked) keeps its own cause and still carries the note", () => {
-    const verdict = judgeClientFiles({ client: clientFacts({ issuerCrl: EXPIRED_CRL, revocation: { revokedAt: new Date("2030-05-02T00:00:00Z") } }), now: NOW, wording, crlPlaces: TREE });
+    const verdict = judgeClientFiles({
+      client: clientFacts({ issuerCrl: EXPIRED_CRL, revocation: { revokedAt: new Date("2030-05-02T00:00:00Z") } }),
+      now: NOW,
+      wording,
+      crlPlaces: TREE,
+    });
     expect(verdict.cause?.id).toBe("client-cert-revoked");
-    expect(verdict.detail).toContain("revoked on 2030-05-02 00:00 UTC (listed in the CRL); the CRL expired on 2030-05-11 00:00 UTC");
+    expect(verdict.detail).toContain(
+      "revoked on 2030-05-02 00:00 UTC (listed in the CRL); the CRL expired on 2030-05-11 00:00 UTC",
+    );
   });
 
   test("a CRL without nextUpdate never expires (OpenSSL does not call it expired)", () => {
-    expect(crlValidityAt(clientFacts({ issuerCrl: { issuerCn: "Test Root CA", thisUpdate: EXPIRED_CRL.thisUpdate } }), NOW)).toBe("valid");
+    expect(
+      crlValidityAt(clientFacts({ issuerCrl: { issuerCn: "Test Root CA", thisUpdate: EXPIRED_CRL.thisUpdate } }), NOW),
+    ).toBe("valid");
     expect(crlValidityAt(clientFacts(), NOW)).toBeUndefined();
   });
 });

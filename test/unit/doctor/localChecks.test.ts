@@ -51,8 +51,14 @@ describe("checkClientFiles", () => {
     const content = { entries, crlNumber: 1, thisUpdate: NOW, nextUpdate: new Date(NOW.getTime() + 30 * DAY_MS) };
     const ours = await issueCrl(ca, content);
     const theirs = await issueCrl(other, content);
-    expect(checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs }).revocation).toBeUndefined();
-    const revoked = checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs + ours }).revocation;
+    expect(
+      checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs }).revocation,
+    ).toBeUndefined();
+    const revoked = checkClientFiles({
+      certPem: clientPem,
+      keyPem: clientKey.privateKeyPem,
+      crlPem: theirs + ours,
+    }).revocation;
     expect(revoked).toEqual({ revokedAt: new Date(Math.floor(NOW.getTime() / 1000) * 1000), reason: "keyCompromise" });
   });
 });
@@ -60,14 +66,29 @@ describe("checkClientFiles", () => {
 describe("checkClientFiles: the issuer's CRL and its dates", () => {
   test("the newest CRL of the certificate's own issuer is summarized; another CA's is not", async () => {
     const later = new Date(NOW.getTime() + 60_000);
-    const crl = (crlNumber: number, thisUpdate: Date, days: number) => ({ entries: [], crlNumber, thisUpdate, nextUpdate: new Date(thisUpdate.getTime() + days * DAY_MS) });
+    const crl = (crlNumber: number, thisUpdate: Date, days: number) => ({
+      entries: [],
+      crlNumber,
+      thisUpdate,
+      nextUpdate: new Date(thisUpdate.getTime() + days * DAY_MS),
+    });
     const older = await issueCrl(ca, crl(1, NOW, 10));
     const newer = await issueCrl(ca, crl(2, later, 10));
     const theirs = await issueCrl(other, crl(1, new Date(NOW.getTime() + 120_000), 30));
-    const facts = checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs + newer + older });
+    const facts = checkClientFiles({
+      certPem: clientPem,
+      keyPem: clientKey.privateKeyPem,
+      crlPem: theirs + newer + older,
+    });
     const seconds = (date: Date) => new Date(Math.floor(date.getTime() / 1000) * 1000);
-    expect(facts.issuerCrl).toEqual({ issuerCn: "Test Root CA", thisUpdate: seconds(later), nextUpdate: seconds(new Date(later.getTime() + 10 * 86_400_000)) });
-    expect(checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs }).issuerCrl).toBeUndefined();
+    expect(facts.issuerCrl).toEqual({
+      issuerCn: "Test Root CA",
+      thisUpdate: seconds(later),
+      nextUpdate: seconds(new Date(later.getTime() + 10 * 86_400_000)),
+    });
+    expect(
+      checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem, crlPem: theirs }).issuerCrl,
+    ).toBeUndefined();
     expect(checkClientFiles({ certPem: clientPem, keyPem: clientKey.privateKeyPem }).issuerCrl).toBeUndefined();
   });
 });

@@ -30,8 +30,16 @@ export function chain(overrides: Partial<ServerChainFacts> = {}): ServerChainFac
   return { leaf: cert(), issuers: [CA], caFileCns: ["Test Root CA"], trustedBy: CA, selfSigned: false, ...overrides };
 }
 
-export function clientFacts(overrides: Partial<ClientFileFacts> = {}, certOverrides: Partial<CertSummary> = {}): ClientFileFacts {
-  return { cert: cert({ subjectCn: "alice", dns: [], ip: [], ...certOverrides }), keyMatches: true, crlChecked: true, ...overrides };
+export function clientFacts(
+  overrides: Partial<ClientFileFacts> = {},
+  certOverrides: Partial<CertSummary> = {},
+): ClientFileFacts {
+  return {
+    cert: cert({ subjectCn: "alice", dns: [], ip: [], ...certOverrides }),
+    keyMatches: true,
+    crlChecked: true,
+    ...overrides,
+  };
 }
 
 export function target(overrides: Partial<DoctorTarget> = {}): DoctorTarget {
@@ -39,7 +47,15 @@ export function target(overrides: Partial<DoctorTarget> = {}): DoctorTarget {
 }
 
 export function tls(overrides: Partial<TlsObservation> = {}): TlsObservation {
-  return { ok: true, protocol: "TLSv1.3", cipher: "TLS_AES_256_GCM_SHA384", peerChain: ["leaf", "ca"], authorized: true, clientCertSent: true, ...overrides };
+  return {
+    ok: true,
+    protocol: "TLSv1.3",
+    cipher: "TLS_AES_256_GCM_SHA384",
+    peerChain: ["leaf", "ca"],
+    authorized: true,
+    clientCertSent: true,
+    ...overrides,
+  };
 }
 
 export function alert(code: string, number: number): ErrorObservation {
@@ -49,15 +65,34 @@ export function alert(code: string, number: number): ErrorObservation {
 export const CONNACK_OK = { ok: true, connack: { returnCode: 0, sessionPresent: false } };
 
 export function observed(overrides: Partial<Observations> = {}): Observations {
-  return { target: target(), tcp: { ok: true, remoteAddress: "127.0.0.1" }, tls: tls(), mqtt: CONNACK_OK, ...overrides };
+  return {
+    target: target(),
+    tcp: { ok: true, remoteAddress: "127.0.0.1" },
+    tls: tls(),
+    mqtt: CONNACK_OK,
+    ...overrides,
+  };
 }
 
 export function input(overrides: Partial<DoctorInput> = {}): DoctorInput {
-  return { now: NOW, observations: observed(), alternatives: [], client: clientFacts(), clientName: "alice", caGiven: true, serverChain: chain(), ...overrides };
+  return {
+    now: NOW,
+    observations: observed(),
+    alternatives: [],
+    client: clientFacts(),
+    clientName: "alice",
+    caGiven: true,
+    serverChain: chain(),
+    ...overrides,
+  };
 }
 
 export function failing(overrides: Partial<DoctorInput>) {
   const result = diagnose(input(overrides));
   expect(result.ok).toBe(false);
-  return { ...result, failed: result.stages.filter((stage) => !stage.ok).map((stage) => stage.stage), text: `${result.cause?.cause}\n${result.cause?.fix}` };
+  return {
+    ...result,
+    failed: result.stages.filter((stage) => !stage.ok).map((stage) => stage.stage),
+    text: `${result.cause?.cause}\n${result.cause?.fix}`,
+  };
 }

@@ -2,7 +2,15 @@
 import type { CaSpec, ClientSpec, ListenerSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
 
 export function caSpec(overrides: Partial<CaSpec> = {}): CaSpec {
-  return { cn: "Test Root CA", o: "Test Org", key: "ec-p256", days: 3650, crlDays: 30, encryptKey: false, ...overrides };
+  return {
+    cn: "Test Root CA",
+    o: "Test Org",
+    key: "ec-p256",
+    days: 3650,
+    crlDays: 30,
+    encryptKey: false,
+    ...overrides,
+  };
 }
 
 export function listener(overrides: Partial<ListenerSpec> = {}): ListenerSpec {
@@ -29,7 +37,17 @@ export function serverSpec(overrides: Partial<ServerSpec> = {}): ServerSpec {
 export function clientSpec(overrides: Partial<ClientSpec> = {}): ClientSpec {
   const name = overrides.name ?? "sensor-001";
   // deviceKey: the key lives on the device (src is adding it); false = mqtt-pki makes the key.
-  return { name, cn: name, key: "ec-p256", days: 397, topic: `mqtt-pki/${name}/hello`, deviceKey: false, password: false, acl: [], ...overrides } as ClientSpec;
+  return {
+    name,
+    cn: name,
+    key: "ec-p256",
+    days: 397,
+    topic: `mqtt-pki/${name}/hello`,
+    deviceKey: false,
+    password: false,
+    acl: [],
+    ...overrides,
+  } as ClientSpec;
 }
 
 export function fullSpec(overrides: Partial<Spec> = {}): Spec {
@@ -53,8 +71,16 @@ export function twoServerSpec(overrides: Partial<Spec> = {}): Spec {
     servers: [
       serverSpec(),
       serverSpec({
-        name: "edge", cn: "edge.example.com", dns: ["edge.example.com"], ip: [], host: "edge.example.com", tlsVersion: "tlsv1.2",
-        listeners: [listener({ port: 9883, bind: "192.0.2.1" }), listener({ port: 9443, protocol: "websockets", path: "/ws" })],
+        name: "edge",
+        cn: "edge.example.com",
+        dns: ["edge.example.com"],
+        ip: [],
+        host: "edge.example.com",
+        tlsVersion: "tlsv1.2",
+        listeners: [
+          listener({ port: 9883, bind: "192.0.2.1" }),
+          listener({ port: 9443, protocol: "websockets", path: "/ws" }),
+        ],
       }),
     ],
     ...overrides,

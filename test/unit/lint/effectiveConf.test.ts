@@ -27,13 +27,21 @@ describe("effectiveConf: the listeners mosquitto builds from several files", () 
   });
 
   test("no listener options anywhere: no default listener", () => {
-    expect(effectiveConf([parseMosquittoConf("allow_anonymous false\npassword_file /p\n", MAIN)]).listeners).toEqual([]);
+    expect(effectiveConf([parseMosquittoConf("allow_anonymous false\npassword_file /p\n", MAIN)]).listeners).toEqual(
+      [],
+    );
   });
 
   test("security options follow per_listener_settings", () => {
     const text = "listener 1883\npassword_file /p\n";
-    expect(effectiveConf([parseMosquittoConf(text, MAIN)]).occurrences.map((o) => o.target === "global")).toEqual([true]);
-    expect(effectiveConf([parseMosquittoConf(`per_listener_settings true\n${text}`, MAIN)]).listeners[0].options.has("password_file")).toBe(true);
+    expect(effectiveConf([parseMosquittoConf(text, MAIN)]).occurrences.map((o) => o.target === "global")).toEqual([
+      true,
+    ]);
+    expect(
+      effectiveConf([parseMosquittoConf(`per_listener_settings true\n${text}`, MAIN)]).listeners[0].options.has(
+        "password_file",
+      ),
+    ).toBe(true);
   });
 
   test("repeated lines are all occurrences, in line order", () => {
@@ -44,19 +52,25 @@ describe("effectiveConf: the listeners mosquitto builds from several files", () 
 
   test("brokerUser: the last `user` read wins; default mosquitto", () => {
     expect(brokerUser([parseMosquittoConf("listener 1\n", MAIN)])).toBe("mosquitto");
-    expect(brokerUser([parseMosquittoConf("user a\nuser b\n", MAIN), parseMosquittoConf("user c\n", INCLUDED)])).toBe("c");
+    expect(brokerUser([parseMosquittoConf("user a\nuser b\n", MAIN), parseMosquittoConf("user c\n", INCLUDED)])).toBe(
+      "c",
+    );
   });
 });
 
 describe("include_dir file order", () => {
   test("only *.conf (longer than the suffix), case-sensitive byte order, capitals first", () => {
-    expect(includedConfNames(["b.conf", "A.conf", "a.conf", ".conf", "notes.txt", "x.conf.bak", "10-tls.conf"])).toEqual(["10-tls.conf", "A.conf", "a.conf", "b.conf"]);
+    expect(
+      includedConfNames(["b.conf", "A.conf", "a.conf", ".conf", "notes.txt", "x.conf.bak", "10-tls.conf"]),
+    ).toEqual(["10-tls.conf", "A.conf", "a.conf", "b.conf"]);
   });
 });
 
 describe("mosquitto versions", () => {
   test("read from `mosquitto -h`", () => {
-    expect(parseMosquittoVersion("mosquitto version 2.0.11\n\nmosquitto is an MQTT v5.0/v3.1.1/v3.1 broker.\n")).toBe("2.0.11");
+    expect(parseMosquittoVersion("mosquitto version 2.0.11\n\nmosquitto is an MQTT v5.0/v3.1.1/v3.1 broker.\n")).toBe(
+      "2.0.11",
+    );
     expect(parseMosquittoVersion("Error: unknown option\n")).toBeUndefined();
   });
 

@@ -50,7 +50,12 @@ export async function makeCa(cn: string, now: Date, days = 3650, algorithm: KeyA
   const key = await generateKey(algorithm);
   const signer = await softwareSigner(key.privateKeyPem, algorithm);
   const issued = await issueCaCert(signer, caSpec({ cn, days, key: algorithm }), key.spkiDer, now);
-  return { signer, certificate: issued.certificate, keyAlgorithm: algorithm, pair: { cert: issued.pem, key: key.privateKeyPem } };
+  return {
+    signer,
+    certificate: issued.certificate,
+    keyAlgorithm: algorithm,
+    pair: { cert: issued.pem, key: key.privateKeyPem },
+  };
 }
 
 async function server(ca: IssuingCa, cn: string, now: Date, days = 397): Promise<Pair> {
@@ -125,8 +130,8 @@ export function snapshot(input: SnapshotInput): LintSnapshot {
     unseen: new Map(Object.entries(input.unseen ?? {})),
     clientSearch: { roots: input.clientRoots ?? [path.dirname(confFiles[0])], files: input.clientFiles ?? [] },
     brokerUser: input.brokerUser ?? "mosquitto",
-    brokerAccount: input.account === null ? undefined : input.account ?? BROKER,
-    mosquittoVersion: input.version === null ? undefined : input.version ?? "2.0.11",
+    brokerAccount: input.account === null ? undefined : (input.account ?? BROKER),
+    mosquittoVersion: input.version === null ? undefined : (input.version ?? "2.0.11"),
   };
 }
 
@@ -152,7 +157,10 @@ export function healthyFiles(m: Material, overrides: Record<string, PathInfo> = 
 }
 
 /** A one-listener TLS setup that lints clean; `lines` replace the conf, `paths` override files. */
-export function healthy(m: Material, changes: Partial<SnapshotInput> & { lines?: string[]; paths?: Record<string, PathInfo> } = {}): LintSnapshot {
+export function healthy(
+  m: Material,
+  changes: Partial<SnapshotInput> & { lines?: string[]; paths?: Record<string, PathInfo> } = {},
+): LintSnapshot {
   const { lines, paths, ...rest } = changes;
   return snapshot({
     confs: { [CONF]: ["allow_anonymous false", ...(lines ?? TLS_LISTENER)].join("\n") },

@@ -1,6 +1,5 @@
 import { planBuild, type BuildPlan } from "../../../src/plan/planBuild.js";
 import { TreeError } from "../../../src/errors.js";
-import { certFacts } from "../../../src/crypto/facts.js";
 import { issueCaCert, issueClientCert, issueServerCert, type IssuingCa } from "../../../src/crypto/issue.js";
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
@@ -17,7 +16,15 @@ function pair(certPem: string | undefined, keyPem: string | undefined): StoredPa
 }
 
 function emptyTree(): TreeState {
-  return { exists: false, ca: {}, previousCa: {}, servers: new Map(), clients: new Map(), strayServers: [], strayClients: [] };
+  return {
+    exists: false,
+    ca: {},
+    previousCa: {},
+    servers: new Map(),
+    clients: new Map(),
+    strayServers: [],
+    strayClients: [],
+  };
 }
 
 interface Built {
@@ -38,22 +45,38 @@ async function makeCa(spec: Spec) {
 async function build(spec: Spec): Promise<Built> {
   const ca = await makeCa(spec);
   const keys = new Map<string, KeyMaterial>();
-  const tree: TreeState = { exists: true, ca: pair(ca.pem, ca.key.privateKeyPem), previousCa: {}, servers: new Map(), clients: new Map(), strayServers: [], strayClients: [] };
+  const tree: TreeState = {
+    exists: true,
+    ca: pair(ca.pem, ca.key.privateKeyPem),
+    previousCa: {},
+    servers: new Map(),
+    clients: new Map(),
+    strayServers: [],
+    strayClients: [],
+  };
   for (const server of spec.servers) {
     const key = await generateKey(server.key);
     keys.set(`server:${server.name}`, key);
-    tree.servers.set(server.name, pair((await issueServerCert(ca, server, key.spkiDer, ISSUED)).pem, key.privateKeyPem));
+    tree.servers.set(
+      server.name,
+      pair((await issueServerCert(ca, server, key.spkiDer, ISSUED)).pem, key.privateKeyPem),
+    );
   }
   for (const client of spec.clients) {
     const key = await generateKey(client.key);
     keys.set(`client:${client.name}`, key);
-    tree.clients.set(client.name, pair((await issueClientCert(ca, client, key.spkiDer, ISSUED)).pem, key.privateKeyPem));
+    tree.clients.set(
+      client.name,
+      pair((await issueClientCert(ca, client, key.spkiDer, ISSUED)).pem, key.privateKeyPem),
+    );
   }
   return { spec, ca, keys, tree };
 }
 
 function actions(plan: BuildPlan): string[] {
-  return [plan.ca, ...plan.servers, ...plan.clients].map((entry) => `${entry.role}:${entry.name}:${entry.action}:${entry.newKey}`);
+  return [plan.ca, ...plan.servers, ...plan.clients].map(
+    (entry) => `${entry.role}:${entry.name}:${entry.action}:${entry.newKey}`,
+  );
 }
 
 function withServer(spec: Spec, changes: Partial<ServerSpec>): Spec {
@@ -109,7 +132,10 @@ describe("planBuild", () => {
 
   test("server ip changed: reissue; the same IPs in another spelling or order, or DNS case: keep", () => {
     expect(planBuild(withServer(base.spec, { ip: ["127.0.0.1"] }), base.tree, NOW).servers[0].action).toBe("reissue");
-    const respelled = withServer(base.spec, { ip: ["0:0:0:0:0:0:0:1", "127.0.0.1"], dns: ["LOCALHOST", "MQTT.example.com"] });
+    const respelled = withServer(base.spec, {
+      ip: ["0:0:0:0:0:0:0:1", "127.0.0.1"],
+      dns: ["LOCALHOST", "MQTT.example.com"],
+    });
     expect(planBuild(respelled, base.tree, NOW).servers[0]).toMatchObject({ action: "keep", reasons: [] });
   });
 
@@ -171,7 +197,9 @@ describe("planBuild", () => {
     const plan = planBuild(spec, base.tree, NOW);
     expect(plan.ca.action).toBe("keep");
     expect(plan.notes).toHaveLength(1);
-    expect(plan.notes[0]).toMatch(/^the CA on disk has CN "Test Root CA", the spec says "Renamed Root"; the CA is kept/);
+    expect(plan.notes[0]).toMatch(
+      /^the CA on disk has CN "Test Root CA", the spec says "Renamed Root"; the CA is kept/,
+    );
   });
 
   test("stray client and server folders are notes, not actions", () => {
@@ -188,7 +216,8 @@ describe("planBuild", () => {
     const later = new Date(ISSUED.getTime() + 398 * DAY);
     const plan = planBuild(base.spec, base.tree, later);
     expect(plan.ca.action).toBe("keep");
-    for (const leaf of [...plan.servers, ...plan.clients]) expect(leaf).toMatchObject({ action: "reissue", newKey: false, reasons: ["expired"] });
+    for (const leaf of [...plan.servers, ...plan.clients])
+      expect(leaf).toMatchObject({ action: "reissue", newKey: false, reasons: ["expired"] });
   });
 
   test("a leaf issued by another CA is reissued", async () => {
@@ -202,9 +231,16 @@ describe("planBuild", () => {
 
   test("a leaf certificate that does not match its key is reissued on the key", () => {
     const tree: TreeState = { ...base.tree, clients: new Map(base.tree.clients) };
-    tree.clients.set("sensor-001", pair(base.tree.clients.get("sensor-001")!.certPem, base.keys.get("client:sensor-002")!.privateKeyPem));
+    tree.clients.set(
+      "sensor-001",
+      pair(base.tree.clients.get("sensor-001")!.certPem, base.keys.get("client:sensor-002")!.privateKeyPem),
+    );
     const plan = planBuild(base.spec, tree, NOW);
-    expect(plan.clients[0]).toMatchObject({ action: "reissue", newKey: false, reasons: ["certificate does not match the key"] });
+    expect(plan.clients[0]).toMatchObject({
+      action: "reissue",
+      newKey: false,
+      reasons: ["certificate does not match the key"],
+    });
   });
 
   test("leaf key missing: reissue with a new key; leaf certificate missing: reissue on the old key", () => {
@@ -239,22 +275,41 @@ describe("planBuild: intents", () => {
   });
 
   test("a requested rotation reissues an unchanged leaf and archives the old one", () => {
-    const rotate = new Map([["client:sensor-001", { keepKey: true }], ["server:broker", { keepKey: false }]]);
+    const rotate = new Map([
+      ["client:sensor-001", { keepKey: true }],
+      ["server:broker", { keepKey: false }],
+    ]);
     const plan = planBuild(base.spec, base.tree, NOW, { rotate });
-    expect(plan.clients[0]).toMatchObject({ action: "reissue", newKey: false, archive: true, reasons: ["rotation requested (same key)"] });
-    expect(plan.servers[0]).toMatchObject({ action: "reissue", newKey: true, archive: true, reasons: ["rotation requested (new key)"] });
+    expect(plan.clients[0]).toMatchObject({
+      action: "reissue",
+      newKey: false,
+      archive: true,
+      reasons: ["rotation requested (same key)"],
+    });
+    expect(plan.servers[0]).toMatchObject({
+      action: "reissue",
+      newKey: true,
+      archive: true,
+      reasons: ["rotation requested (new key)"],
+    });
     expect(plan.clients[1]).toMatchObject({ action: "keep", archive: false });
   });
 
   test("a revocation turns the entry into a revoke action", () => {
-    const plan = planBuild(base.spec, base.tree, NOW, { revoke: [{ role: "client", name: "sensor-002", reason: "keyCompromise" }] });
+    const plan = planBuild(base.spec, base.tree, NOW, {
+      revoke: [{ role: "client", name: "sensor-002", reason: "keyCompromise" }],
+    });
     expect(plan.clients[1]).toMatchObject({ action: "revoke", newKey: false, reasons: ["revoked (keyCompromise)"] });
-    expect(plan.revocations).toEqual([{ role: "client", name: "sensor-002", reason: "keyCompromise", removeFolder: false }]);
+    expect(plan.revocations).toEqual([
+      { role: "client", name: "sensor-002", reason: "keyCompromise", removeFolder: false },
+    ]);
   });
 
   test("prune revokes stray clients and removes their folders instead of a note", () => {
     const plan = planBuild(base.spec, { ...base.tree, strayClients: ["old-sensor"] }, NOW, { prune: true });
-    expect(plan.revocations).toEqual([{ role: "client", name: "old-sensor", reason: "cessationOfOperation", removeFolder: true }]);
+    expect(plan.revocations).toEqual([
+      { role: "client", name: "old-sensor", reason: "cessationOfOperation", removeFolder: true },
+    ]);
     expect(plan.notes).toEqual([]);
   });
 
@@ -276,7 +331,9 @@ describe("planBuild: intents", () => {
 describe("planBuild: IP spellings that survive issuance", () => {
   test("an IPv6 SAN written compressed is kept on an unchanged rebuild", async () => {
     // The certificate prints ::1 as 0:0:0:0:0:0:0:1; an unchanged spec must not look changed on every build.
-    const spec = fullSpec({ servers: [serverSpec({ ip: ["::1", "2001:db8::10"], dns: ["mqtt.example.com"], host: "mqtt.example.com" })] });
+    const spec = fullSpec({
+      servers: [serverSpec({ ip: ["::1", "2001:db8::10"], dns: ["mqtt.example.com"], host: "mqtt.example.com" })],
+    });
     const built = await build(spec);
     expect(planBuild(spec, built.tree, NOW).servers[0]).toMatchObject({ action: "keep", reasons: [] });
   });

@@ -19,7 +19,11 @@ describe("ShapeRenderer", () => {
     const render = renderers[kind as keyof typeof renderers];
     const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined }));
     for (const name of NAMES) {
-      for (const client of [clientSpec({ name }), clientSpec({ name, cn: `${name}.plant-a`, topic: `plant/${name}/${name}` }), clientSpec({ name, acl: [{ topic: `devices/${name}/#`, access: "readwrite" }] })]) {
+      for (const client of [
+        clientSpec({ name }),
+        clientSpec({ name, cn: `${name}.plant-a`, topic: `plant/${name}/${name}` }),
+        clientSpec({ name, acl: [{ topic: `devices/${name}/#`, access: "readwrite" }] }),
+      ]) {
         expect(shapes.render(kind, client, render)).toBe(render(client));
       }
     }

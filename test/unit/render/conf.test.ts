@@ -40,7 +40,11 @@ describe("renderListenerBlock", () => {
   });
 
   test("a bound websockets listener gets socket_domain ipv4 (and the check-with-ss note)", () => {
-    const block = renderListenerBlock(spec, server, listener({ port: 8884, protocol: "websockets", bind: "127.0.0.1" }));
+    const block = renderListenerBlock(
+      spec,
+      server,
+      listener({ port: 8884, protocol: "websockets", bind: "127.0.0.1" }),
+    );
     const lines = directives(block);
     expect(lines).toContain("socket_domain ipv4");
     expect(lines.indexOf("socket_domain ipv4")).toBeGreaterThan(lines.indexOf("listener 8884 127.0.0.1"));
@@ -60,24 +64,34 @@ describe("renderListenerBlock", () => {
   });
 
   test("requireCertificate / identityAsUsername false are written as false", () => {
-    const block = renderListenerBlock(spec, serverSpec({ requireCertificate: false, identityAsUsername: false }), listener());
-    expect(directives(block)).toEqual(expect.arrayContaining(["require_certificate false", "use_identity_as_username false"]));
+    const block = renderListenerBlock(
+      spec,
+      serverSpec({ requireCertificate: false, identityAsUsername: false }),
+      listener(),
+    );
+    expect(directives(block)).toEqual(
+      expect.arrayContaining(["require_certificate false", "use_identity_as_username false"]),
+    );
   });
 
   test("paths use deploy.dir when it differs from out", () => {
     const deployed = fullSpec({ deployDir: "/etc/mosquitto/certs" });
     const block = renderListenerBlock(deployed, deployed.servers[0], listener());
-    expect(directives(block)).toEqual(expect.arrayContaining([
-      "cafile /etc/mosquitto/certs/ca/ca.crt",
-      "certfile /etc/mosquitto/certs/servers/broker/server.crt",
-      "keyfile /etc/mosquitto/certs/servers/broker/server.key",
-    ]));
+    expect(directives(block)).toEqual(
+      expect.arrayContaining([
+        "cafile /etc/mosquitto/certs/ca/ca.crt",
+        "certfile /etc/mosquitto/certs/servers/broker/server.crt",
+        "keyfile /etc/mosquitto/certs/servers/broker/server.key",
+      ]),
+    );
     expect(block).not.toContain("/tmp/mqtt-pki-test");
   });
 
   test("crlfile only with the crlFile option", () => {
     expect(renderListenerBlock(spec, server, listener())).not.toMatch(/crlfile/);
-    const block = renderListenerBlock(fullSpec({ deployDir: "/etc/mosquitto/certs" }), server, listener(), { crlFile: true });
+    const block = renderListenerBlock(fullSpec({ deployDir: "/etc/mosquitto/certs" }), server, listener(), {
+      crlFile: true,
+    });
     expect(directives(block)).toContain("crlfile /etc/mosquitto/certs/ca/crl.pem");
   });
 
@@ -104,14 +118,25 @@ describe("renderMosquittoConf", () => {
     const spec = fullSpec({
       servers: [
         serverSpec(),
-        serverSpec({ name: "second", cn: "second.example.com", dns: ["second.example.com"], ip: [], host: "second.example.com", listeners: [listener({ port: 9883, bind: "192.0.2.1" })] }),
+        serverSpec({
+          name: "second",
+          cn: "second.example.com",
+          dns: ["second.example.com"],
+          ip: [],
+          host: "second.example.com",
+          listeners: [listener({ port: 9883, bind: "192.0.2.1" })],
+        }),
       ],
     });
     const text = renderMosquittoConf(spec);
     const conf = parseMosquittoConf(text, "mosquitto.conf");
     expect(conf.global.get("allow_anonymous")?.value).toBe("false");
     expect(conf.global.has("user")).toBe(false);
-    expect(conf.listeners.map((l) => [l.port, l.bind])).toEqual([[8883, undefined], [8884, undefined], [9883, "192.0.2.1"]]);
+    expect(conf.listeners.map((l) => [l.port, l.bind])).toEqual([
+      [8883, undefined],
+      [8884, undefined],
+      [9883, "192.0.2.1"],
+    ]);
     for (const l of conf.listeners) {
       expect(listenerOption(conf, l, "cafile")?.value).toBe("/tmp/mqtt-pki-test/pki/ca/ca.crt");
       expect(l.options.get("require_certificate")?.value).toBe("true");
@@ -136,7 +161,9 @@ describe("renderMosquittoConf", () => {
   });
 
   test("the conf path in the header is under deploy.dir", () => {
-    expect(renderMosquittoConf(fullSpec({ deployDir: "/etc/mosquitto/certs" }))).toContain("mosquitto -c /etc/mosquitto/certs/mosquitto/mosquitto.conf");
+    expect(renderMosquittoConf(fullSpec({ deployDir: "/etc/mosquitto/certs" }))).toContain(
+      "mosquitto -c /etc/mosquitto/certs/mosquitto/mosquitto.conf",
+    );
   });
 });
 

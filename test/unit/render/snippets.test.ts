@@ -15,16 +15,20 @@ import {
   renderSnippets,
 } from "../../../src/render/snippets.js";
 import type { Spec } from "../../../src/spec/types.js";
-import { clientSpec, fullSpec, listener, serverSpec, twoServerSpec } from "../helpers/specs.js";
+import { clientSpec, listener, serverSpec, twoServerSpec } from "../helpers/specs.js";
 
-
-const ALL_URLS = ["mqtts://localhost:8883", "wss://localhost:8884/mqtt", "mqtts://edge.example.com:9883", "wss://edge.example.com:9443/ws"];
+const ALL_URLS = [
+  "mqtts://localhost:8883",
+  "wss://localhost:8884/mqtt",
+  "mqtts://edge.example.com:9883",
+  "wss://edge.example.com:9443/ws",
+];
 
 /** Values nobody should be able to smuggle code through. */
 const HOSTILE = [
   `a"; process.exit(0); //`,
   `b'); import os; os.system('id') #`,
-  "c\\\"\n\r\t`${process.exit(0)}`\u2028\u2029\u0000\u007f",
+  'c\\"\n\r\t`${process.exit(0)}`\u2028\u2029\u0000\u007f',
   "d ünïcödé 😀 \ud800 end",
   `e {{name}} {{{topic}}} */ """ '''`,
 ];
@@ -44,7 +48,9 @@ function jsConstants(script: string): JsConstants {
   const start = script.indexOf("const CA_FILE");
   const end = script.indexOf("\n];\n", start) + 4;
   expect(start).toBeGreaterThan(0);
-  return new Function(`${script.slice(start, end)}\nreturn { CA_FILE, CERT_FILE, KEY_FILE, TOPIC, MESSAGE, TIMEOUT_MS, TARGETS };`)() as JsConstants;
+  return new Function(
+    `${script.slice(start, end)}\nreturn { CA_FILE, CERT_FILE, KEY_FILE, TOPIC, MESSAGE, TIMEOUT_MS, TARGETS };`,
+  )() as JsConstants;
 }
 
 interface PyConstants {
@@ -54,7 +60,14 @@ interface PyConstants {
   TOPIC: string;
   MESSAGE: string;
   TIMEOUT: number;
-  TARGETS: { label: string; host: string; port: number; transport: string; path: string | null; tls_version: string | null }[];
+  TARGETS: {
+    label: string;
+    host: string;
+    port: number;
+    transport: string;
+    path: string | null;
+    tls_version: string | null;
+  }[];
 }
 
 /** Runs the constant block of a paho snippet in python3 and reads the values back as JSON. */
@@ -90,18 +103,28 @@ function pyCompiles(script: string): void {
  * quoting is checked by a real shell: returns each invocation's argv.
  */
 function shellInvocations(text: string): string[][] {
-  const tools = ["mosquitto_sub", "mosquitto_pub", "mqttx"].map((tool) => `${tool}() { printf '%s\\0' ${tool} "$@"; printf '\\n'; }`).join("\n");
+  const tools = ["mosquitto_sub", "mosquitto_pub", "mqttx"]
+    .map((tool) => `${tool}() { printf '%s\\0' ${tool} "$@"; printf '\\n'; }`)
+    .join("\n");
   const out = execFileSync("sh", ["-c", `${tools}\neval "$(cat)"`], { input: text, encoding: "utf8" });
-  return out.split("\0\n").filter((chunk) => chunk !== "").map((chunk) => chunk.split("\0"));
+  return out
+    .split("\0\n")
+    .filter((chunk) => chunk !== "")
+    .map((chunk) => chunk.split("\0"));
 }
 
 /** What commands.ts's own argv builders make, in snippet order. */
 function expectedInvocations(spec: Spec, client: Spec["clients"][number], tool: "mosquitto" | "mqttx"): string[][] {
   const files = clientFiles(spec, client);
-  return spec.servers.flatMap((server) => server.listeners.flatMap((l) => {
-    if (tool === "mqttx") return [mqttxArgs("sub", server, l, client, files), mqttxArgs("pub", server, l, client, files)];
-    return l.protocol === "mqtt" ? [mosquittoArgs("sub", server, l, client, files), mosquittoArgs("pub", server, l, client, files)] : [];
-  }));
+  return spec.servers.flatMap((server) =>
+    server.listeners.flatMap((l) => {
+      if (tool === "mqttx")
+        return [mqttxArgs("sub", server, l, client, files), mqttxArgs("pub", server, l, client, files)];
+      return l.protocol === "mqtt"
+        ? [mosquittoArgs("sub", server, l, client, files), mosquittoArgs("pub", server, l, client, files)]
+        : [];
+    }),
+  );
 }
 
 function nodeChecks(script: string): void {
@@ -124,7 +147,14 @@ describe("every listener of every server", () => {
     const script = renderMqttJsSnippet(spec, client);
     const values = jsConstants(script);
     expect(values.TARGETS.map((t) => t.url)).toEqual(ALL_URLS);
-    expect(values).toMatchObject({ CA_FILE: files.caFile, CERT_FILE: files.certFile, KEY_FILE: files.keyFile, TOPIC: client.topic, MESSAGE: "hello from sensor-001", TIMEOUT_MS: 10_000 });
+    expect(values).toMatchObject({
+      CA_FILE: files.caFile,
+      CERT_FILE: files.certFile,
+      KEY_FILE: files.keyFile,
+      TOPIC: client.topic,
+      MESSAGE: "hello from sensor-001",
+      TIMEOUT_MS: 10_000,
+    });
     expect(script).toMatch(/^import mqtt from "mqtt";$/m);
     nodeChecks(script);
   });
@@ -135,19 +165,46 @@ describe("every listener of every server", () => {
     expect(values.TARGETS).toEqual([
       { label: ALL_URLS[0], host: "localhost", port: 8883, transport: "tcp", path: null, tls_version: null },
       { label: ALL_URLS[1], host: "localhost", port: 8884, transport: "websockets", path: "/mqtt", tls_version: null },
-      { label: ALL_URLS[2], host: "edge.example.com", port: 9883, transport: "tcp", path: null, tls_version: "TLSv1_2" },
-      { label: ALL_URLS[3], host: "edge.example.com", port: 9443, transport: "websockets", path: "/ws", tls_version: "TLSv1_2" },
+      {
+        label: ALL_URLS[2],
+        host: "edge.example.com",
+        port: 9883,
+        transport: "tcp",
+        path: null,
+        tls_version: "TLSv1_2",
+      },
+      {
+        label: ALL_URLS[3],
+        host: "edge.example.com",
+        port: 9443,
+        transport: "websockets",
+        path: "/ws",
+        tls_version: "TLSv1_2",
+      },
     ]);
-    expect(values).toMatchObject({ CA_FILE: files.caFile, CERT_FILE: files.certFile, KEY_FILE: files.keyFile, TOPIC: client.topic, MESSAGE: "hello from sensor-001", TIMEOUT: 10 });
-    expect(script).toContain('transport=transport');
+    expect(values).toMatchObject({
+      CA_FILE: files.caFile,
+      CERT_FILE: files.certFile,
+      KEY_FILE: files.keyFile,
+      TOPIC: client.topic,
+      MESSAGE: "hello from sensor-001",
+      TIMEOUT: 10,
+    });
+    expect(script).toContain("transport=transport");
     expect(script).toContain('client.ws_set_options(path=target["path"])');
     pyCompiles(script);
   });
 
   test("the wss path reaches MQTT.js through the URL, and a TLS version through wsOptions (mqtts: directly)", () => {
     const values = jsConstants(renderMqttJsSnippet(spec, client));
-    expect(values.TARGETS[3]).toEqual({ url: "wss://edge.example.com:9443/ws", tls: { wsOptions: { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" } } });
-    expect(values.TARGETS[2]).toEqual({ url: "mqtts://edge.example.com:9883", tls: { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" } });
+    expect(values.TARGETS[3]).toEqual({
+      url: "wss://edge.example.com:9443/ws",
+      tls: { wsOptions: { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" } },
+    });
+    expect(values.TARGETS[2]).toEqual({
+      url: "mqtts://edge.example.com:9883",
+      tls: { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" },
+    });
     expect(values.TARGETS[0]).toEqual({ url: "mqtts://localhost:8883" });
   });
 
@@ -160,7 +217,12 @@ describe("every listener of every server", () => {
         const pub = quote(mosquittoArgs("pub", server, l, client, files));
         if (l.protocol === "mqtt") expect(mosquitto).toEqual(expect.arrayContaining([sub, pub]));
         else expect(mosquitto.some((line) => line.includes(` -p ${l.port} `))).toBe(false);
-        expect(mqttx).toEqual(expect.arrayContaining([quote(mqttxArgs("sub", server, l, client, files)), quote(mqttxArgs("pub", server, l, client, files))]));
+        expect(mqttx).toEqual(
+          expect.arrayContaining([
+            quote(mqttxArgs("sub", server, l, client, files)),
+            quote(mqttxArgs("pub", server, l, client, files)),
+          ]),
+        );
       }
     }
     expect(mqttx.filter((line) => line.startsWith("mqttx sub "))).toHaveLength(4);
@@ -169,7 +231,10 @@ describe("every listener of every server", () => {
 
   test("an IPv6 host is bracketed in URLs and bare for paho's connect()", () => {
     const v6 = twoServerSpec({ servers: [serverSpec({ host: "::1" })] });
-    expect(jsConstants(renderMqttJsSnippet(v6, v6.clients[0])).TARGETS.map((t) => t.url)).toEqual(["mqtts://[::1]:8883", "wss://[::1]:8884/mqtt"]);
+    expect(jsConstants(renderMqttJsSnippet(v6, v6.clients[0])).TARGETS.map((t) => t.url)).toEqual([
+      "mqtts://[::1]:8883",
+      "wss://[::1]:8884/mqtt",
+    ]);
     expect(pyConstants(renderPahoSnippet(v6, v6.clients[0])).TARGETS.map((t) => t.host)).toEqual(["::1", "::1"]);
   });
 });
@@ -184,7 +249,9 @@ describe("the CA file follows renderClientCommands", () => {
     const texts = renderSnippets(spec, client, bundle);
     expect(jsConstants(texts.mqttjs).CA_FILE).toBe(caFile);
     expect(pyConstants(texts.paho).CA_FILE).toBe(caFile);
-    for (const line of [...texts.mosquitto.split("\n"), ...texts.mqttx.split("\n")].filter((l) => !l.startsWith("#") && l !== "")) {
+    for (const line of [...texts.mosquitto.split("\n"), ...texts.mqttx.split("\n")].filter(
+      (l) => !l.startsWith("#") && l !== "",
+    )) {
       expect(line).toContain(quote([caFile]));
     }
     expect(texts.mqttjs.includes("old + new CA bundle")).toBe(bundle);
@@ -193,28 +260,40 @@ describe("the CA file follows renderClientCommands", () => {
 });
 
 describe("hostile values stay data", () => {
-  test.each(HOSTILE)("topic and out %j come back unchanged from JS and Python, and both scripts still parse", (value) => {
-    const spec = twoServerSpec({ out: `/tmp/x ${value}/pki`, clients: [clientSpec({ topic: `t/${value}` })] });
-    const client = spec.clients[0];
-    const files = clientFiles(spec, client);
-    const texts = renderSnippets(spec, client);
-    const js = jsConstants(texts.mqttjs);
-    const py = pyConstants(texts.paho);
-    for (const values of [js, py]) {
-      expect(values).toMatchObject({ CA_FILE: files.caFile, CERT_FILE: files.certFile, KEY_FILE: files.keyFile, TOPIC: `t/${value}` });
-    }
-    // An argv cannot hold NUL, and a lone surrogate has no UTF-8 form: the shell check needs neither.
-    if (!value.includes("\0") && !/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
-      expect(shellInvocations(texts.mosquitto)).toEqual(expectedInvocations(spec, client, "mosquitto"));
-      expect(shellInvocations(texts.mqttx)).toEqual(expectedInvocations(spec, client, "mqttx"));
-    }
-    nodeChecks(texts.mqttjs);
-    pyCompiles(texts.paho);
-  });
+  test.each(HOSTILE)(
+    "topic and out %j come back unchanged from JS and Python, and both scripts still parse",
+    (value) => {
+      const spec = twoServerSpec({ out: `/tmp/x ${value}/pki`, clients: [clientSpec({ topic: `t/${value}` })] });
+      const client = spec.clients[0];
+      const files = clientFiles(spec, client);
+      const texts = renderSnippets(spec, client);
+      const js = jsConstants(texts.mqttjs);
+      const py = pyConstants(texts.paho);
+      for (const values of [js, py]) {
+        expect(values).toMatchObject({
+          CA_FILE: files.caFile,
+          CERT_FILE: files.certFile,
+          KEY_FILE: files.keyFile,
+          TOPIC: `t/${value}`,
+        });
+      }
+      // An argv cannot hold NUL, and a lone surrogate has no UTF-8 form: the shell check needs neither.
+      if (!value.includes("\0") && !/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""))) {
+        expect(shellInvocations(texts.mosquitto)).toEqual(expectedInvocations(spec, client, "mosquitto"));
+        expect(shellInvocations(texts.mqttx)).toEqual(expectedInvocations(spec, client, "mqttx"));
+      }
+      nodeChecks(texts.mqttjs);
+      pyCompiles(texts.paho);
+    },
+  );
 
   test("a hostile websocket path and host stay inside their literals", () => {
     const bad = `/ws"); process.exit(0); ("\n#`;
-    const spec = twoServerSpec({ servers: [serverSpec({ host: `h"\nimport os`, listeners: [listener({ port: 8884, protocol: "websockets", path: bad })] })] });
+    const spec = twoServerSpec({
+      servers: [
+        serverSpec({ host: `h"\nimport os`, listeners: [listener({ port: 8884, protocol: "websockets", path: bad })] }),
+      ],
+    });
     const client = spec.clients[0];
     const texts = renderSnippets(spec, client);
     expect(jsConstants(texts.mqttjs).TARGETS[0].url).toBe(`wss://h"\nimport os:8884${bad}`);
@@ -245,7 +324,9 @@ describe("hostile values stay data", () => {
       // ensure_ascii escapes lone surrogates, so the JSON side sees exactly what Python holds.
       "sys.stdout.write(json.dumps(values, ensure_ascii=True))",
     ].join("\n");
-    expect(JSON.parse(execFileSync("python3", ["-c", program], { encoding: "utf8", maxBuffer: 1 << 24 }))).toEqual(samples);
+    expect(JSON.parse(execFileSync("python3", ["-c", program], { encoding: "utf8", maxBuffer: 1 << 24 }))).toEqual(
+      samples,
+    );
     expect(pyString("😀")).toBe('"\\U0001f600"');
     expect(pyString('a"b\\c\n')).toBe('"a\\"b\\\\c\\n"');
   });

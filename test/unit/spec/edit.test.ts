@@ -1,6 +1,7 @@
 import { addClientsToSpec } from "../../../src/spec/edit.js";
 
-const HEAD = "version: 1\nca:\n  cn: Edit CA  # the root\nservers:\n  - name: b\n    dns: [mqtt.test]\n    listeners: [{port: 8883}]\n";
+const HEAD =
+  "version: 1\nca:\n  cn: Edit CA  # the root\nservers:\n  - name: b\n    dns: [mqtt.test]\n    listeners: [{port: 8883}]\n";
 
 describe("addClientsToSpec", () => {
   test.each([
@@ -11,28 +12,58 @@ describe("addClientsToSpec", () => {
     ["a block list", `${HEAD}clients:\n  - name: first   # keep me\n`],
     ["a flow list", `${HEAD}clients: [{name: first}]\n`],
   ])("adds to a spec with %s, keeping the lines before the list", (_, text) => {
-    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", [{ name: "new-1" }, { name: "new-2", cn: "new-2.plant" }]);
+    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", [
+      { name: "new-1" },
+      { name: "new-2", cn: "new-2.plant" },
+    ]);
     expect(updated.startsWith(HEAD)).toBe(true);
-    expect(parsed.spec.clients.map((c) => c.name)).toEqual([...(text.includes("first") ? ["first"] : []), "new-1", "new-2"]);
+    expect(parsed.spec.clients.map((c) => c.name)).toEqual([
+      ...(text.includes("first") ? ["first"] : []),
+      "new-1",
+      "new-2",
+    ]);
     expect(parsed.spec.clients.find((c) => c.name === "new-2")?.cn).toBe("new-2.plant");
     if (text.includes("# keep me")) expect(updated).toContain("  - name: first   # keep me\n");
   });
 
   test("a block list followed by comments and another key gets its items right after its last item, every other line kept", () => {
-    const clients = "clients:   # fleet\n  - name: first\n    days: 30   # short\n  # - name: retired\n\n  - name: second\n# end of devices\n";
+    const clients =
+      "clients:   # fleet\n  - name: first\n    days: 30   # short\n  # - name: retired\n\n  - name: second\n# end of devices\n";
     const text = `version: 1\n${clients}ca:\n  cn: Edit CA\nservers:\n  - name: b\n    dns: [mqtt.test]\n    listeners: [{port: 8883}]\n`;
-    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", [{ name: "new-1", days: 90 }, { name: "new-2", cn: "New Two" }]);
-    expect(updated).toBe(text.replace("  - name: second\n", '  - name: second\n  - name: new-1\n    days: 90\n  - name: new-2\n    cn: New Two\n'));
-    expect(parsed.spec.clients.map((c) => [c.name, c.cn, c.days])).toEqual([["first", "first", 30], ["second", "second", 397], ["new-1", "new-1", 90], ["new-2", "New Two", 397]]);
+    const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", [
+      { name: "new-1", days: 90 },
+      { name: "new-2", cn: "New Two" },
+    ]);
+    expect(updated).toBe(
+      text.replace(
+        "  - name: second\n",
+        "  - name: second\n  - name: new-1\n    days: 90\n  - name: new-2\n    cn: New Two\n",
+      ),
+    );
+    expect(parsed.spec.clients.map((c) => [c.name, c.cn, c.days])).toEqual([
+      ["first", "first", 30],
+      ["second", "second", 397],
+      ["new-1", "new-1", 90],
+      ["new-2", "New Two", 397],
+    ]);
   });
 
   test.each([
     ["items at column 0", `${HEAD}clients:\n- name: first\n`],
     ["names YAML would read as other types", `${HEAD}clients:\n  - name: first\n`],
   ])("keeps %s right", (what, text) => {
-    const added = what.startsWith("names") ? [{ name: "123", cn: "null" }, { name: "true", cn: "True" }, { name: "1e3", cn: "~" }] : [{ name: "new-1", cn: "cn-1" }];
+    const added = what.startsWith("names")
+      ? [
+          { name: "123", cn: "null" },
+          { name: "true", cn: "True" },
+          { name: "1e3", cn: "~" },
+        ]
+      : [{ name: "new-1", cn: "cn-1" }];
     const { text: updated, parsed } = addClientsToSpec(text, "pki.yaml", added);
     expect(updated.startsWith(text)).toBe(true);
-    expect(parsed.spec.clients.map((c) => [c.name, c.cn])).toEqual([["first", "first"], ...added.map((c) => [c.name, c.cn])]);
+    expect(parsed.spec.clients.map((c) => [c.name, c.cn])).toEqual([
+      ["first", "first"],
+      ...added.map((c) => [c.name, c.cn]),
+    ]);
   });
 });

@@ -22,9 +22,42 @@ const SCALE = Number(process.env.MQTT_PKI_FUZZ_RUNS ?? "1") || 1;
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 
 /** Every key the spec knows, so random keys are often almost right (and sometimes right in the wrong place). */
-const KNOWN_KEYS = ["version", "out", "defaults", "ca", "servers", "clients", "deploy", "cn", "o", "ou", "c", "st", "l",
-  "key", "days", "crlDays", "encryptKey", "renewBeforeDays", "name", "dns", "ip", "host", "listeners", "requireCertificate",
-  "identityAsUsername", "tlsVersion", "user", "port", "protocol", "bind", "path", "topic", "deviceKey", "dir"];
+const KNOWN_KEYS = [
+  "version",
+  "out",
+  "defaults",
+  "ca",
+  "servers",
+  "clients",
+  "deploy",
+  "cn",
+  "o",
+  "ou",
+  "c",
+  "st",
+  "l",
+  "key",
+  "days",
+  "crlDays",
+  "encryptKey",
+  "renewBeforeDays",
+  "name",
+  "dns",
+  "ip",
+  "host",
+  "listeners",
+  "requireCertificate",
+  "identityAsUsername",
+  "tlsVersion",
+  "user",
+  "port",
+  "protocol",
+  "bind",
+  "path",
+  "topic",
+  "deviceKey",
+  "dir",
+];
 
 // ---------- what a parse may legally end in ----------
 
@@ -37,7 +70,9 @@ function parseChecked(text: string): Outcome {
     parsed = parseSpec(text, FILE);
   } catch (error) {
     if (!(error instanceof SpecError)) {
-      throw new Error(`parseSpec threw ${(error as Error)?.constructor?.name ?? typeof error} instead of SpecError: ${(error as Error)?.stack ?? String(error)}`);
+      throw new Error(
+        `parseSpec threw ${(error as Error)?.constructor?.name ?? typeof error} instead of SpecError: ${(error as Error)?.stack ?? String(error)}`,
+      );
     }
     checkSpecError(error, text);
     return { kind: "spec-error", error };
@@ -51,9 +86,12 @@ function checkSpecError(error: SpecError, text: string): void {
   if (!Array.isArray(error.problems) || error.problems.length === 0) throw new Error("SpecError without problems");
   for (const problem of error.problems) {
     const where = JSON.stringify(problem);
-    if (typeof problem.yamlPath !== "string" || problem.yamlPath.length === 0) throw new Error(`problem without a yamlPath: ${where}`);
-    if (typeof problem.message !== "string" || problem.message.trim().length === 0) throw new Error(`problem without a message: ${where}`);
-    if (problem.hint !== undefined && typeof problem.hint !== "string") throw new Error(`problem with a non-string hint: ${where}`);
+    if (typeof problem.yamlPath !== "string" || problem.yamlPath.length === 0)
+      throw new Error(`problem without a yamlPath: ${where}`);
+    if (typeof problem.message !== "string" || problem.message.trim().length === 0)
+      throw new Error(`problem without a message: ${where}`);
+    if (problem.hint !== undefined && typeof problem.hint !== "string")
+      throw new Error(`problem with a non-string hint: ${where}`);
     const syntax = problem.yamlPath === "(syntax)";
     if (problem.position === undefined) {
       if (!syntax) throw new Error(`problem without a position (only YAML syntax problems may lack one): ${where}`);
@@ -61,7 +99,8 @@ function checkSpecError(error: SpecError, text: string): void {
     }
     const { line, col, file } = problem.position;
     if (file !== FILE) throw new Error(`position names file ${file}, not ${FILE}: ${where}`);
-    if (!Number.isInteger(line) || line < 1 || line > lineCount + 1) throw new Error(`position line ${line} outside 1..${lineCount + 1}: ${where}`);
+    if (!Number.isInteger(line) || line < 1 || line > lineCount + 1)
+      throw new Error(`position line ${line} outside 1..${lineCount + 1}: ${where}`);
     if (!Number.isInteger(col) || col < 1) throw new Error(`position col ${col} < 1: ${where}`);
   }
 }
@@ -83,7 +122,8 @@ function checkParsed(parsed: ParsedSpec): void {
   }
   for (const server of spec.servers) {
     if (server.listeners.length === 0) fail(`server ${server.name} without listeners`);
-    for (const l of server.listeners) if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) fail(`port ${l.port}`);
+    for (const l of server.listeners)
+      if (!Number.isInteger(l.port) || l.port < 1 || l.port > 65535) fail(`port ${l.port}`);
   }
   for (const client of spec.clients) {
     if (client.topic.length === 0 || /[+#\u0000-\u001f\u007f]/.test(client.topic)) fail(`topic of ${client.name}`);
@@ -103,12 +143,62 @@ const nastyScalar: fc.Arbitrary<string> = fc.oneof(
   fc.integer().map(String),
   fc.double().map(String),
   fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }).map(String),
-  fc.constantFrom("", "~", "null", "true", "no", "0x1F", "0o17", ".inf", "-.nan", "1e400", "[]", "{}", "[a, b", "{a: 1",
-    "'", "\"", "'unterminated", "\"unterminated", "*alias", "&anchor x", "!!binary aGk=", "!!str", "!custom x", "|", ">-",
-    "- item", "? key", "%YAML 1.2", "---", "...", "#comment", "a: b: c", "\t", "\\", "${HOME}", "$(id)", "`id`",
-    "../../etc", "x; rm -rf ~", "::ffff:127.0.0.1", "fe80::1%eth0", "256.0.0.1", "*.", "sensor/+/x", "a#b", "\u202e",
-    "\ufeff", "\ud800", "日本語", "😀", "Ā".repeat(65)),
-  fc.integer({ min: 64, max: 5000 }).chain((n) => fc.constantFrom("a", "9", "é", "😀", "-", " ").map((c) => c.repeat(n))),
+  fc.constantFrom(
+    "",
+    "~",
+    "null",
+    "true",
+    "no",
+    "0x1F",
+    "0o17",
+    ".inf",
+    "-.nan",
+    "1e400",
+    "[]",
+    "{}",
+    "[a, b",
+    "{a: 1",
+    "'",
+    '"',
+    "'unterminated",
+    '"unterminated',
+    "*alias",
+    "&anchor x",
+    "!!binary aGk=",
+    "!!str",
+    "!custom x",
+    "|",
+    ">-",
+    "- item",
+    "? key",
+    "%YAML 1.2",
+    "---",
+    "...",
+    "#comment",
+    "a: b: c",
+    "\t",
+    "\\",
+    "${HOME}",
+    "$(id)",
+    "`id`",
+    "../../etc",
+    "x; rm -rf ~",
+    "::ffff:127.0.0.1",
+    "fe80::1%eth0",
+    "256.0.0.1",
+    "*.",
+    "sensor/+/x",
+    "a#b",
+    "\u202e",
+    "\ufeff",
+    "\ud800",
+    "日本語",
+    "😀",
+    "Ā".repeat(65),
+  ),
+  fc
+    .integer({ min: 64, max: 5000 })
+    .chain((n) => fc.constantFrom("a", "9", "é", "😀", "-", " ").map((c) => c.repeat(n))),
 );
 
 /** A scalar written into YAML either raw or in quotes (JSON quoting covers control characters). */
@@ -116,7 +206,12 @@ const yamlValue: fc.Arbitrary<string> = fc.oneof(
   nastyScalar,
   nastyScalar.map((s) => JSON.stringify(s)),
   nastyScalar.map((s) => `'${s.replace(/'/g, "''")}'`),
-  fc.array(nastyScalar.map((s) => JSON.stringify(s)), { maxLength: 3 }).map((items) => `[${items.join(", ")}]`),
+  fc
+    .array(
+      nastyScalar.map((s) => JSON.stringify(s)),
+      { maxLength: 3 },
+    )
+    .map((items) => `[${items.join(", ")}]`),
 );
 
 const randomKey: fc.Arbitrary<string> = fc.oneof(
@@ -132,9 +227,16 @@ const pick = fc.nat();
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   // delete a line
-  pick.map((i): Mutation => (lines) => lines.filter((_, at) => at !== i % lines.length)),
+  pick.map(
+    (i): Mutation =>
+      (lines) =>
+        lines.filter((_, at) => at !== i % lines.length),
+  ),
   // duplicate a line
-  pick.map((i): Mutation => (lines) => { const at = i % lines.length; return [...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)]; }),
+  pick.map((i): Mutation => (lines) => {
+    const at = i % lines.length;
+    return [...lines.slice(0, at + 1), lines[at], ...lines.slice(at + 1)];
+  }),
   // swap two lines
   fc.tuple(pick, pick).map(([i, j]): Mutation => (lines) => {
     const out = [...lines];
@@ -144,15 +246,21 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return out;
   }),
   // change a line's indentation (spaces, or a tab)
-  fc.tuple(pick, fc.integer({ min: -4, max: 6 }), fc.boolean()).map(([i, delta, tab]): Mutation => (lines) => lines.map((line, at) => {
-    if (at !== i % lines.length) return line;
-    const body = line.trimStart();
-    const indent = Math.max(0, line.length - body.length + delta);
-    return (tab ? "\t" : " ".repeat(indent)) + body;
-  })),
+  fc.tuple(pick, fc.integer({ min: -4, max: 6 }), fc.boolean()).map(
+    ([i, delta, tab]): Mutation =>
+      (lines) =>
+        lines.map((line, at) => {
+          if (at !== i % lines.length) return line;
+          const body = line.trimStart();
+          const indent = Math.max(0, line.length - body.length + delta);
+          return (tab ? "\t" : " ".repeat(indent)) + body;
+        }),
+  ),
   // replace the value after `key:` (or a list item's value) with something nasty
   fc.tuple(pick, yamlValue).map(([i, value]): Mutation => (lines) => {
-    const candidates = lines.map((line, at) => ({ line, at })).filter(({ line }) => /^\s*(- )?[A-Za-z]+:\s*\S/.test(line));
+    const candidates = lines
+      .map((line, at) => ({ line, at }))
+      .filter(({ line }) => /^\s*(- )?[A-Za-z]+:\s*\S/.test(line));
     if (candidates.length === 0) return lines;
     const { line, at } = candidates[i % candidates.length];
     const out = [...lines];
@@ -169,57 +277,120 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     return out;
   }),
   // insert a random `key: value` line at some indentation
-  fc.tuple(pick, fc.integer({ min: 0, max: 8 }), randomKey, yamlValue).map(([i, indent, key, value]): Mutation => (lines) => {
-    const at = i % (lines.length + 1);
-    return [...lines.slice(0, at), `${" ".repeat(indent)}${key}: ${value}`, ...lines.slice(at)];
-  }),
+  fc
+    .tuple(pick, fc.integer({ min: 0, max: 8 }), randomKey, yamlValue)
+    .map(([i, indent, key, value]): Mutation => (lines) => {
+      const at = i % (lines.length + 1);
+      return [...lines.slice(0, at), `${" ".repeat(indent)}${key}: ${value}`, ...lines.slice(at)];
+    }),
   // insert a random raw line (list items, comments, document markers, garbage)
-  fc.tuple(pick, fc.oneof(nastyScalar, fc.constantFrom("  - name: x", "  -", "servers:", "clients: []", "ca: ~", "---", "...", "  - port: 1"))).map(([i, raw]): Mutation => (lines) => {
-    const at = i % (lines.length + 1);
-    return [...lines.slice(0, at), raw, ...lines.slice(at)];
-  }),
+  fc
+    .tuple(
+      pick,
+      fc.oneof(
+        nastyScalar,
+        fc.constantFrom("  - name: x", "  -", "servers:", "clients: []", "ca: ~", "---", "...", "  - port: 1"),
+      ),
+    )
+    .map(([i, raw]): Mutation => (lines) => {
+      const at = i % (lines.length + 1);
+      return [...lines.slice(0, at), raw, ...lines.slice(at)];
+    }),
   // overwrite a few characters somewhere in a line
-  fc.tuple(pick, pick, fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(([i, j, chars]): Mutation => (lines) => lines.map((line, at) => {
-    if (at !== i % lines.length || line.length === 0) return line;
-    const c = j % line.length;
-    return line.slice(0, c) + chars + line.slice(c + chars.length);
-  })),
+  fc.tuple(pick, pick, fc.string({ unit: "binary", minLength: 1, maxLength: 4 })).map(
+    ([i, j, chars]): Mutation =>
+      (lines) =>
+        lines.map((line, at) => {
+          if (at !== i % lines.length || line.length === 0) return line;
+          const c = j % line.length;
+          return line.slice(0, c) + chars + line.slice(c + chars.length);
+        }),
+  ),
   // truncate the file
-  pick.map((i): Mutation => (lines) => lines.slice(0, i % (lines.length + 1))),
+  pick.map(
+    (i): Mutation =>
+      (lines) =>
+        lines.slice(0, i % (lines.length + 1)),
+  ),
 );
 
-const mutatedExample: fc.Arbitrary<string> = fc.array(mutation, { minLength: 1, maxLength: 6 }).map((mutations) =>
-  mutations.reduce((lines, mutate) => (lines.length === 0 ? lines : mutate(lines)), EXAMPLE_LINES).join("\n"));
+const mutatedExample: fc.Arbitrary<string> = fc
+  .array(mutation, { minLength: 1, maxLength: 6 })
+  .map((mutations) =>
+    mutations.reduce((lines, mutate) => (lines.length === 0 ? lines : mutate(lines)), EXAMPLE_LINES).join("\n"),
+  );
 
 /** Random JSON-ish values with keys biased towards the spec's own. */
 const yamlTree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   node: fc.oneof({ depthSize: "small", withCrossShrink: true }, tie("leaf"), tie("list"), tie("map")),
   leaf: fc.oneof(nastyScalar, fc.integer(), fc.double(), fc.boolean(), fc.constant(null)),
   list: fc.array(tie("node"), { maxLength: 4 }),
-  map: fc.dictionary(fc.oneof(fc.constantFrom(...KNOWN_KEYS), fc.string({ maxLength: 8 })), tie("node"), { maxKeys: 6 }),
+  map: fc.dictionary(fc.oneof(fc.constantFrom(...KNOWN_KEYS), fc.string({ maxLength: 8 })), tie("node"), {
+    maxKeys: 6,
+  }),
 })).node;
 
 /** A structurally plausible spec whose every field is random. */
-const plausibleSpec: fc.Arbitrary<unknown> = fc.record({
-  version: fc.oneof(fc.constant(1), yamlTree),
-  out: fc.oneof(fc.constant("./pki"), yamlTree),
-  ca: fc.oneof(fc.record({ cn: fc.oneof(fc.constant("Root CA"), nastyScalar), days: fc.oneof(fc.integer(), yamlTree) }, { requiredKeys: [] }), yamlTree),
-  servers: fc.oneof(
-    fc.array(fc.record({
-      name: fc.oneof(fc.constant("broker"), nastyScalar),
-      dns: fc.oneof(fc.constant(["localhost"]), fc.array(nastyScalar, { maxLength: 3 }), yamlTree),
-      ip: fc.oneof(fc.constant(["127.0.0.1"]), fc.array(nastyScalar, { maxLength: 2 })),
-      host: fc.oneof(fc.constant("localhost"), nastyScalar),
-      listeners: fc.oneof(fc.constant([{ port: 8883 }]), fc.array(fc.record({ port: fc.oneof(fc.integer(), nastyScalar), protocol: fc.oneof(fc.constantFrom("mqtt", "websockets"), nastyScalar) }, { requiredKeys: [] }), { maxLength: 3 }), yamlTree),
-    }, { requiredKeys: [] }), { maxLength: 3 }),
-    yamlTree,
-  ),
-  clients: fc.oneof(
-    fc.array(fc.record({ name: fc.oneof(fc.constant("sensor-1"), nastyScalar), cn: nastyScalar, topic: nastyScalar, days: fc.oneof(fc.integer(), yamlTree), key: nastyScalar }, { requiredKeys: [] }), { maxLength: 4 }),
-    yamlTree,
-  ),
-  extra: yamlTree,
-}, { requiredKeys: [] });
+const plausibleSpec: fc.Arbitrary<unknown> = fc.record(
+  {
+    version: fc.oneof(fc.constant(1), yamlTree),
+    out: fc.oneof(fc.constant("./pki"), yamlTree),
+    ca: fc.oneof(
+      fc.record(
+        { cn: fc.oneof(fc.constant("Root CA"), nastyScalar), days: fc.oneof(fc.integer(), yamlTree) },
+        { requiredKeys: [] },
+      ),
+      yamlTree,
+    ),
+    servers: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            name: fc.oneof(fc.constant("broker"), nastyScalar),
+            dns: fc.oneof(fc.constant(["localhost"]), fc.array(nastyScalar, { maxLength: 3 }), yamlTree),
+            ip: fc.oneof(fc.constant(["127.0.0.1"]), fc.array(nastyScalar, { maxLength: 2 })),
+            host: fc.oneof(fc.constant("localhost"), nastyScalar),
+            listeners: fc.oneof(
+              fc.constant([{ port: 8883 }]),
+              fc.array(
+                fc.record(
+                  {
+                    port: fc.oneof(fc.integer(), nastyScalar),
+                    protocol: fc.oneof(fc.constantFrom("mqtt", "websockets"), nastyScalar),
+                  },
+                  { requiredKeys: [] },
+                ),
+                { maxLength: 3 },
+              ),
+              yamlTree,
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+      yamlTree,
+    ),
+    clients: fc.oneof(
+      fc.array(
+        fc.record(
+          {
+            name: fc.oneof(fc.constant("sensor-1"), nastyScalar),
+            cn: nastyScalar,
+            topic: nastyScalar,
+            days: fc.oneof(fc.integer(), yamlTree),
+            key: nastyScalar,
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 4 },
+      ),
+      yamlTree,
+    ),
+    extra: yamlTree,
+  },
+  { requiredKeys: [] },
+);
 
 function dump(value: unknown): string {
   try {
@@ -239,31 +410,55 @@ describe("parseSpec under fuzzing: a ParsedSpec or a positioned SpecError, nothi
   test("mutated pki.example.yaml (delete/duplicate/swap lines, re-indent, nasty scalars, random keys)", () => {
     let accepted = 0;
     let rejected = 0;
-    fc.assert(fc.property(mutatedExample, (text) => {
-      if (parseChecked(text).kind === "ok") accepted++;
-      else rejected++;
-    }), { numRuns: runs(4000) });
+    fc.assert(
+      fc.property(mutatedExample, (text) => {
+        if (parseChecked(text).kind === "ok") accepted++;
+        else rejected++;
+      }),
+      { numRuns: runs(4000) },
+    );
     // The generator must exercise both outcomes, or it tests less than it claims.
     expect(accepted).toBeGreaterThan(0);
     expect(rejected).toBeGreaterThan(0);
   });
 
   test("wholly random text", () => {
-    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme", maxLength: 200 })), (text) => {
-      parseChecked(text);
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: "binary", maxLength: 200 }),
+          fc.string({ unit: "grapheme", maxLength: 200 }),
+        ),
+        (text) => {
+          parseChecked(text);
+        },
+      ),
+      { numRuns: runs(2000) },
+    );
   });
 
   test("random YAML structures, and plausible specs with random fields", () => {
-    fc.assert(fc.property(fc.oneof(yamlTree, plausibleSpec), (value) => {
-      parseChecked(dump(value));
-    }), { numRuns: runs(2000) });
+    fc.assert(
+      fc.property(fc.oneof(yamlTree, plausibleSpec), (value) => {
+        parseChecked(dump(value));
+      }),
+      { numRuns: runs(2000) },
+    );
   });
 
   test("a mutated example prefixed with random YAML directives/documents, or with CRLF line ends", () => {
-    fc.assert(fc.property(mutatedExample, fc.constantFrom("", "%YAML 1.2\n---\n", "---\n", "--- !!map\n", "\ufeff", "# c\n"), fc.boolean(), (text, prefix, crlf) => {
-      parseChecked(prefix + (crlf ? text.replace(/\n/g, "\r\n") : text));
-    }), { numRuns: runs(1000) });
+    fc.assert(
+      fc.property(
+        mutatedExample,
+        fc.constantFrom("", "%YAML 1.2\n---\n", "---\n", "--- !!map\n", "\ufeff", "# c\n"),
+        fc.boolean(),
+        (text, prefix, crlf) => {
+          parseChecked(prefix + (crlf ? text.replace(/\n/g, "\r\n") : text));
+        },
+      ),
+      { numRuns: runs(1000) },
+    );
   });
 
   // Fixed hostile inputs worth keeping as regression cases whatever the generators find.
@@ -283,8 +478,16 @@ describe("parseSpec under fuzzing: a ParsedSpec or a positioned SpecError, nothi
     ["a list at the top", "- 1\n- 2\n"],
     ["two documents", `${EXAMPLE}\n---\n${EXAMPLE}`],
     ["duplicate top-level key", `${EXAMPLE}\nversion: 1\n`],
-    ["alias bomb", `version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nca: *e\n`],
-    ["alias used as a client list", EXAMPLE.replace("clients:", "x: &l [{name: a}]\nclients:").concat("\n").replace(/clients:\n[\s\S]*$/, "clients: *l\n")],
+    [
+      "alias bomb",
+      `version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nca: *e\n`,
+    ],
+    [
+      "alias used as a client list",
+      EXAMPLE.replace("clients:", "x: &l [{name: a}]\nclients:")
+        .concat("\n")
+        .replace(/clients:\n[\s\S]*$/, "clients: *l\n"),
+    ],
     ["merge key", `${EXAMPLE.replace("ca:\n", "base: &b {cn: X}\nca:\n  <<: *b\n")}`],
     ["undefined alias", `${EXAMPLE}\nextra: *nowhere\n`],
     ["complex mapping key", `${EXAMPLE}\n? [a, b]\n: c\n`],

@@ -35,13 +35,36 @@ describe("control characters in values that reach a file, a conf or a script", (
   test.each([
     ["out", `out: "./pki\\ninclude_dir /tmp/evil"\n${BASE}`, "out"],
     ["deploy.dir", `deploy:\n  dir: "/etc/mosquitto/certs\\ninclude_dir /tmp/evil"\n${BASE}`, "deploy.dir"],
-    ["a server's user", BASE.replace("    dns: [mqtt.example.com]", '    dns: [mqtt.example.com]\n    user: "mosq\\tuitto"'), "servers[0].user"],
-    ["a websockets path", BASE.replace("        protocol: websockets", '        protocol: websockets\n        path: "/mqtt\\r\\nX: y"'), "servers[0].listeners[1].path"],
-    ["a bind address", BASE.replace("      - port: 8883", '      - port: 8883\n        bind: "127.0.0.1\\u007f"'), "servers[0].listeners[0].bind"],
-    ["an ACL topic", BASE.replace("  - name: sensor-001", '  - name: sensor-001\n    acl:\n      - { topic: "a/\\ntopic readwrite #", access: read }'), "clients[0].acl[0].topic"],
+    [
+      "a server's user",
+      BASE.replace("    dns: [mqtt.example.com]", '    dns: [mqtt.example.com]\n    user: "mosq\\tuitto"'),
+      "servers[0].user",
+    ],
+    [
+      "a websockets path",
+      BASE.replace("        protocol: websockets", '        protocol: websockets\n        path: "/mqtt\\r\\nX: y"'),
+      "servers[0].listeners[1].path",
+    ],
+    [
+      "a bind address",
+      BASE.replace("      - port: 8883", '      - port: 8883\n        bind: "127.0.0.1\\u007f"'),
+      "servers[0].listeners[0].bind",
+    ],
+    [
+      "an ACL topic",
+      BASE.replace(
+        "  - name: sensor-001",
+        '  - name: sensor-001\n    acl:\n      - { topic: "a/\\ntopic readwrite #", access: read }',
+      ),
+      "clients[0].acl[0].topic",
+    ],
   ])("%s", (_what, text, yamlPath) => {
     const problems = problemsOf(text);
-    expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ yamlPath, message: expect.stringMatching(/control character/) })]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ yamlPath, message: expect.stringMatching(/control character/) }),
+      ]),
+    );
     const problem = problems.find((p) => p.yamlPath === yamlPath)!;
     expect(problem.position?.line).toBeGreaterThan(0);
     expect(problem.hint).toMatch(/one line/);
@@ -51,17 +74,33 @@ describe("control characters in values that reach a file, a conf or a script", (
 describe("client CNs are MQTT usernames", () => {
   test.each(["plant/a", "sensor+1", "dev#2"])("a CN with %j is refused, saying why", (cn) => {
     const problems = problemsOf(BASE.replace("  - name: sensor-001", `  - name: sensor-001\n    cn: "${cn}"`));
-    expect(problems).toEqual([expect.objectContaining({ yamlPath: "clients[0].cn", message: expect.stringMatching(/MQTT username.*%u/), hint: expect.stringMatching(/topic levels|wildcard/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        yamlPath: "clients[0].cn",
+        message: expect.stringMatching(/MQTT username.*%u/),
+        hint: expect.stringMatching(/topic levels|wildcard/),
+      }),
+    ]);
   });
 
   test("a server may keep a CN with a slash-free dotted name, and a client a dotted CN", () => {
-    expect(() => parseSpec(BASE.replace("  - name: sensor-001", "  - name: sensor-001\n    cn: sensor-001.plant-a"), "/srv/pki/pki.yaml")).not.toThrow();
+    expect(() =>
+      parseSpec(
+        BASE.replace("  - name: sensor-001", "  - name: sensor-001\n    cn: sensor-001.plant-a"),
+        "/srv/pki/pki.yaml",
+      ),
+    ).not.toThrow();
   });
 });
 
 describe("names are unique across servers and clients", () => {
   test("a client named like a server is refused at its name", () => {
     const problems = problemsOf(`${BASE}  - name: broker\n`);
-    expect(problems).toEqual([expect.objectContaining({ yamlPath: "clients[1].name", message: expect.stringMatching(/server `broker` has that name/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        yamlPath: "clients[1].name",
+        message: expect.stringMatching(/server `broker` has that name/),
+      }),
+    ]);
   });
 });

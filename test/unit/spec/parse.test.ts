@@ -67,7 +67,14 @@ describe("parseSpec: the example spec", () => {
   });
 
   test("CA fields come from the file", () => {
-    expect(parsed.ca).toEqual({ cn: "Example MQTT Root CA", o: "Example Org", key: "ec-p384", days: 3650, crlDays: 180, encryptKey: false });
+    expect(parsed.ca).toEqual({
+      cn: "Example MQTT Root CA",
+      o: "Example Org",
+      key: "ec-p384",
+      days: 3650,
+      crlDays: 180,
+      encryptKey: false,
+    });
     expect(parsed.defaults).toEqual({ key: "ec-p256", days: 397, renewBeforeDays: 30, password: false, acl: [] });
   });
 
@@ -93,7 +100,13 @@ describe("parseSpec: the example spec", () => {
 
   test("client cn defaults to name; key/days default unless given; topic default", () => {
     const [first, second] = parsed.clients;
-    expect(first).toMatchObject({ name: "sensor-001", cn: "sensor-001", key: "ec-p256", days: 397, topic: "mqtt-pki/sensor-001/hello" });
+    expect(first).toMatchObject({
+      name: "sensor-001",
+      cn: "sensor-001",
+      key: "ec-p256",
+      days: 397,
+      topic: "mqtt-pki/sensor-001/hello",
+    });
     expect(second).toMatchObject({ name: "sensor-002", cn: "sensor-002.plant-a", key: "rsa-2048", days: 365 });
   });
 });
@@ -156,15 +169,25 @@ describe("parseSpec: defaults and resolution", () => {
   });
 
   test("listener options: bind, websockets path, tlsVersion, user, booleans", () => {
-    const text = BASE.replace("      - port: 8883\n", "      - port: 8883\n        bind: 127.0.0.1\n      - port: 9001\n        protocol: websockets\n        path: /ws\n")
-      .replace("    listeners:", "    tlsVersion: tlsv1.3\n    user: broker\n    requireCertificate: false\n    listeners:");
+    const text = BASE.replace(
+      "      - port: 8883\n",
+      "      - port: 8883\n        bind: 127.0.0.1\n      - port: 9001\n        protocol: websockets\n        path: /ws\n",
+    ).replace(
+      "    listeners:",
+      "    tlsVersion: tlsv1.3\n    user: broker\n    requireCertificate: false\n    listeners:",
+    );
     const { spec: s } = parseSpec(text, FILE);
     const server = s.servers[0];
     expect(server.listeners).toEqual([
       { port: 8883, protocol: "mqtt", bind: "127.0.0.1", path: "/mqtt" },
       { port: 9001, protocol: "websockets", bind: undefined, path: "/ws" },
     ]);
-    expect(server).toMatchObject({ tlsVersion: "tlsv1.3", user: "broker", requireCertificate: false, identityAsUsername: true });
+    expect(server).toMatchObject({
+      tlsVersion: "tlsv1.3",
+      user: "broker",
+      requireCertificate: false,
+      identityAsUsername: true,
+    });
   });
 
   test("renewBeforeDays and crlDays are read; 0 is a valid renewal window", () => {
@@ -177,7 +200,10 @@ describe("parseSpec: defaults and resolution", () => {
 
 describe("parseSpec: rejections are positioned and hinted", () => {
   test("unknown key `dnss` points at the key and suggests `dns`", () => {
-    const text = BASE.replace("    dns: [mqtt.example.com]", "    dns: [mqtt.example.com]\n    dnss: [other.example.com]");
+    const text = BASE.replace(
+      "    dns: [mqtt.example.com]",
+      "    dns: [mqtt.example.com]\n    dnss: [other.example.com]",
+    );
     const problem = onlyProblem(text);
     expect(problem.message).toMatch(/unknown key `dnss`/);
     expect(problem.yamlPath).toBe("servers[0].dnss");
@@ -195,7 +221,10 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("duplicate server names: the second one is reported", () => {
-    const text = BASE.replace("clients:", "  - name: broker\n    dns: [other.example.com]\n    listeners:\n      - port: 9883\nclients:");
+    const text = BASE.replace(
+      "clients:",
+      "  - name: broker\n    dns: [other.example.com]\n    listeners:\n      - port: 9883\nclients:",
+    );
     const problem = onlyProblem(text);
     expect(problem.message).toMatch(/duplicate server name `broker`/);
     expect(problem.yamlPath).toBe("servers[1].name");
@@ -235,7 +264,10 @@ describe("parseSpec: rejections are positioned and hinted", () => {
     ["300.1.1.1", /not an IP address/],
     ["::ffff:10.0.0.1", /IPv4-mapped/],
   ])("invalid ip %s", (ip, message) => {
-    const text = BASE.replace("    dns: [mqtt.example.com]", `    dns: [mqtt.example.com]\n    ip: [127.0.0.1, "${ip}"]`);
+    const text = BASE.replace(
+      "    dns: [mqtt.example.com]",
+      `    dns: [mqtt.example.com]\n    ip: [127.0.0.1, "${ip}"]`,
+    );
     const problem = onlyProblem(text);
     expect(problem.message).toMatch(message);
     expect(problem.yamlPath).toBe("servers[0].ip[1]");
@@ -280,7 +312,7 @@ describe("parseSpec: rejections are positioned and hinted", () => {
     ["0", "0"],
     ["-5", "-5"],
     ["1.5", "1.5"],
-    ["ten", "\"ten\""],
+    ["ten", '"ten"'],
   ])("days: %s is rejected", (days, shown) => {
     const text = `${BASE}    days: ${days}\n`;
     const problem = onlyProblem(text);
@@ -300,7 +332,10 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("unknown listener protocol suggests websockets", () => {
-    const text = BASE.replace("      - port: 8883", "      - port: 8883\n      - port: 8884\n        protocol: websocket");
+    const text = BASE.replace(
+      "      - port: 8883",
+      "      - port: 8883\n      - port: 8884\n        protocol: websocket",
+    );
     const problem = onlyProblem(text);
     expect(problem.yamlPath).toBe("servers[0].listeners[1].protocol");
     expect(problem.hint).toBe("did you mean `websockets`?");
@@ -323,19 +358,22 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("an IPv6 host with hex letters not covered: hint says add it to `ip`", () => {
-    const text = BASE.replace("    dns: [mqtt.example.com]", "    dns: [mqtt.example.com]\n    host: \"fe80::1\"");
+    const text = BASE.replace("    dns: [mqtt.example.com]", '    dns: [mqtt.example.com]\n    host: "fe80::1"');
     const problem = onlyProblem(text);
     expect(problem.yamlPath).toBe("servers[0].host");
     expect(problem.hint).toMatch(/add `fe80::1` to `ip`/);
   });
 
   test("host given as an equivalent IPv6 spelling is covered", () => {
-    const text = BASE.replace("    dns: [mqtt.example.com]", "    ip: [\"::1\"]\n    host: \"0:0:0:0:0:0:0:1\"");
+    const text = BASE.replace("    dns: [mqtt.example.com]", '    ip: ["::1"]\n    host: "0:0:0:0:0:0:0:1"');
     expect(parseSpec(text, FILE).spec.servers[0].host).toBe("0:0:0:0:0:0:0:1");
   });
 
   test("host covered by a wildcard dns entry", () => {
-    const text = BASE.replace("    dns: [mqtt.example.com]", "    dns: [\"*.example.com\"]\n    host: mqtt.example.com\n    cn: broker.example.com");
+    const text = BASE.replace(
+      "    dns: [mqtt.example.com]",
+      '    dns: ["*.example.com"]\n    host: mqtt.example.com\n    cn: broker.example.com',
+    );
     expect(parseSpec(text, FILE).spec.servers[0].host).toBe("mqtt.example.com");
   });
 
@@ -349,7 +387,10 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("a server with neither dns nor ip, and no listeners, reports both", () => {
-    const text = BASE.replace("    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883\n", "    cn: broker.example.com\n");
+    const text = BASE.replace(
+      "    dns: [mqtt.example.com]\n    listeners:\n      - port: 8883\n",
+      "    cn: broker.example.com\n",
+    );
     const problems = problemsOf(text);
     expect(problems.map((p) => p.message)).toEqual([
       "server `broker` has neither `dns` nor `ip`",
@@ -358,7 +399,10 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("duplicate listener port across servers", () => {
-    const text = BASE.replace("clients:", "  - name: second\n    dns: [second.example.com]\n    listeners:\n      - port: 9000\n      - port: 8883\nclients:");
+    const text = BASE.replace(
+      "clients:",
+      "  - name: second\n    dns: [second.example.com]\n    listeners:\n      - port: 9000\n      - port: 8883\nclients:",
+    );
     const problem = onlyProblem(text);
     expect(problem.message).toBe("port 8883 is already used by server `broker` listener 1");
     expect(problem.yamlPath).toBe("servers[1].listeners[1].port");
@@ -367,14 +411,23 @@ describe("parseSpec: rejections are positioned and hinted", () => {
   });
 
   test("same port on two different bind addresses is allowed", () => {
-    const text = BASE.replace("      - port: 8883", "      - port: 8883\n        bind: 127.0.0.1\n      - port: 8883\n        bind: 192.0.2.1");
+    const text = BASE.replace(
+      "      - port: 8883",
+      "      - port: 8883\n        bind: 127.0.0.1\n      - port: 8883\n        bind: 192.0.2.1",
+    );
     expect(parseSpec(text, FILE).spec.servers[0].listeners).toHaveLength(2);
   });
 
   test("a bound port clashes with an earlier unbound one and vice versa", () => {
-    const boundAfter = BASE.replace("      - port: 8883", "      - port: 8883\n      - port: 8883\n        bind: 127.0.0.1");
+    const boundAfter = BASE.replace(
+      "      - port: 8883",
+      "      - port: 8883\n      - port: 8883\n        bind: 127.0.0.1",
+    );
     expect(onlyProblem(boundAfter).yamlPath).toBe("servers[0].listeners[1].port");
-    const unboundAfter = BASE.replace("      - port: 8883", "      - port: 8883\n        bind: 127.0.0.1\n      - port: 8883");
+    const unboundAfter = BASE.replace(
+      "      - port: 8883",
+      "      - port: 8883\n        bind: 127.0.0.1\n      - port: 8883",
+    );
     expect(onlyProblem(unboundAfter).yamlPath).toBe("servers[0].listeners[1].port");
   });
 
@@ -396,8 +449,8 @@ describe("parseSpec: rejections are positioned and hinted", () => {
     expect(problem.position).toEqual({ file: FILE, line: 1, col: 10 });
   });
 
-  test("a quoted version \"1\" is not version 1", () => {
-    const problem = onlyProblem(BASE.replace("version: 1", "version: \"1\""));
+  test('a quoted version "1" is not version 1', () => {
+    const problem = onlyProblem(BASE.replace("version: 1", 'version: "1"'));
     expect(problem.message).toBe('unsupported version "1"');
   });
 
@@ -410,8 +463,14 @@ describe("parseSpec: rejections are positioned and hinted", () => {
     expect(problem.hint).toMatch(/identityAsUsername: true/);
   });
 
-  test.each([["ca", "crlDays: 0"], ["defaults", "renewBeforeDays: -1"]])("%s.%s is rejected", (section, line) => {
-    const text = section === "ca" ? BASE.replace("  cn: Test Root CA", `  cn: Test Root CA\n  ${line}`) : `defaults:\n  ${line}\n${BASE}`;
+  test.each([
+    ["ca", "crlDays: 0"],
+    ["defaults", "renewBeforeDays: -1"],
+  ])("%s.%s is rejected", (section, line) => {
+    const text =
+      section === "ca"
+        ? BASE.replace("  cn: Test Root CA", `  cn: Test Root CA\n  ${line}`)
+        : `defaults:\n  ${line}\n${BASE}`;
     const problem = onlyProblem(text);
     expect(problem.yamlPath).toBe(`${section}.${line.split(":")[0]}`);
     expect(problem.hint).toMatch(/whole number/);
@@ -563,10 +622,18 @@ describe("parseSpec: warnings", () => {
     const { spec: s, warnings } = parseSpec(text, FILE);
     expect(s.clients[0].days).toBe(200);
     expect(warnings).toHaveLength(2);
-    expect(warnings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ yamlPath: "servers[0].days", message: expect.stringMatching(/server `broker` asks for 397 days but the CA lives 100/) }),
-      expect.objectContaining({ yamlPath: "clients[0].days", message: expect.stringMatching(/client `sensor-001` asks for 200 days/) }),
-    ]));
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          yamlPath: "servers[0].days",
+          message: expect.stringMatching(/server `broker` asks for 397 days but the CA lives 100/),
+        }),
+        expect.objectContaining({
+          yamlPath: "clients[0].days",
+          message: expect.stringMatching(/client `sensor-001` asks for 200 days/),
+        }),
+      ]),
+    );
   });
 
   test("equal lifetimes produce no warning", () => {
@@ -587,7 +654,10 @@ describe("the output folder, told before the spec is read", () => {
     ["a comment after it", `${BASE}out: build/pki   # the tree\n`],
     ["no out line (the default)", BASE],
     ["a quoted value (told from the parsed data)", `${BASE}out: "./quoted dir"\n`],
-    ["a flow-style document", `{version: 1, out: ./flow, ca: {cn: Test Root CA}, servers: [{name: broker, dns: [mqtt.example.com], listeners: [{port: 8883}]}], clients: [{name: sensor-001}]}\n`],
+    [
+      "a flow-style document",
+      `{version: 1, out: ./flow, ca: {cn: Test Root CA}, servers: [{name: broker, dns: [mqtt.example.com], listeners: [{port: 8883}]}], clients: [{name: sensor-001}]}\n`,
+    ],
   ])("%s: told once, and it is the spec's out", (_what, text) => {
     const { heard, out } = told(text);
     expect(heard).toEqual([out]);

@@ -24,8 +24,20 @@ describe("the JSON Schema of pki.yaml", () => {
   test("every spec shape the end-to-end tests write validates", () => {
     const shapes = [
       specYaml({ mqttPort: 8883, wsPort: 8884 }),
-      specYaml({ mqttPort: 8883, wsPort: 8884, clients: ["a", { name: "b", cn: "b.plant", key: "rsa-2048", topic: "devices/b/x" }], caKey: "ec-p384", serverKey: "ed25519", defaultKey: "ec-p256" }),
-      specYaml({ mqttPort: 1, wsPort: 2, serverLines: ["identityAsUsername: false", "tlsVersion: tlsv1.3"], extra: "defaults:\n  password: true\n  acl:\n    - topic: devices/%c/#\n      access: readwrite" }),
+      specYaml({
+        mqttPort: 8883,
+        wsPort: 8884,
+        clients: ["a", { name: "b", cn: "b.plant", key: "rsa-2048", topic: "devices/b/x" }],
+        caKey: "ec-p384",
+        serverKey: "ed25519",
+        defaultKey: "ec-p256",
+      }),
+      specYaml({
+        mqttPort: 1,
+        wsPort: 2,
+        serverLines: ["identityAsUsername: false", "tlsVersion: tlsv1.3"],
+        extra: "defaults:\n  password: true\n  acl:\n    - topic: devices/%c/#\n      access: readwrite",
+      }),
     ];
     for (const text of shapes) {
       expect(() => parseSpec(text, "pki.yaml")).not.toThrow();
@@ -35,28 +47,48 @@ describe("the JSON Schema of pki.yaml", () => {
 
   test("whatever the parser accepts, the schema accepts too (random specs)", () => {
     const name = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,10}$/);
-    fc.assert(fc.property(
-      fc.uniqueArray(name, { minLength: 0, maxLength: 4 }),
-      fc.constantFrom("ec-p256", "ec-p384", "rsa-2048", "ed25519"),
-      fc.integer({ min: 1, max: 2000 }),
-      fc.boolean(),
-      (clients, key, days, require) => {
-        const text = ["version: 1", "defaults:", `  key: ${key}`, `  days: ${days}`, "ca:", "  cn: Fuzz Root CA", "servers:", "  - name: srv", "    dns: [mqtt.test]",
-          `    requireCertificate: ${require}`, "    listeners:", "      - port: 8883", "      - port: 8884", "        protocol: websockets",
-          ...(clients.length ? ["clients:", ...clients.map((c) => `  - name: ${JSON.stringify(c)}`)] : [])].join("\n");
-        let accepted = true;
-        try {
-          parseSpec(text, "pki.yaml");
-        } catch {
-          accepted = false;
-        }
-        if (accepted) expect(validate(parseYaml(text))).toBe(true);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { minLength: 0, maxLength: 4 }),
+        fc.constantFrom("ec-p256", "ec-p384", "rsa-2048", "ed25519"),
+        fc.integer({ min: 1, max: 2000 }),
+        fc.boolean(),
+        (clients, key, days, require) => {
+          const text = [
+            "version: 1",
+            "defaults:",
+            `  key: ${key}`,
+            `  days: ${days}`,
+            "ca:",
+            "  cn: Fuzz Root CA",
+            "servers:",
+            "  - name: srv",
+            "    dns: [mqtt.test]",
+            `    requireCertificate: ${require}`,
+            "    listeners:",
+            "      - port: 8883",
+            "      - port: 8884",
+            "        protocol: websockets",
+            ...(clients.length ? ["clients:", ...clients.map((c) => `  - name: ${JSON.stringify(c)}`)] : []),
+          ].join("\n");
+          let accepted = true;
+          try {
+            parseSpec(text, "pki.yaml");
+          } catch {
+            accepted = false;
+          }
+          if (accepted) expect(validate(parseYaml(text))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test("an unknown key or a wrong enum is refused by both", () => {
-    for (const bad of ["version: 1\nca: {cn: X}\nservers: [{name: s, dns: [a.b], listeners: [{port: 1}], dnss: [x]}]", "version: 1\nca: {cn: X, key: ec-p999}\nservers: [{name: s, dns: [a.b], listeners: [{port: 1}]}]"]) {
+    for (const bad of [
+      "version: 1\nca: {cn: X}\nservers: [{name: s, dns: [a.b], listeners: [{port: 1}], dnss: [x]}]",
+      "version: 1\nca: {cn: X, key: ec-p999}\nservers: [{name: s, dns: [a.b], listeners: [{port: 1}]}]",
+    ]) {
       expect(() => parseSpec(bad, "pki.yaml")).toThrow();
       expect(validate(parseYaml(bad))).toBe(false);
     }

@@ -2,7 +2,16 @@ import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } 
 import os from "node:os";
 import path from "node:path";
 import { treeLayout } from "../../../src/tree/layout.js";
-import { clientFileNames, formatStampIndex, parseStampIndex, settledClients, stampClients, unchangedClients, type SettleContext, type StampIndex } from "../../../src/tree/stamps.js";
+import {
+  clientFileNames,
+  formatStampIndex,
+  parseStampIndex,
+  settledClients,
+  stampClients,
+  unchangedClients,
+  type SettleContext,
+  type StampIndex,
+} from "../../../src/tree/stamps.js";
 import type { IssuedRecord, Ledger } from "../../../src/state/ledger.js";
 import type { Spec } from "../../../src/spec/types.js";
 import { clientSpec, fullSpec } from "../helpers/specs.js";
@@ -13,7 +22,18 @@ let dir: string;
 let spec: Spec;
 
 function record(name: string, overrides: Partial<IssuedRecord> = {}): IssuedRecord {
-  return { serial: `0${name.length}`, role: "client", name, cn: name, notBefore: "2026-01-01T00:00:00Z", notAfter: "2027-01-01T00:00:00Z", fingerprint256: `fp-${name}`, issuer: CA, status: "active", ...overrides };
+  return {
+    serial: `0${name.length}`,
+    role: "client",
+    name,
+    cn: name,
+    notBefore: "2026-01-01T00:00:00Z",
+    notAfter: "2027-01-01T00:00:00Z",
+    fingerprint256: `fp-${name}`,
+    issuer: CA,
+    status: "active",
+    ...overrides,
+  };
 }
 
 const ledgerOf = (...records: IssuedRecord[]): Ledger => ({ version: 1, crlNumber: 0, certificates: records });
@@ -23,16 +43,30 @@ function writeClientFiles(spec: Spec): void {
   const layout = treeLayout(spec.out);
   for (const client of spec.clients) {
     mkdirSync(layout.clientDir(client.name), { recursive: true });
-    for (const name of clientFileNames(layout, client)) writeFileSync(path.join(layout.clientDir(client.name), name), `${client.name} ${name}\n`, { mode: 0o600 });
+    for (const name of clientFileNames(layout, client))
+      writeFileSync(path.join(layout.clientDir(client.name), name), `${client.name} ${name}\n`, { mode: 0o600 });
   }
 }
 
 function context(overrides: Partial<SettleContext> = {}): SettleContext {
-  return { rotating: false, renderer: RENDERER, acceptedCas: [CA], ledger: ledgerOf(...spec.clients.map((c) => record(c.name))), now: NOW, ...overrides };
+  return {
+    rotating: false,
+    renderer: RENDERER,
+    acceptedCas: [CA],
+    ledger: ledgerOf(...spec.clients.map((c) => record(c.name))),
+    now: NOW,
+    ...overrides,
+  };
 }
 
 const RENDERER = "renderer-digest";
-const stampRun = () => ({ spec, layout: treeLayout(spec.out), ledger: context().ledger!, rotating: false, renderer: RENDERER });
+const stampRun = () => ({
+  spec,
+  layout: treeLayout(spec.out),
+  ledger: context().ledger!,
+  rotating: false,
+  renderer: RENDERER,
+});
 
 async function stamped(): Promise<StampIndex> {
   return stampClients(stampRun(), undefined, new Set());
@@ -40,7 +74,14 @@ async function stamped(): Promise<StampIndex> {
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), "stamps-"));
-  spec = fullSpec({ out: path.join(dir, "pki"), clients: [clientSpec({ name: "a" }), clientSpec({ name: "b", password: true }), clientSpec({ name: "c", deviceKey: true })] });
+  spec = fullSpec({
+    out: path.join(dir, "pki"),
+    clients: [
+      clientSpec({ name: "a" }),
+      clientSpec({ name: "b", password: true }),
+      clientSpec({ name: "c", deviceKey: true }),
+    ],
+  });
   writeClientFiles(spec);
 });
 
@@ -55,16 +96,41 @@ describe("the stamp index", () => {
 
   test("covers the key or the CSR, the password and the three scripts", () => {
     const layout = treeLayout(spec.out);
-    expect(clientFileNames(layout, spec.clients[0])).toEqual(["client.crt", "client.key", "commands.sh", "connect.mjs", "connect.py"]);
-    expect(clientFileNames(layout, spec.clients[1])).toEqual(["client.crt", "client.key", "password", "commands.sh", "connect.mjs", "connect.py"]);
-    expect(clientFileNames(layout, spec.clients[2])).toEqual(["client.crt", "client.csr", "commands.sh", "connect.mjs", "connect.py"]);
+    expect(clientFileNames(layout, spec.clients[0])).toEqual([
+      "client.crt",
+      "client.key",
+      "commands.sh",
+      "connect.mjs",
+      "connect.py",
+    ]);
+    expect(clientFileNames(layout, spec.clients[1])).toEqual([
+      "client.crt",
+      "client.key",
+      "password",
+      "commands.sh",
+      "connect.mjs",
+      "connect.py",
+    ]);
+    expect(clientFileNames(layout, spec.clients[2])).toEqual([
+      "client.crt",
+      "client.csr",
+      "commands.sh",
+      "connect.mjs",
+      "connect.py",
+    ]);
   });
 
   test.each([
     ["a same-size edit in place", (file: string) => writeFileSync(file, "a commands.sx\n")],
     ["a mode change", (file: string) => chmodSync(file, 0o644)],
     ["a deletion", (file: string) => rmSync(file)],
-    ["a replacement by rename", (file: string) => { writeFileSync(`${file}.new`, "a commands.sh\n", { mode: 0o600 }); renameSync(`${file}.new`, file); }],
+    [
+      "a replacement by rename",
+      (file: string) => {
+        writeFileSync(`${file}.new`, "a commands.sh\n", { mode: 0o600 });
+        renameSync(`${file}.new`, file);
+      },
+    ],
   ])("drops a client after %s of one of its files", async (_what, change) => {
     const index = await stamped();
     const layout = treeLayout(spec.out);
@@ -84,7 +150,9 @@ describe("the stamp index", () => {
     expect(formatStampIndex(parseStampIndex(text)!)).toBe(text);
     expect(parseStampIndex(text.slice(0, text.length - 20))).toBeUndefined();
     expect(parseStampIndex(text.replace(/\n$/, ""))).toBeUndefined();
-    expect(parseStampIndex(JSON.stringify({ version: 2, context: index.context, fileSets: index.fileSets, clients: {} }))).toBeUndefined();
+    expect(
+      parseStampIndex(JSON.stringify({ version: 2, context: index.context, fileSets: index.fileSets, clients: {} })),
+    ).toBeUndefined();
     expect(parseStampIndex(text.replace(" 0 ", " 7 "))).toBeUndefined();
   });
 
@@ -94,14 +162,22 @@ describe("the stamp index", () => {
     expect(index.fileSets.map((names) => names.length).sort()).toEqual([5, 5, 6]);
     expect(index.fileSets[index.clients.get("b")!.set]).toEqual(clientFileNames(layout, spec.clients[1]));
     const everyone = new Set(["a", "b", "c"]);
-    const wrongNames: StampIndex = { ...index, fileSets: index.fileSets.map((names, i) => (i === index.clients.get("a")!.set ? names.map((n) => n.replace("commands.sh", "other.sh")) : names)) };
+    const wrongNames: StampIndex = {
+      ...index,
+      fileSets: index.fileSets.map((names, i) =>
+        i === index.clients.get("a")!.set ? names.map((n) => n.replace("commands.sh", "other.sh")) : names,
+      ),
+    };
     expect(settledClients(wrongNames, spec, layout, context(), everyone)).toEqual(new Set(["b", "c"]));
   });
 
   test("drops a client whose spec entry changed, and all of them when anything they share changed", async () => {
     const index = await stamped();
     const layout = treeLayout(spec.out);
-    const renamed = { ...spec, clients: spec.clients.map((c) => (c.name === "a" ? { ...c, topic: "other/topic" } : c)) };
+    const renamed = {
+      ...spec,
+      clients: spec.clients.map((c) => (c.name === "a" ? { ...c, topic: "other/topic" } : c)),
+    };
     expect(settledClients(index, renamed, layout, context())).toEqual(new Set(["b", "c"]));
     const moved = { ...spec, servers: spec.servers.map((s) => ({ ...s, host: "mqtt.example.com" })) };
     expect(settledClients(index, moved, layout, context())).toEqual(new Set());
@@ -112,10 +188,33 @@ describe("the stamp index", () => {
     const index = await stamped();
     const layout = treeLayout(spec.out);
     const others = [record("b"), record("c")];
-    expect(settledClients(index, spec, layout, context({ ledger: ledgerOf(record("a", { status: "revoked" }), ...others) }))).toEqual(new Set(["b", "c"]));
-    expect(settledClients(index, spec, layout, context({ ledger: ledgerOf(record("a", { fingerprint256: "fp-new" }), ...others) }))).toEqual(new Set(["b", "c"]));
-    expect(settledClients(index, spec, layout, context({ ledger: ledgerOf(record("a", { issuer: "another-ca" }), ...others) }))).toEqual(new Set(["b", "c"]));
-    expect(settledClients(index, spec, layout, context({ ledger: ledgerOf(record("a", { notAfter: "2026-05-01T00:00:00Z" }), ...others) }))).toEqual(new Set(["b", "c"]));
+    expect(
+      settledClients(index, spec, layout, context({ ledger: ledgerOf(record("a", { status: "revoked" }), ...others) })),
+    ).toEqual(new Set(["b", "c"]));
+    expect(
+      settledClients(
+        index,
+        spec,
+        layout,
+        context({ ledger: ledgerOf(record("a", { fingerprint256: "fp-new" }), ...others) }),
+      ),
+    ).toEqual(new Set(["b", "c"]));
+    expect(
+      settledClients(
+        index,
+        spec,
+        layout,
+        context({ ledger: ledgerOf(record("a", { issuer: "another-ca" }), ...others) }),
+      ),
+    ).toEqual(new Set(["b", "c"]));
+    expect(
+      settledClients(
+        index,
+        spec,
+        layout,
+        context({ ledger: ledgerOf(record("a", { notAfter: "2026-05-01T00:00:00Z" }), ...others) }),
+      ),
+    ).toEqual(new Set(["b", "c"]));
     expect(settledClients(index, spec, layout, context({ exclude: new Set(["a"]) }))).toEqual(new Set(["b", "c"]));
   });
 

@@ -89,7 +89,9 @@ describe("readObstacle: directories on the way", () => {
   });
 
   test("read without execute on a directory does not let one through; execute alone does", () => {
-    expect(readObstacle(STRANGER, KEY, tree(file(0o644), { "/srv/pki/servers/broker": dir(0o754) }))).toBe("cannot enter /srv/pki/servers/broker (mode 754)");
+    expect(readObstacle(STRANGER, KEY, tree(file(0o644), { "/srv/pki/servers/broker": dir(0o754) }))).toBe(
+      "cannot enter /srv/pki/servers/broker (mode 754)",
+    );
     expect(readObstacle(STRANGER, KEY, tree(file(0o644), { "/srv/pki/servers/broker": dir(0o711) }))).toBeUndefined();
   });
 
@@ -120,7 +122,9 @@ describe("readObstacle: special cases", () => {
   });
 
   test("setuid/sticky bits do not confuse the permission bits", () => {
-    expect(readObstacle(STRANGER, KEY, tree(file(0o4600), { "/srv/pki": dir(0o1777) }))).toMatch(/^cannot read .* \(mode 4600/);
+    expect(readObstacle(STRANGER, KEY, tree(file(0o4600), { "/srv/pki": dir(0o1777) }))).toMatch(
+      /^cannot read .* \(mode 4600/,
+    );
     expect(readObstacle(STRANGER, KEY, tree(file(0o2644), { "/srv/pki": dir(0o1777) }))).toBeUndefined();
   });
 });

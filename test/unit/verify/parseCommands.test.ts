@@ -14,7 +14,27 @@ describe("parseClientCommands", () => {
     expect(sub).toEqual({
       line: 3,
       tool: "mosquitto_sub",
-      argv: ["mosquitto_sub", "-h", "localhost", "-p", "8883", "--cafile", "/pki/ca/ca.crt", "--cert", "/pki/c.crt", "--key", "/pki/c.key", "--tls-version", "tlsv1.3", "-t", "a/b", "-C", "1", "-W", "30"],
+      argv: [
+        "mosquitto_sub",
+        "-h",
+        "localhost",
+        "-p",
+        "8883",
+        "--cafile",
+        "/pki/ca/ca.crt",
+        "--cert",
+        "/pki/c.crt",
+        "--key",
+        "/pki/c.key",
+        "--tls-version",
+        "tlsv1.3",
+        "-t",
+        "a/b",
+        "-C",
+        "1",
+        "-W",
+        "30",
+      ],
       host: "localhost",
       port: 8883,
       protocol: "mqtts",
@@ -89,12 +109,13 @@ describe("parseClientCommands", () => {
   });
 
   test("splitting a line once per shape (the client's name swapped out) reads every line as splitting it directly does", () => {
-    const lines = (name: string) => [
-      `mosquitto_sub -h h -p 1 --cafile /t/ca.crt --cert /t/clients/${name}/client.crt --key /t/clients/${name}/client.key -t mqtt-pki/${name}/hello -C 1 -W 30 &`,
-      `mosquitto_pub -h h -p 1 -t "x/${name}" -m 'hello from ${name}' -u ${name}x\\${name} -P "${name}"'${name}'`,
-      `mqttx pub -h h -p 2 -l wss --cert "/t/${name} dir/c.crt" -m '${name}'"'"'s' -t ${name}${name}`,
-      `mosquitto_pub -t $${name} -m \${name} -u mqtt-pki-client-name`,
-    ].join("\n");
+    const lines = (name: string) =>
+      [
+        `mosquitto_sub -h h -p 1 --cafile /t/ca.crt --cert /t/clients/${name}/client.crt --key /t/clients/${name}/client.key -t mqtt-pki/${name}/hello -C 1 -W 30 &`,
+        `mosquitto_pub -h h -p 1 -t "x/${name}" -m 'hello from ${name}' -u ${name}x\\${name} -P "${name}"'${name}'`,
+        `mqttx pub -h h -p 2 -l wss --cert "/t/${name} dir/c.crt" -m '${name}'"'"'s' -t ${name}${name}`,
+        `mosquitto_pub -t $${name} -m \${name} -u mqtt-pki-client-name`,
+      ].join("\n");
     for (const name of ["a", "aa", "sensor-001", "x.y_z", "e", "mqtt-pki-client"]) {
       expect(parseClientCommands(lines(name), name)).toEqual(parseClientCommands(lines(name)));
       // A second client of the same shape comes from the cache and still gets its own name back.

@@ -1,21 +1,21 @@
 import { listenerOption, parseMosquittoConf } from "../../../src/verify/parseConf.js";
 
 const CONF = [
-  "# generated",                         // 1
-  "allow_anonymous false",               // 2
-  "user mosquitto",                      // 3
-  "",                                    // 4
-  "# broker: MQTT over TLS",             // 5
-  "listener 8883",                       // 6
-  "protocol mqtt",                       // 7
-  "cafile /etc/pki/ca/ca.crt",           // 8
-  "require_certificate true",            // 9
-  "",                                    // 10
-  "listener 8884 127.0.0.1",             // 11
-  "  protocol   websockets  ",           // 12
-  "socket_domain ipv4",                  // 13
-  "cafile /path with spaces/ca.crt",     // 14
-  "listener 8885 ::1",                   // 15
+  "# generated", // 1
+  "allow_anonymous false", // 2
+  "user mosquitto", // 3
+  "", // 4
+  "# broker: MQTT over TLS", // 5
+  "listener 8883", // 6
+  "protocol mqtt", // 7
+  "cafile /etc/pki/ca/ca.crt", // 8
+  "require_certificate true", // 9
+  "", // 10
+  "listener 8884 127.0.0.1", // 11
+  "  protocol   websockets  ", // 12
+  "socket_domain ipv4", // 13
+  "cafile /path with spaces/ca.crt", // 14
+  "listener 8885 ::1", // 15
 ].join("\n");
 
 describe("parseMosquittoConf", () => {
@@ -61,7 +61,11 @@ describe("parseMosquittoConf", () => {
   });
 
   test("an option without a value has an empty value", () => {
-    expect(parseMosquittoConf("per_listener_settings\n", "x").global.get("per_listener_settings")).toEqual({ name: "per_listener_settings", value: "", line: 1 });
+    expect(parseMosquittoConf("per_listener_settings\n", "x").global.get("per_listener_settings")).toEqual({
+      name: "per_listener_settings",
+      value: "",
+      line: 1,
+    });
   });
 
   test("a repeated option: the last one wins", () => {
@@ -82,14 +86,21 @@ describe("parseMosquittoConf", () => {
 });
 
 describe("listenerOption", () => {
-  const conf = parseMosquittoConf("cafile /global/ca.crt\nrequire_certificate false\nlistener 1\nrequire_certificate true\nlistener 2\n", "x");
+  const conf = parseMosquittoConf(
+    "cafile /global/ca.crt\nrequire_certificate false\nlistener 1\nrequire_certificate true\nlistener 2\n",
+    "x",
+  );
 
   test("listener value wins over global", () => {
     expect(listenerOption(conf, conf.listeners[0], "require_certificate")?.value).toBe("true");
   });
 
   test("falls back to the global section", () => {
-    expect(listenerOption(conf, conf.listeners[1], "require_certificate")).toEqual({ name: "require_certificate", value: "false", line: 2 });
+    expect(listenerOption(conf, conf.listeners[1], "require_certificate")).toEqual({
+      name: "require_certificate",
+      value: "false",
+      line: 2,
+    });
     expect(listenerOption(conf, conf.listeners[0], "cafile")?.value).toBe("/global/ca.crt");
   });
 
