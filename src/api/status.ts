@@ -1,12 +1,11 @@
 import { currentTime } from "../clock.js";
-import { issuedBy, type CertFacts } from "../crypto/facts.js";
+import { issuedBy } from "../crypto/facts.js";
 import { loadSpecForReading } from "../build/recovery.js";
-import { planBuild, type EntityPlan } from "../plan/planBuild.js";
-import { isRevoked } from "../state/ledger.js";
+import type { EntityPlan } from "../plan/planBuild.js";
+import { revokedSerials, type IssuedRecord, type Ledger } from "../state/ledger.js";
 import { ledgerFromTree } from "../tree/ledgerFromTree.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { crlRenewalDue } from "../state/crlRenewal.js";
-import { readTree } from "../tree/read.js";
 import type { Role } from "../crypto/profiles.js";
 import { DAY_MS } from "../clock.js";
 
@@ -41,21 +40,26 @@ export interface StatusOptions {
   now?: Date | string;
 }
 
-/** What the tree holds and when it runs out: one row per CA, server and client. */
+/**
+ * What the tree holds and when it runs out: one row per CA, server and client. Read as a
+ * build reads the tree: clients the stamp index vouches for are not read or parsed, and
+ * their rows come from the ledger (the record of the very certificate on disk).
+ */
 export async function status(options: StatusOptions = {}): Promise<StatusReport> {
   const now = currentTime(options.now);
   const { spec } = await loadSpecForReading(options.specFile);
-  const tree = await readTree(spec);
-  const plan = planBuild(spec, tree, now);
+  const { plan } = await import("../build/engine.js");
+  const { tree, result } = await plan({ spec, warnings: [], intents: {}, now });
   const ledger = tree.ledger ?? ledgerFromTree(tree);
+  const revoked = revokedSerials(ledger);
   const renewBefore = spec.defaults.renewBeforeDays;
 
-  const row = (role: Role, name: string, facts: CertFacts | undefined, entry?: EntityPlan): StatusRow => {
-    if (!facts) return { name, role, state: "missing" };
-    const daysLeft = Math.floor((facts.notAfter.getTime() - now.getTime()) / DAY_MS);
-    const base = { name, role, cn: facts.cn, serial: facts.serial, notAfter: facts.notAfter.toISOString(), daysLeft };
-    if (isRevoked(ledger, facts.serial)) return { ...base, state: "revoked" };
-    if (daysLeft < 0 || facts.notAfter <= now) return { ...base, state: "expired" };
+  const row = (role: Role, name: string, held: Held | undefined, entry?: EntityPlan): StatusRow => {
+    if (!held) return { name, role, state: "missing" };
+    const daysLeft = Math.floor((held.notAfter.getTime() - now.getTime()) / DAY_MS);
+    const base = { name, role, cn: held.cn, serial: held.serial, notAfter: held.notAfter.toISOString(), daysLeft };
+    if (revoked.has(held.serial)) return { ...base, state: "revoked" };
+    if (daysLeft < 0 || held.notAfter <= now) return { ...base, state: "expired" };
     if (entry && entry.action === "reissue") return { ...base, state: "out-of-date", detail: entry.reasons.join("; ") };
     if (daysLeft < renewBefore) return { ...base, state: "expiring" };
     return { ...base, state: "ok" };
@@ -68,25 +72,23 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
       detail: "retiring: trusted until `rotate ca --finish`",
     });
   spec.servers.forEach((server, i) =>
-    rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, plan.servers[i])),
+    rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, result.plan.servers[i])),
   );
-  spec.clients.forEach((client, i) =>
-    rows.push(row("client", client.name, tree.clients.get(client.name)?.facts, plan.clients[i])),
-  );
-
+  const settled = settledRecords(ledger, tree.settled);
   const previous = tree.previousCa.facts;
-  const clientsOnOldCa = previous
-    ? spec.clients
-        .filter((c) => {
-          const f = tree.clients.get(c.name)?.facts;
-          return f !== undefined && issuedBy(f, previous) && !isRevoked(ledger, f.serial);
-        })
-        .map((c) => c.name)
-    : [];
-  for (const name of clientsOnOldCa) {
-    const found = rows.find((r) => r.role === "client" && r.name === name);
-    if (found) found.detail = "certificate from the retiring CA: rotate it before `rotate ca --finish`";
-  }
+  const clientsOnOldCa: string[] = [];
+  spec.clients.forEach((client, i) => {
+    const record = settled.get(client.name);
+    const facts = tree.clients.get(client.name)?.facts;
+    const clientRow = row("client", client.name, record ? heldOf(record) : facts, result.plan.clients[i]);
+    const onOldCa =
+      previous && (record ? record.issuer === previous.fingerprint256 : facts && issuedBy(facts, previous));
+    if (onOldCa && !revoked.has(clientRow.serial ?? "")) {
+      clientsOnOldCa.push(client.name);
+      clientRow.detail = "certificate from the retiring CA: rotate it before `rotate ca --finish`";
+    }
+    rows.push(clientRow);
+  });
 
   const crlReport = crlStatus(tree.crlPem, tree.exists, spec.ca.crlDays, now);
   const healthy =
@@ -96,6 +98,30 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
         r.state === "ok" || r.state === "revoked" || (r.state === "out-of-date" && (r.daysLeft ?? 0) >= renewBefore),
     );
   return { rows, caRotation: { phase: previous ? "rotating" : "none", clientsOnOldCa }, crl: crlReport, healthy };
+}
+
+/** What a row needs of a certificate: from its parsed facts, or from its ledger record. */
+interface Held {
+  cn: string;
+  serial: string;
+  notAfter: Date;
+}
+
+const heldOf = (record: IssuedRecord): Held => ({
+  cn: record.cn,
+  serial: record.serial,
+  notAfter: new Date(record.notAfter),
+});
+
+/** The active ledger record of each settled client: the stamp index vouched that it is the certificate on disk. */
+function settledRecords(ledger: Ledger, settled: ReadonlySet<string> | undefined): Map<string, IssuedRecord> {
+  const records = new Map<string, IssuedRecord>();
+  if (!settled?.size) return records;
+  for (const record of ledger.certificates) {
+    if (record.role === "client" && record.status === "active" && settled.has(record.name))
+      records.set(record.name, record);
+  }
+  return records;
 }
 
 const REFUSES_ALL = "then mosquitto refuses every device certificate (clients see alert certificate_expired)";

@@ -18,6 +18,8 @@ export interface LeafContext {
   now: Date;
   rotating: boolean;
   ledger?: Ledger;
+  /** The ledger's revoked serials. */
+  revoked: ReadonlySet<string>;
   /** The ledger's active record per "role:name". */
   active: Map<string, IssuedRecord>;
   rotate: Map<string, { keepKey: boolean }>;

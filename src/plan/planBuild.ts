@@ -2,7 +2,7 @@ import { TreeError } from "../errors.js";
 import { certMatchesKey } from "../crypto/facts.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { parseCsr } from "../crypto/csr.js";
-import { isRevoked } from "../state/ledger.js";
+import { revokedSerials } from "../state/ledger.js";
 import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
@@ -90,6 +90,7 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
     now,
     rotating,
     ledger: tree.ledger,
+    revoked: revokedSerials(tree.ledger),
     active,
     rotate: intents.rotate ?? new Map(),
   };
@@ -224,7 +225,7 @@ function planLeaf(
       archive: true,
       reasons: [requested.keepKey ? "rotation requested (same key)" : "rotation requested (new key)"],
     };
-  if (context.ledger && isRevoked(context.ledger, stored.facts.serial)) {
+  if (context.revoked.has(stored.facts.serial)) {
     return {
       ...base,
       action: "keep",
@@ -263,8 +264,7 @@ function planDeviceKeyClient(
       archive: true,
       reasons: ["rotation requested (the device keeps its key)"],
     };
-  if (context.ledger && isRevoked(context.ledger, stored.facts.serial))
-    return { ...base, action: "keep", newKey: false, reasons: ["revoked"] };
+  if (context.revoked.has(stored.facts.serial)) return { ...base, action: "keep", newKey: false, reasons: ["revoked"] };
   const reasons = leafDrift("client", client, stored.facts, "current", context);
   if (!stored.facts.x509.publicKey.export({ type: "spki", format: "der" }).equals(csr.spkiDer))
     reasons.push("the device sent a new CSR");
