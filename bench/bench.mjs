@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import {
+  existsSync,
   mkdtempSync,
   rmSync,
   writeFileSync,
@@ -22,7 +23,10 @@ const cli = path.join(root, "bin", "mqtt-pki.js");
 const N = Number(process.env.BENCH_N ?? 10000);
 const OPENSSL_N = Number(process.env.BENCH_OPENSSL_N ?? Math.min(50, N));
 const RSA_N = Number(process.env.BENCH_RSA_N ?? Math.min(128, N));
-const work = mkdtempSync(path.join(os.tmpdir(), "mqtt-pki-bench-"));
+// BENCH_DIR picks the file system (e.g. /dev/shm for tmpfs): this machine's disk is slow at
+// creating files after heavy churn, so tmpfs and disk figures are reported apart.
+const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "mqtt-pki-bench-"));
+const fileSystem = execFileSync("stat", ["-f", "-c", "%T", work]).toString().trim();
 chmodSync(work, 0o755);
 
 function spec(dir, count, key = "ec-p256", extra = "") {
@@ -117,7 +121,7 @@ const row = (what, value, target, ok) => {
 };
 
 console.log(
-  `mqtt-pki bench: N=${N}, ${os.cpus().length} cores, node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}`,
+  `mqtt-pki bench: N=${N} on ${fileSystem}, ${os.cpus().length} cores, node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}`,
 );
 
 const opensslDir = path.join(work, "openssl");
@@ -189,6 +193,25 @@ appendFileSync(fleetSpec, "  - name: one-more\n");
 const addOne = runCli(["build", "--json", "-f", fleetSpec]);
 row("add 1 client to the spec", `${(addOne.wall / 1000).toFixed(2)} s`, "≤ 1 s", addOne.wall <= 1000);
 
+// Every other command against the same fleet, as a share of the fresh build that made it,
+// with its peak RSS: none may hold the fleet in memory.
+const shareRow = (what, run, maxShare) => {
+  const share = (100 * run.wall) / fresh.wall;
+  row(
+    what,
+    `${(run.wall / 1000).toFixed(2)} s = ${share.toFixed(1)}% of the fresh build, peak ${run.rssMb.toFixed(0)} MB`,
+    `≤ ${maxShare}%, ≤ 300 MB`,
+    share <= maxShare && run.rssMb <= 300,
+  );
+};
+shareRow("  no-op build", runCli(["build", "-f", fleetSpec]), 10);
+shareRow("  status", runCli(["status", "-f", fleetSpec]), 10);
+shareRow("  status --check", runCli(["status", "--check", "-f", fleetSpec]), 10);
+shareRow("  issue 1 client", runCli(["issue", "issued-one", "-f", fleetSpec]), 10);
+shareRow("  revoke 1 client", runCli(["revoke", "dev-000001", "-f", fleetSpec]), 10);
+shareRow("  rotate 1 client", runCli(["rotate", "dev-000002", "-f", fleetSpec]), 10);
+shareRow("  verify", runCli(["verify", "-f", fleetSpec]), 80);
+
 row(
   `peak RSS at N/4 → N`,
   `${quarter.rssMb.toFixed(0)} MB → ${fresh.rssMb.toFixed(0)} MB (${(((fresh.rssMb - quarter.rssMb) * 1024) / (N - N / 4)).toFixed(1)} KB per extra device)`,
@@ -215,7 +238,19 @@ const table = [
   "| --- | --- | --- | --- |",
   ...rows.map((r) => `| ${r.what} | ${r.value} | ${r.target ?? ""} | ${r.ok === undefined ? "" : r.ok ? "✓" : "✗"} |`),
 ].join("\n");
-const header = `# Benchmark results\n\nMeasured by \`npm run bench\` (N=${N}) on ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n`;
-if (!process.env.BENCH_NO_WRITE) writeFileSync(path.join(root, "bench", "RESULTS.md"), header + table + "\n");
+// One section per file system in RESULTS.md: a run on tmpfs leaves the disk's figures alone.
+const heading = `## On ${fileSystem}`;
+const section = `${heading}\n\nMeasured by \`npm run bench\` (N=${N}) in ${process.env.BENCH_DIR ?? os.tmpdir()} (${fileSystem}), ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n${table}\n`;
+if (!process.env.BENCH_NO_WRITE) {
+  const resultsFile = path.join(root, "bench", "RESULTS.md");
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
+  const others = previous
+    .split(/^(?=## On )/m)
+    .filter((part) => part.startsWith("## On ") && !part.startsWith(`${heading}\n`));
+  writeFileSync(
+    resultsFile,
+    ["# Benchmark results\n\n", ...others.map((part) => `${part.trimEnd()}\n\n`), section].join(""),
+  );
+}
 rmSync(work, { recursive: true, force: true });
 process.exitCode = rows.every((r) => r.ok !== false) ? 0 : 1;

@@ -33,6 +33,10 @@ test("npm run bench at N=120 measures and prints every row, and leaves bench/RES
     "no-op rebuild",
     "verify",
     "add 1 client to the spec",
+    "  status --check",
+    "  issue 1 client",
+    "  revoke 1 client",
+    "  rotate 1 client",
     "RSA-2048 bulk (N=4)",
   ]) {
     expect(bench.stdout).toContain(row);
