@@ -44,7 +44,16 @@ export interface EngineRun {
   csrs?: ReadonlyMap<string, string>;
   /** The background stamp comparison's verdict, when one was started. */
   unchanged?: UnchangedClients;
+  /**
+   * Take the stamp index's word for every client's files without comparing their stamps:
+   * for `status`, which reports from the ledger; `verify` is the full check of the files.
+   */
+  trustStamps?: boolean;
 }
+
+/** Every client the index knows, as if its stamps had all been compared and held. */
+const indexed = (index: StampIndex | undefined): UnchangedClients =>
+  Promise.resolve(index && new Set(index.clients.keys()));
 
 /** A run that writes: where the CA key's passphrase comes from, who is told of progress, and files outside the tree. */
 export interface ApplyRun extends EngineRun {
@@ -59,7 +68,10 @@ export async function plan(run: EngineRun): Promise<Planned> {
   const layout = treeLayout(spec.out);
   const stamps = readStampIndex(layout.stamps);
   const tree = withHandedInCsrs(
-    await readTree(spec, settleWithStamps(spec, stamps.index, intents, now, run.unchanged)),
+    await readTree(
+      spec,
+      settleWithStamps(spec, stamps.index, intents, now, run.trustStamps ? indexed(stamps.index) : run.unchanged),
+    ),
     run.csrs,
   );
   const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
