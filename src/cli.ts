@@ -1,5 +1,5 @@
 import yargs from "yargs";
-import { EXIT_BAD_INPUT, PkiError } from "./errors.js";
+import { EXIT_BAD_INPUT, EXIT_OK, PkiError } from "./errors.js";
 import { consoleOutput, reportError, type Output } from "./cli/report.js";
 import type { CommandContext } from "./cli/context.js";
 import { buildCommand } from "./commands/build.js";
@@ -19,7 +19,7 @@ import { currentTime, isAheadOfClock, NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
 export async function main(argv: string[], output: Output = consoleOutput): Promise<number> {
-  const ctx: CommandContext = { output, exitCode: 0 };
+  const ctx: CommandContext = { output, exitCode: EXIT_OK };
   const json = argv.includes("--json");
   try {
     await yargs(argv)

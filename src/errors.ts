@@ -8,6 +8,8 @@ export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 /** Another mqtt-pki run holds the lock: nothing was changed, and the same command can simply be run again (sysexits EX_TEMPFAIL). */
 export const EXIT_LOCKED = 75;
+/** A bug in mqtt-pki, not in the input (sysexits EX_SOFTWARE): the only case that shows a stack. */
+export const EXIT_INTERNAL = 70;
 
 export interface SourcePosition {
   file: string;

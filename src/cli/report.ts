@@ -1,4 +1,12 @@
-import { EXIT_BAD_INPUT, formatPosition, isPkiError, SpecError, systemErrorAsPkiError } from "../errors.js";
+import {
+  EXIT_BAD_INPUT,
+  EXIT_INTERNAL,
+  formatPosition,
+  isPkiError,
+  SpecError,
+  systemErrorAsPkiError,
+  TreeError,
+} from "../errors.js";
 
 /** Writes to stdout/stderr; one seam so commands stay testable and --json stays clean. */
 export interface Output {
@@ -24,10 +32,12 @@ export function reportError(thrown: unknown, output: Output, json = false): numb
   if (!isPkiError(error)) {
     output.err(`mqtt-pki: internal error: ${(error as Error)?.stack ?? String(error)}`);
     output.err("This is a bug in mqtt-pki, not in your input: please report it with the command you ran.");
-    return 70;
+    return EXIT_INTERNAL;
   }
   if (json) {
-    const problems = error instanceof SpecError ? error.problems : [{ message: error.message, hint: error.hint }];
+    // A tree error names the file or folder it is about, for whatever reads the JSON.
+    const path = error instanceof TreeError ? error.path : undefined;
+    const problems = error instanceof SpecError ? error.problems : [{ message: error.message, hint: error.hint, path }];
     output.out(JSON.stringify({ ok: false, error: { kind: error.name, problems } }, null, 2));
     return error.exitCode;
   }

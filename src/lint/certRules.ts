@@ -7,8 +7,8 @@ import { listenerName, type EffectiveConf, type EffectiveListener, type LocatedO
 import { error, warning, type Finding } from "./findings.js";
 import { resolveConfPath } from "./paths.js";
 import type { LintSnapshot } from "./snapshot.js";
+import { DAY_MS } from "../clock.js";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far below an intermediate the chain search goes; real chains are 1–3 deep. */
 const MAX_CHAIN = 5;
 

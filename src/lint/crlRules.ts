@@ -6,6 +6,7 @@ import { listenerName, type EffectiveConf, type EffectiveListener, type LocatedO
 import { error, warning, type Finding } from "./findings.js";
 import { isOn } from "./listenerRules.js";
 import type { LintSnapshot } from "./snapshot.js";
+import { DAY_MS } from "../clock.js";
 
 /*
  * What mosquitto 2.0.11 (OpenSSL 3.0) does with a crlfile, measured: it loads every
@@ -16,7 +17,6 @@ import type { LintSnapshot } from "./snapshot.js";
  * current one. Websockets listeners ignore crlfile altogether; SIGHUP reads it again.
  */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** A CRL is renewed by hand or by cron: a week's notice leaves time for either. */
 export const CRL_WARNING_DAYS = 7;
 const SIGHUP = "send mosquitto SIGHUP (`kill -HUP <pid>`) so it reads the CRL again";

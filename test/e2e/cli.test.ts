@@ -116,6 +116,22 @@ describe("build and verify", () => {
     expect(await readdir(spec.dir)).toEqual(["pki.yaml"]);
   });
 
+  test("a tree error in --json names the folder it is about (path), exit 2", async () => {
+    const dir = await workDir();
+    const written = await writeSpec(dir);
+    await cli("build", "-f", written.specFile);
+    await chmod(written.out, 0o777);
+    const r = await cli("build", "--json", "-f", written.specFile);
+    await chmod(written.out, 0o755);
+    expect(r.code).toBe(2);
+    const { error } = JSON.parse(r.out) as { error: { kind: string; problems: { message: string; path?: string }[] } };
+    expect(error.kind).toBe("TreeError");
+    expect(error.problems[0]).toMatchObject({
+      path: written.out,
+      message: expect.stringMatching(/writable by every user/),
+    });
+  });
+
   test("build, then verify --json prints parseable JSON with ok true (exit 0)", async () => {
     const built = await cli("build", "-f", spec.specFile);
     expect(built).toMatchObject({ code: 0, err: "" });
