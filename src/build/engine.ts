@@ -14,7 +14,7 @@ import {
 } from "../tree/stamps.js";
 import { treeLayout } from "../tree/layout.js";
 import type { UnchangedClients } from "../tree/backgroundStamps.js";
-import { stampsCanSettle, type Intents } from "./intents.js";
+import { isFocused, resolveIntents, stampsCanSettle, type Intents } from "./intents.js";
 import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { BuildResult, ReloadAdvice } from "./result.js";
@@ -67,14 +67,14 @@ export async function plan(run: EngineRun): Promise<Planned> {
   const { spec, intents, now } = run;
   const layout = treeLayout(spec.out);
   const stamps = readStampIndex(layout.stamps);
+  // Named before anything is read: a name the spec lacks fails here.
+  const focus = isFocused(intents) ? intents.focus(spec) : [];
+  const unchanged = run.trustStamps ? indexed(stamps.index) : run.unchanged;
   const tree = withHandedInCsrs(
-    await readTree(
-      spec,
-      settleWithStamps(spec, stamps.index, intents, now, run.trustStamps ? indexed(stamps.index) : run.unchanged),
-    ),
+    await readTree(spec, settleWithStamps({ spec, index: stamps.index, intents, focus, now, unchanged })),
     run.csrs,
   );
-  const wanted = typeof intents === "function" ? intents(spec, tree, now) : intents;
+  const wanted = resolveIntents(intents, spec, tree, now);
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
   return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
@@ -86,22 +86,28 @@ function withHandedInCsrs(tree: TreeState, csrs: ReadonlyMap<string, string> | u
   return tree;
 }
 
+/** What settling needs: the spec, the index, the command's intents and the clients they look at. */
+interface SettleRun {
+  spec: Spec;
+  index: StampIndex | undefined;
+  intents: Intents;
+  focus: string[];
+  now: Date;
+  unchanged?: UnchangedClients;
+}
+
 /**
  * Lets the stamp index spare the clients nothing touched, when the command's intents are known
  * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
  * and concern no CA and no revocation. Clients to be rotated are always read.
  */
-function settleWithStamps(
-  spec: Spec,
-  index: StampIndex | undefined,
-  intents: Intents,
-  now: Date,
-  unchanged?: UnchangedClients,
-): Settle | undefined {
+function settleWithStamps(run: SettleRun): Settle | undefined {
+  const { spec, index, intents, now, unchanged } = run;
   if (!index || !stampsCanSettle(intents)) return undefined;
-  const exclude = new Set(
-    spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name))),
-  );
+  const rotated = isFocused(intents)
+    ? []
+    : spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name)));
+  const exclude = new Set([...rotated, ...run.focus]);
   return async ({ ca, previousCa, ledger }) => {
     const rotating = previousCa.certPem !== undefined;
     const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter(
