@@ -1,6 +1,5 @@
 import path from "node:path";
 import { renderClientCommands } from "../render/commands.js";
-import { renderMqttJsSnippet, renderPahoSnippet } from "../render/snippets.js";
 import { ShapeRenderer } from "../render/byShape.js";
 import type { TreeLayout } from "../tree/layout.js";
 import { readPair, type StoredPair, type TreeState } from "../tree/read.js";
@@ -9,7 +8,13 @@ import type { ClientSpec, Spec } from "../spec/types.js";
 import type { LeafPair } from "./leafArtifact.js";
 import { perms, type TreeWriter } from "./treeWriter.js";
 
-/** A client's folder: its key (or CSR), its certificate and its ready-to-run scripts. Settled clients are left alone. */
+/** The scripts older versions wrote into every client folder: only removed, never written. */
+const legacyScripts = (layout: TreeLayout, name: string) => [layout.clientMqttJs(name), layout.clientPaho(name)];
+
+/**
+ * A client's folder: what the device needs and nothing else: its key (or CSR), its
+ * certificate and commands.sh. Settled clients are left alone.
+ */
 export function clientFolderWriter(
   spec: Spec,
   plan: BuildPlan,
@@ -43,16 +48,8 @@ export function clientFolderWriter(
       render("commands", (c) => renderClientCommands(spec, c, plan.rotating, password)),
       perms.script,
     );
-    out.file(
-      layout.clientMqttJs(client.name),
-      render("mqttjs", (c) => renderMqttJsSnippet(spec, c, plan.rotating, password)),
-      perms.script,
-    );
-    out.file(
-      layout.clientPaho(client.name),
-      render("paho", (c) => renderPahoSnippet(spec, c, plan.rotating, password)),
-      perms.script,
-    );
+    // Older trees kept an MQTT.js and a paho script in every folder; `mqtt-pki snippets` prints them now.
+    if (!tree.absentDirs?.has(layout.clientDir(client.name))) out.removals.push(...legacyScripts(layout, client.name));
   };
 }
 

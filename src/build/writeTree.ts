@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
-import { existsSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, rmdirSync, rmSync } from "node:fs";
 import {
   applyOwnership,
   ensureDir,
@@ -168,7 +168,8 @@ async function writeInPlace(content: WriteSet, root: string): Promise<string[]> 
     for (const move of content.moves ?? [])
       if (await exists(move.from)) moves.push({ from: move.from, to: await freeName(move.to) });
     const removals: string[] = [];
-    for (const gone of content.removals) if (await exists(gone)) removals.push(gone);
+    // Synchronous: an upgraded fleet's build lists two old scripts of every client.
+    for (const gone of content.removals) if (lstatSync(gone, { throwIfNoEntry: false })) removals.push(gone);
     if (staged.length + moves.length + removals.length > 0)
       await commitJournaled(root, { renames: staged, moves, removals });
     return [...written, ...moves.map((move) => move.to), ...removals];

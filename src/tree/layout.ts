@@ -41,7 +41,7 @@ export interface TreeLayout {
   passwdFile: string;
   aclFile: string;
   clientCommands(name: string): string;
-  /** Ready-to-run MQTT.js (Node) and paho-mqtt (Python) scripts for the client. */
+  /** Where older versions kept MQTT.js and paho-mqtt scripts per client (`snippets` prints them now): the next build removes them. */
   clientMqttJs(name: string): string;
   clientPaho(name: string): string;
   mosquittoDir: string;

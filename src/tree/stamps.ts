@@ -60,7 +60,7 @@ let knownFileSets: FileSet[] | undefined;
 /** Worked out once per process: key or CSR, with or without a password file. */
 function fileSetOf(layout: TreeLayout, client: ClientSpec): FileSet {
   knownFileSets ??= ((name: (file: (client: string) => string) => string) => {
-    const scripts = [name(layout.clientCommands), name(layout.clientMqttJs), name(layout.clientPaho)];
+    const scripts = [name(layout.clientCommands)];
     return [name(layout.clientKey), name(layout.clientCsr)]
       .flatMap((key) => [
         [name(layout.clientCert), key, ...scripts],

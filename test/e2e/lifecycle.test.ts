@@ -564,6 +564,22 @@ describe("idempotence and status", () => {
 });
 
 describe("the stamp cache", () => {
+  test("a tree from a version that kept connect.mjs and connect.py per client loses those two and nothing else", async () => {
+    const spec = await writeSpec(await workDir("legacy-scripts"), { clients: ["alice", "bob"] });
+    await buildTree(spec);
+    const legacy = [
+      path.join(spec.layout.clientDir("alice"), "connect.mjs"),
+      path.join(spec.layout.clientDir("alice"), "connect.py"),
+    ];
+    for (const file of legacy) await writeFile(file, "// written by an older mqtt-pki\n", { mode: 0o755 });
+    // An older version's stamp index names other file sets: here, none at all.
+    await rm(spec.layout.stamps);
+    const upgraded = await build({ specFile: spec.specFile });
+    expect(upgraded.written.sort()).toEqual([...legacy].sort());
+    expect(await readdir(spec.layout.clientDir("alice"))).toEqual(["client.crt", "client.key", "commands.sh"]);
+    expect(failures(await verify({ specFile: spec.specFile }))).toEqual([]);
+  });
+
   test("a rebuild skips untouched clients yet repairs a same-size edit, a mode change and a deleted script of one", async () => {
     const spec = await writeSpec(await workDir("stamps"), { clients: ["alice", "bob", "carol"] });
     await buildTree(spec);
@@ -575,7 +591,7 @@ describe("the stamp cache", () => {
           .flatMap((name) => [
             spec.layout.clientCommands(name),
             spec.layout.clientKey(name),
-            spec.layout.clientPaho(name),
+            spec.layout.clientCert(name),
           ])
           .map(
             async (file) =>
@@ -584,7 +600,7 @@ describe("the stamp cache", () => {
       ),
     );
 
-    // alice: a same-size edit in place; bob: the key made world-readable; carol untouched but her Python script deleted.
+    // alice: a same-size edit in place; bob: the key made world-readable; carol untouched but her commands.sh deleted.
     const commands = spec.layout.clientCommands("alice");
     const text = pristine.get(commands)!.text;
     await writeFile(
@@ -596,10 +612,10 @@ describe("the stamp cache", () => {
     );
     expect((await readFile(commands, "utf8")).length).toBe(text.length);
     await chmod(spec.layout.clientKey("bob"), 0o644);
-    await rm(spec.layout.clientPaho("carol"));
+    await rm(spec.layout.clientCommands("carol"));
 
     const repaired = await build({ specFile: spec.specFile });
-    expect(repaired.written.sort()).toEqual([commands, spec.layout.clientPaho("carol")].sort());
+    expect(repaired.written.sort()).toEqual([commands, spec.layout.clientCommands("carol")].sort());
     for (const [file, { text: wanted, mode }] of pristine) {
       expect({ file, text: await readFile(file, "utf8"), mode: (await stat(file)).mode & 0o777 }).toEqual({
         file,

@@ -94,30 +94,11 @@ describe("the stamp index", () => {
     expect(settledClients(index, spec, treeLayout(spec.out), context())).toEqual(new Set(["a", "b", "c"]));
   });
 
-  test("covers the key or the CSR, the password and the three scripts", () => {
+  test("covers the key or the CSR, the password and commands.sh", () => {
     const layout = treeLayout(spec.out);
-    expect(clientFileNames(layout, spec.clients[0])).toEqual([
-      "client.crt",
-      "client.key",
-      "commands.sh",
-      "connect.mjs",
-      "connect.py",
-    ]);
-    expect(clientFileNames(layout, spec.clients[1])).toEqual([
-      "client.crt",
-      "client.key",
-      "password",
-      "commands.sh",
-      "connect.mjs",
-      "connect.py",
-    ]);
-    expect(clientFileNames(layout, spec.clients[2])).toEqual([
-      "client.crt",
-      "client.csr",
-      "commands.sh",
-      "connect.mjs",
-      "connect.py",
-    ]);
+    expect(clientFileNames(layout, spec.clients[0])).toEqual(["client.crt", "client.key", "commands.sh"]);
+    expect(clientFileNames(layout, spec.clients[1])).toEqual(["client.crt", "client.key", "password", "commands.sh"]);
+    expect(clientFileNames(layout, spec.clients[2])).toEqual(["client.crt", "client.csr", "commands.sh"]);
   });
 
   test.each([
@@ -159,7 +140,7 @@ describe("the stamp index", () => {
   test("names each client's files in the index, and settles no client whose recorded file names are not the ones it keeps", async () => {
     const index = await stamped();
     const layout = treeLayout(spec.out);
-    expect(index.fileSets.map((names) => names.length).sort()).toEqual([5, 5, 6]);
+    expect(index.fileSets.map((names) => names.length).sort()).toEqual([3, 3, 4]);
     expect(index.fileSets[index.clients.get("b")!.set]).toEqual(clientFileNames(layout, spec.clients[1]));
     const everyone = new Set(["a", "b", "c"]);
     const wrongNames: StampIndex = {
@@ -220,7 +201,7 @@ describe("the stamp index", () => {
 
   test("keeps the entries of settled clients and leaves out clients with a file missing", async () => {
     const index = await stamped();
-    rmSync(treeLayout(spec.out).clientPaho("c"));
+    rmSync(treeLayout(spec.out).clientCommands("c"));
     const next = await stampClients(stampRun(), index, new Set(["a"]));
     expect(next.clients.get("a")).toBe(index.clients.get("a"));
     expect([...next.clients.keys()].sort()).toEqual(["a", "b"]);
