@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Fleet-scale benchmark: this tool against the openssl-CLI loop and the node:crypto floor,
-// measured side by side in one run. N defaults to 10,000 (BENCH_N to change it, e.g. 200 for a smoke run).
+// Fleet-scale benchmark: this tool against the openssl-CLI loop, the peers from Debian's
+// packages (mkcert, cfssl, easy-rsa: skipped, and said so, when absent) and the node:crypto
+// floor, measured side by side in one run. N defaults to 10,000 (BENCH_N to change it, e.g.
+// 200 for a smoke run); BENCH_OPENSSL_N, BENCH_PEER_N and BENCH_RSA_N size the slow loops.
 import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import {
@@ -23,6 +25,7 @@ const cli = path.join(root, "bin", "mqtt-pki.js");
 const N = Number(process.env.BENCH_N ?? 10000);
 const OPENSSL_N = Number(process.env.BENCH_OPENSSL_N ?? Math.min(50, N));
 const RSA_N = Number(process.env.BENCH_RSA_N ?? Math.min(128, N));
+const PEER_N = Number(process.env.BENCH_PEER_N ?? Math.min(50, N));
 // BENCH_DIR picks the file system (e.g. /dev/shm for tmpfs): this machine's disk is slow at
 // creating files after heavy churn, so tmpfs and disk figures are reported apart.
 const work = mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), "mqtt-pki-bench-"));
@@ -107,6 +110,47 @@ function nativeFloor(count) {
   return (performance.now() - started) / count;
 }
 
+/** The floor again, with one process per core sharing the count: what the hardware allows at best. */
+function nativeFloorAllCores(count) {
+  const cores = os.cpus().length;
+  const each = Math.ceil(count / cores);
+  const loop = `const c=require("node:crypto");const {privateKey:ca}=c.generateKeyPairSync("ec",{namedCurve:"P-256"});const t=Buffer.alloc(400,7);for(let i=0;i<${each};i++){const {privateKey:k,publicKey:p}=c.generateKeyPairSync("ec",{namedCurve:"P-256"});c.sign("sha256",t,ca);k.export({type:"pkcs8",format:"pem"});p.export({type:"spki",format:"der"});}`;
+  const file = path.join(work, "floor.cjs");
+  writeFileSync(file, loop);
+  const started = performance.now();
+  // One shell starts them all and waits for all: the processes run side by side.
+  execFileSync("sh", ["-c", `for i in $(seq ${cores}); do "${process.execPath}" "${file}" & done; wait`], {
+    stdio: "ignore",
+  });
+  return (performance.now() - started) / (each * cores);
+}
+
+/** Peers from Debian's packages, each issuing EC P-256 client certificates one process per device (bench/peer-loops.sh). */
+const PEERS = [
+  { name: "mkcert", label: "mkcert -ecdsa -client", needs: ["mkcert"], install: "apt-get install -y mkcert" },
+  { name: "cfssl", label: "cfssl gencert", needs: ["cfssl", "cfssljson"], install: "apt-get install -y golang-cfssl" },
+  {
+    name: "easyrsa",
+    label: "easy-rsa build-client-full",
+    needs: ["/usr/share/easy-rsa/easyrsa"],
+    install: "apt-get install -y easy-rsa",
+  },
+];
+
+/** ms per device of a peer's loop, or undefined when the peer is not installed. */
+function peerLoop(peer, count) {
+  const present = peer.needs.every(
+    (tool) => spawnSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0,
+  );
+  if (!present || count <= 0) return undefined;
+  const dir = path.join(work, `peer-${peer.name}`);
+  const script = path.join(root, "bench", "peer-loops.sh");
+  execFileSync("bash", [script, peer.name, dir, "0", "setup"], { stdio: "ignore" });
+  const started = performance.now();
+  execFileSync("bash", [script, peer.name, dir, String(count)], { stdio: "ignore" });
+  return (performance.now() - started) / count;
+}
+
 function filesUnder(dir) {
   let count = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true }))
@@ -130,6 +174,15 @@ const opensslMs = opensslLoop(opensslDir, OPENSSL_N);
 row(`openssl CLI loop, per device (N=${OPENSSL_N})`, `${opensslMs.toFixed(1)} ms`);
 const floorMs = nativeFloor(Math.min(N, 5000));
 row("node:crypto floor, per device", `${floorMs.toFixed(3)} ms`);
+const floorAllMs = nativeFloorAllCores(Math.min(N, 5000));
+row(`node:crypto floor on all ${os.cpus().length} cores, per device`, `${floorAllMs.toFixed(3)} ms`);
+const peers = PEERS.map((peer) => ({ ...peer, ms: peerLoop(peer, PEER_N) }));
+for (const peer of peers) {
+  row(
+    `${peer.label} loop, per device (N=${PEER_N})`,
+    peer.ms === undefined ? `skipped: not installed (${peer.install})` : `${peer.ms.toFixed(1)} ms`,
+  );
+}
 
 const fleetDir = path.join(work, "fleet");
 execFileSync("mkdir", ["-p", fleetDir]);
@@ -169,6 +222,10 @@ row(
   "≤ 3×",
   marginal / floorMs <= 3,
 );
+for (const peer of peers.filter((p) => p.ms !== undefined)) {
+  row(`  vs ${peer.label} loop (per further device)`, `${(peer.ms / marginal).toFixed(0)}× faster`);
+}
+row("  vs node:crypto floor on all cores (per further device)", `${(marginal / floorAllMs).toFixed(2)}× that floor`);
 row("  peak RSS", `${fresh.rssMb.toFixed(0)} MB`, "≤ 300 MB", fresh.rssMb <= 300);
 
 const stateBefore = statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs;

@@ -17,6 +17,7 @@ test("npm run bench at N=120 measures and prints every row, and leaves bench/RES
     BENCH_N: "120",
     BENCH_OPENSSL_N: "4",
     BENCH_RSA_N: "4",
+    BENCH_PEER_N: "2",
     BENCH_NO_WRITE: "1",
   };
   delete env.NODE_OPTIONS;
@@ -26,6 +27,11 @@ test("npm run bench at N=120 measures and prints every row, and leaves bench/RES
   for (const row of [
     "openssl CLI loop, per device",
     "node:crypto floor",
+    "node:crypto floor on all",
+    // Measured where the Debian package is installed, "skipped: not installed (apt-get install ...)" elsewhere.
+    "mkcert -ecdsa -client loop, per device",
+    "cfssl gencert loop, per device",
+    "easy-rsa build-client-full loop, per device",
     "build 120 clients from empty",
     "vs openssl CLI loop",
     "vs node:crypto floor",
