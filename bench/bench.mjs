@@ -297,7 +297,7 @@ const table = [
 ].join("\n");
 // One section per file system in RESULTS.md: a run on tmpfs leaves the disk's figures alone.
 const heading = `## On ${fileSystem}`;
-const section = `${heading}\n\nMeasured by \`npm run bench\` (N=${N}) in ${process.env.BENCH_DIR ?? os.tmpdir()} (${fileSystem}), ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n${table}\n`;
+const section = `${heading}\n\nMeasured by \`npm run bench\` (N=${N}) on ${fileSystem}, ${os.cpus().length} cores, Node ${process.version}, ${execFileSync("openssl", ["version"]).toString().trim()}, ${new Date().toISOString().slice(0, 10)}.\nEach mqtt-pki figure is a separate CLI process (start-up included), wall clock.\n\n${table}\n`;
 if (!process.env.BENCH_NO_WRITE) {
   const resultsFile = path.join(root, "bench", "RESULTS.md");
   const previous = existsSync(resultsFile) ? readFileSync(resultsFile, "utf8") : "";
