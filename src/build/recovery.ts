@@ -2,7 +2,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { EXIT_LOCKED, isPkiError } from "../errors.js";
-import { holderOf, isProcessAlive, specLockFile, takeSpecLock, takeTreeLock, treeLockFile } from "../io/lock.js";
+import { isProcessAlive, isStaleLock, specLockFile, takeSpecLock, takeTreeLock, treeLockFile } from "../io/lock.js";
 import { loadSpecFile } from "../spec/load.js";
 import type { ParsedSpec } from "../spec/parse.js";
 import { TEMP_DIR, treeLayout } from "../tree/layout.js";
@@ -27,9 +27,9 @@ export async function finishInterrupted(root: string, specFile?: string): Promis
   const placed = journal ? await applyJournal(root, journal) : [];
   removeDeadTemps(path.join(root, TEMP_DIR));
   await removeDeadStaging(root);
-  removeDeadTempsBeside(path.dirname(root), [path.basename(treeLayout(root).stamps)]);
+  removeDeadTempsBeside(path.dirname(root), besideTree(root));
   if (specFile) {
-    removeDeadTempsBeside(path.dirname(specFile), [path.basename(specFile)]);
+    removeDeadTempsBeside(path.dirname(specFile), besideSpec(specFile));
     await clearDeadSpecLock(specFile);
   }
   return { placed, finishedFor: journal ? (journal.pid ?? 0) : undefined };
@@ -68,15 +68,21 @@ export async function repairForReading(root: string, specFile: string): Promise<
 const isPermissionError = (error: unknown): boolean =>
   ["EACCES", "EPERM", "EROFS"].includes((error as NodeJS.ErrnoException).code ?? "");
 
+/** Files mqtt-pki replaces beside the tree (through a temp of the same name): the stamp index and the tree's lock. */
+const besideTree = (root: string) => [path.basename(treeLayout(root).stamps), path.basename(treeLockFile(root))];
+/** ...and beside the spec: the spec itself and its lock. */
+const besideSpec = (specFile: string) => [path.basename(specFile), path.basename(specLockFile(specFile))];
+
 /** A journal, a dead run's lock, temps or staging: cheap checks, so that reading a healthy tree takes no lock. */
 function leftSomething(root: string, specFile: string): boolean {
   if (existsSync(journalFile(root))) return true;
-  if ([treeLockFile(root), specLockFile(specFile)].some((lock) => isDeadHolder(holderOf(lock)))) return true;
+  if ([treeLockFile(root), specLockFile(specFile)].some(isStaleLock)) return true;
   if (entries(path.join(root, TEMP_DIR)).some((name) => isDead(tempPid(name)))) return true;
   const beside = entries(path.dirname(root));
   if (beside.some((name) => name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))) return true;
-  return [path.dirname(root), path.dirname(specFile)].some(
-    (dir) => deadTempsBeside(dir, [path.basename(treeLayout(root).stamps), path.basename(specFile)]).length > 0,
+  return (
+    deadTempsBeside(path.dirname(root), besideTree(root)).length > 0 ||
+    deadTempsBeside(path.dirname(specFile), besideSpec(specFile)).length > 0
   );
 }
 
@@ -88,7 +94,6 @@ function entries(dir: string): string[] {
   }
 }
 
-const isDeadHolder = (pid: number | undefined): boolean => pid !== undefined && !isProcessAlive(pid);
 const isDead = (pid: number | undefined): boolean => pid === undefined || (pid !== process.pid && !isProcessAlive(pid));
 
 /** A temp's name ends in .PID.RANDOM.tmp (io/files.ts temporaryName). */
@@ -120,11 +125,17 @@ function deadTempsBeside(dir: string, bases: string[]): string[] {
 
 function removeDeadTempsBeside(dir: string, bases: string[]): void {
   for (const name of deadTempsBeside(dir, bases)) rmSync(path.join(dir, name), { force: true });
+  // A taker killed while moving a stale lock aside leaves `<lock>.stale-PID`.
+  for (const name of entries(dir)) {
+    const stale = /\.lock\.stale-(\d+)$/.exec(name);
+    if (stale && bases.some((base) => name.startsWith(`${base}.stale-`)) && isDead(Number(stale[1])))
+      rmSync(path.join(dir, name), { force: true });
+  }
 }
 
 /** A killed issue or sign leaves the spec's lock: taken over (as any taker would) and given back. */
 async function clearDeadSpecLock(specFile: string): Promise<void> {
-  if (!isDeadHolder(holderOf(specLockFile(specFile)))) return;
+  if (!isStaleLock(specLockFile(specFile))) return;
   try {
     await takeSpecLock(specFile)();
   } catch (error) {

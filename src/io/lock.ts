@@ -1,16 +1,19 @@
 import {
   closeSync,
+  linkSync,
   mkdirSync,
   openSync,
   promises as fs,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
   constants as fsConstants,
 } from "node:fs";
 import path from "node:path";
 import { EXIT_LOCKED, PkiError } from "../errors.js";
+import { temporaryName } from "./files.js";
 
 /** Whether a process with this PID is alive on this machine (EPERM still means it exists). */
 export function isProcessAlive(pid: number): boolean {
@@ -20,6 +23,20 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** An empty lock file older than this is a taker killed between creating it and writing its PID. */
+const EMPTY_LOCK_GRACE_MS = 2000;
+
+/**
+ * Whether a lock file is left by a run that is gone: its PID is dead, or it never got a PID
+ * (killed right after creating it) and is older than a live taker could take to write one.
+ */
+export function isStaleLock(lockFile: string): boolean {
+  const holder = holderOf(lockFile);
+  if (holder !== undefined) return !isProcessAlive(holder);
+  const stat = statSync(lockFile, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs > EMPTY_LOCK_GRACE_MS;
 }
 
 /** The PID written in a lock file, when there is one. */
@@ -75,21 +92,38 @@ export async function withSpecLock<T>(specFile: string, work: () => Promise<T>):
   }
 }
 
+/**
+ * Creates the lock file with our PID already in it, or returns false when it exists: the PID
+ * goes into a temp first, which is then hard-linked to the lock's name (link(2) fails when the
+ * name is taken). A kill at any instant leaves either no lock or one that names its holder
+ * (and at most a temp, which the next run removes).
+ */
+function placeLockFile(lockFile: string): boolean {
+  const temp = temporaryName(lockFile, path.dirname(lockFile));
+  const fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
+  try {
+    writeSync(fd, `${process.pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, lockFile);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
 function takeLock(lockFile: string, what: string): () => Promise<void> {
   mkdirSync(path.dirname(lockFile), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(lockFile, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o644);
-      try {
-        writeSync(fd, `${process.pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
+    if (placeLockFile(lockFile)) {
       return async () => {
         if (holderOf(lockFile) === process.pid) await fs.rm(lockFile, { force: true });
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const holder = holderOf(lockFile);
     if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
@@ -100,6 +134,14 @@ function takeLock(lockFile: string, what: string): () => Promise<void> {
           exitCode: EXIT_LOCKED,
         },
       );
+    }
+    // No PID yet: a live taker between creating the file and writing its PID, unless it is old.
+    if (holder === undefined && !isStaleLock(lockFile)) {
+      if (!statSync(lockFile, { throwIfNoEntry: false })) continue;
+      throw new PkiError(`another mqtt-pki run is taking the lock on ${what}; nothing was changed, try again`, {
+        hint: `run the command again in a moment (exit code ${EXIT_LOCKED} means just that)`,
+        exitCode: EXIT_LOCKED,
+      });
     }
     // Stale: its holder died mid-run. Move it aside atomically, then try again.
     try {

@@ -3,12 +3,22 @@
  * tree as the commit run whole, every step can be done twice, and a tree moved after the crash
  * still recovers.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { applyJournal, journalFile, readJournal, type Journal } from "../../../src/build/journal.js";
 import { finishInterrupted } from "../../../src/build/recovery.js";
-import { TreeError } from "../../../src/errors.js";
+import { EXIT_LOCKED, TreeError } from "../../../src/errors.js";
+import { takeSpecLock } from "../../../src/io/lock.js";
 
 let dir: string;
 beforeEach(() => {
@@ -104,4 +114,15 @@ test("without a journal, the temps of dead runs go and a live run's stay", async
   const recovery = await finishInterrupted(root, path.join(dir, "pki.yaml"));
   expect(recovery).toEqual({ placed: [], finishedFor: undefined });
   expect([dead, live, deadSpecTemp, userFile].map((file) => existsSync(file))).toEqual([false, true, false, true]);
+});
+
+test("a lock file without a PID (its taker killed right after creating it) is stale once old, and held while fresh", async () => {
+  const specFile = path.join(dir, "pki.yaml");
+  const lock = path.join(dir, ".pki.yaml.lock");
+  writeFileSync(lock, "");
+  expect(() => takeSpecLock(specFile)).toThrow(expect.objectContaining({ exitCode: EXIT_LOCKED }));
+  const old = new Date(Date.now() - 10_000);
+  utimesSync(lock, old, old);
+  await finishInterrupted(path.join(dir, "pki"), specFile);
+  expect(existsSync(lock)).toBe(false);
 });
