@@ -2,7 +2,7 @@ import { currentTime } from "../clock.js";
 import { issuedBy } from "../crypto/facts.js";
 import { loadSpecForReading } from "../build/recovery.js";
 import type { EntityPlan } from "../plan/planBuild.js";
-import { revokedSerials, type IssuedRecord, type Ledger } from "../state/ledger.js";
+import { activeClientRecords, revokedSerials, type IssuedRecord } from "../state/ledger.js";
 import { ledgerFromTree } from "../tree/ledgerFromTree.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { crlRenewalDue } from "../state/crlRenewal.js";
@@ -75,11 +75,12 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   spec.servers.forEach((server, i) =>
     rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, result.plan.servers[i])),
   );
-  const settled = settledRecords(ledger, tree.settled);
+  // Settled clients: the stamp index vouched that the active record is the certificate on disk.
+  const active = tree.settled?.size ? activeClientRecords(ledger) : new Map<string, IssuedRecord>();
   const previous = tree.previousCa.facts;
   const clientsOnOldCa: string[] = [];
   spec.clients.forEach((client, i) => {
-    const record = settled.get(client.name);
+    const record = tree.settled?.has(client.name) ? active.get(client.name) : undefined;
     const facts = tree.clients.get(client.name)?.facts;
     const clientRow = row("client", client.name, record ? heldOf(record) : facts, result.plan.clients[i]);
     const onOldCa =
@@ -113,17 +114,6 @@ const heldOf = (record: IssuedRecord): Held => ({
   serial: record.serial,
   notAfter: new Date(record.notAfter),
 });
-
-/** The active ledger record of each settled client: the stamp index vouched that it is the certificate on disk. */
-function settledRecords(ledger: Ledger, settled: ReadonlySet<string> | undefined): Map<string, IssuedRecord> {
-  const records = new Map<string, IssuedRecord>();
-  if (!settled?.size) return records;
-  for (const record of ledger.certificates) {
-    if (record.role === "client" && record.status === "active" && settled.has(record.name))
-      records.set(record.name, record);
-  }
-  return records;
-}
 
 const REFUSES_ALL = "then mosquitto refuses every device certificate (clients see alert certificate_expired)";
 

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, renameSync, rmSync } from "node:fs
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { TreeError } from "../errors.js";
-import { exists, fsyncDir, temporaryName, writeNewFile } from "../io/files.js";
+import { exists, fsyncDir, writeFileAtomic } from "../io/files.js";
 import { makeDurable } from "../io/durability.js";
 import { TEMP_DIR } from "../tree/layout.js";
 import type { FolderMove } from "./plannedFiles.js";
@@ -74,9 +74,7 @@ async function writeJournal(root: string, journal: Journal, journalRoot: string)
     removals: journal.removals.map(relative),
   };
   const file = journalFile(journalRoot);
-  const temp = temporaryName(file, path.dirname(file));
-  writeNewFile(temp, `${JSON.stringify(stored)}\n`, { mode: 0o600 }, true);
-  renameSync(temp, file);
+  await writeFileAtomic(file, `${JSON.stringify(stored)}\n`, { mode: 0o600 });
   await fsyncDir(path.dirname(file));
 }
 

@@ -58,14 +58,19 @@ export function digest(text: string | Buffer): string {
   return sha256Hex(text);
 }
 
-export function isRevoked(ledger: Ledger, serial: string): boolean {
-  return ledger.certificates.some((known) => known.serial === serial && known.status === "revoked");
-}
-
-/** Every revoked serial at once: a fleet asks for each of 100,000 certificates, and isRevoked scans the ledger. */
+/** Every revoked serial at once, as a set: a fleet looks up each of 100,000 certificates. */
 export function revokedSerials(ledger: Ledger | undefined): ReadonlySet<string> {
   return new Set(
     (ledger?.certificates ?? []).filter((known) => known.status === "revoked").map((known) => known.serial),
+  );
+}
+
+/** The active record of each client, by name. */
+export function activeClientRecords(ledger: Ledger | undefined): Map<string, IssuedRecord> {
+  return new Map(
+    (ledger?.certificates ?? [])
+      .filter((r) => r.role === "client" && r.status === "active")
+      .map((r) => [r.name, r] as const),
   );
 }
 

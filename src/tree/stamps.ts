@@ -3,7 +3,7 @@ import { lstatSync } from "node:fs";
 import path from "node:path";
 import { FILE_STAT_NUMBERS, fileStatNumbers, type FileStat } from "../io/files.js";
 import type { TreeLayout } from "./layout.js";
-import type { IssuedRecord, Ledger } from "../state/ledger.js";
+import { activeClientRecords, type IssuedRecord, type Ledger } from "../state/ledger.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
 import type { ClientStamps, StampIndex } from "./stampIndex.js";
 
@@ -107,13 +107,6 @@ export function clientInputs(client: ClientSpec): string {
   return sha256(client);
 }
 
-const activeClients = (ledger?: Ledger) =>
-  new Map(
-    (ledger?.certificates ?? [])
-      .filter((r) => r.role === "client" && r.status === "active")
-      .map((r) => [r.name, r] as const),
-  );
-
 /**
  * Clients whose files are known right without reading them: same shared context, same spec
  * entry, the certificate the ledger still holds active, from an accepted CA, not expired, and
@@ -128,7 +121,7 @@ export function settledClients(
 ): Set<string> {
   const settled = new Set<string>();
   if (!index || index.context !== contextDigest(spec, context.rotating, context.renderer)) return settled;
-  const active = activeClients(context.ledger);
+  const active = activeClientRecords(context.ledger);
   const sets = index.fileSets.map((names) => names.join("/"));
   for (const client of spec.clients) {
     const entry = index.clients.get(client.name);
@@ -179,7 +172,7 @@ export async function stampClients(
   statOf = lstatOf,
 ): Promise<StampIndex> {
   const { spec, layout, ledger } = run;
-  const active = activeClients(ledger);
+  const active = activeClientRecords(ledger);
   const clients = new Map<string, ClientStamps>();
   const fileSets: (readonly string[])[] = [];
   const setOf = new Map<string, number>();
