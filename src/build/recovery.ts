@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { EXIT_LOCKED, isPkiError } from "../errors.js";
@@ -25,13 +25,8 @@ export interface Recovery {
 export async function finishInterrupted(root: string, specFile?: string): Promise<Recovery> {
   const journal = readJournal(root);
   const placed = journal ? await applyJournal(root, journal) : [];
-  removeDeadTemps(path.join(root, TEMP_DIR));
-  await removeDeadStaging(root);
-  removeDeadTempsBeside(path.dirname(root), besideTree(root));
-  if (specFile) {
-    removeDeadTempsBeside(path.dirname(specFile), besideSpec(specFile));
-    await clearDeadSpecLock(specFile);
-  }
+  for (const left of deadLeftovers(root, specFile)) await fs.rm(left, { recursive: true, force: true });
+  if (specFile) await clearDeadSpecLock(specFile);
   return { placed, finishedFor: journal ? (journal.pid ?? 0) : undefined };
 }
 
@@ -77,13 +72,27 @@ const besideSpec = (specFile: string) => [path.basename(specFile), path.basename
 function leftSomething(root: string, specFile: string): boolean {
   if (existsSync(journalFile(root))) return true;
   if ([treeLockFile(root), specLockFile(specFile)].some(isStaleLock)) return true;
-  if (entries(path.join(root, TEMP_DIR)).some((name) => isDead(tempPid(name)))) return true;
-  const beside = entries(path.dirname(root));
-  if (beside.some((name) => name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))) return true;
-  return (
-    deadTempsBeside(path.dirname(root), besideTree(root)).length > 0 ||
-    deadTempsBeside(path.dirname(specFile), besideSpec(specFile)).length > 0
-  );
+  return deadLeftovers(root, specFile).length > 0;
+}
+
+/**
+ * What dead runs left that no run needs, by path: temps in the tree's temp folder (never the
+ * journal), a killed first build's staging folder, and temps and moved-aside stale locks beside
+ * the files mqtt-pki replaces outside the tree.
+ */
+function deadLeftovers(root: string, specFile?: string): string[] {
+  const tempDir = path.join(root, TEMP_DIR);
+  const parent = path.dirname(root);
+  return [
+    ...entries(tempDir)
+      .filter((name) => !isJournal(name) && isDead(tempPid(name)))
+      .map((name) => path.join(tempDir, name)),
+    ...entries(parent)
+      .filter((name) => name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))
+      .map((name) => path.join(parent, name)),
+    ...deadBeside(parent, besideTree(root)),
+    ...(specFile ? deadBeside(path.dirname(specFile), besideSpec(specFile)) : []),
+  ];
 }
 
 function entries(dir: string): string[] {
@@ -107,30 +116,22 @@ const stagingPid = (root: string, name: string): number | undefined => {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 };
 
-/** The tree's temp folder holds nothing but this run's temps (and, during a commit, its journal). */
-function removeDeadTemps(tempDir: string): void {
-  for (const name of entries(tempDir))
-    if (!isJournal(name) && isDead(tempPid(name))) rmSync(path.join(tempDir, name), { force: true });
-}
-
-/** Temps of dead runs beside files mqtt-pki replaces outside the tree (the spec, the stamp index). */
-function deadTempsBeside(dir: string, bases: string[]): string[] {
-  return entries(dir).filter(
-    (name) =>
-      bases.some((base) => name.startsWith(`.${base}.`)) &&
-      /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name) &&
-      isDead(tempPid(name)),
-  );
-}
-
-function removeDeadTempsBeside(dir: string, bases: string[]): void {
-  for (const name of deadTempsBeside(dir, bases)) rmSync(path.join(dir, name), { force: true });
-  // A taker killed while moving a stale lock aside leaves `<lock>.stale-PID`.
-  for (const name of entries(dir)) {
-    const stale = /\.lock\.stale-(\d+)$/.exec(name);
-    if (stale && bases.some((base) => name.startsWith(`${base}.stale-`)) && isDead(Number(stale[1])))
-      rmSync(path.join(dir, name), { force: true });
-  }
+/**
+ * Temps of dead runs beside files mqtt-pki replaces outside the tree (the spec, the stamp index,
+ * the locks), and `<lock>.stale-PID` left by a taker killed while moving a stale lock aside.
+ */
+function deadBeside(dir: string, bases: string[]): string[] {
+  return entries(dir)
+    .filter((name) => {
+      const stale = /\.stale-(\d+)$/.exec(name);
+      if (stale) return bases.some((base) => name === `${base}.stale-${stale[1]}`) && isDead(Number(stale[1]));
+      return (
+        bases.some((base) => name.startsWith(`.${base}.`)) &&
+        /\.\d+\.[0-9a-f]{8}\.tmp$/.test(name) &&
+        isDead(tempPid(name))
+      );
+    })
+    .map((name) => path.join(dir, name));
 }
 
 /** A killed issue or sign leaves the spec's lock: taken over (as any taker would) and given back. */
@@ -141,14 +142,6 @@ async function clearDeadSpecLock(specFile: string): Promise<void> {
   } catch (error) {
     // Taken by a live run meanwhile: it is that run's now.
     if (!(isPkiError(error) && error.exitCode === EXIT_LOCKED)) throw error;
-  }
-}
-
-/** A first build killed before its rename leaves a hidden staging folder with keys in it. */
-async function removeDeadStaging(root: string): Promise<void> {
-  for (const name of entries(path.dirname(root))) {
-    if (name.startsWith(stagingPrefix(root)) && isDead(stagingPid(root, name)))
-      await fs.rm(path.join(path.dirname(root), name), { recursive: true, force: true });
   }
 }
 
