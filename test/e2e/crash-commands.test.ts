@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import path from "node:path";
-import { makeWorkDir, removeWorkDir, run } from "./helpers/index.js";
+import { makeWorkDir, opensslDeviceCsr, removeWorkDir, run } from "./helpers/index.js";
 import { buildTree, writeSpec, type WrittenSpec } from "./helpers/specs.js";
 import { caKeysInTree, cliInProcess, killAtRandomMoment, leftovers, type KillOutcome } from "./helpers/crash.js";
 
@@ -175,24 +175,12 @@ const SCENARIOS: Scenario[] = [
   },
   {
     title: "sign",
-    prepare: async (tree, round) => {
-      const made = await run("openssl", [
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
+    prepare: (tree, round) =>
+      opensslDeviceCsr(
         path.join(tree.dir, `csr-${round}.key`),
-        "-subj",
-        `/CN=csr-${round}`,
-        "-out",
         path.join(tree.dir, `csr-${round}.csr`),
-      ]);
-      if (made.code !== 0) throw new Error(made.stderr);
-    },
+        `csr-${round}`,
+      ),
     argv: (tree, round) => [
       "sign",
       "--csr",

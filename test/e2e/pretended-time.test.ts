@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { main } from "../../src/index.js";
-import { makeWorkDir, removeWorkDir, run } from "./helpers/index.js";
+import { makeWorkDir, opensslDeviceCsr, removeWorkDir, run } from "./helpers/index.js";
 import { buildTree, captureOutput, writeSpec, type WrittenSpec } from "./helpers/specs.js";
 
 let dir: string;
@@ -18,22 +18,7 @@ beforeAll(async () => {
   dir = await makeWorkDir("mqtt-pki-e2e-future-");
   spec = await writeSpec(dir, { clients: ["alice", "bob"] });
   await buildTree(spec);
-  const csr = await run("openssl", [
-    "req",
-    "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    path.join(dir, "dev.key"),
-    "-subj",
-    "/CN=dev-9",
-    "-out",
-    path.join(dir, "dev.csr"),
-  ]);
-  if (csr.code !== 0) throw new Error(csr.stderr);
+  await opensslDeviceCsr(path.join(dir, "dev.key"), path.join(dir, "dev.csr"), "dev-9");
 });
 afterAll(async () => {
   if (dir) await removeWorkDir(dir);

@@ -27,3 +27,23 @@ export async function opensslText(certFile: string): Promise<string> {
   if (r.code !== 0) throw new Error(`openssl x509 -text ${certFile} failed (${r.code}): ${r.stderr}`);
   return r.stdout;
 }
+
+/** A device's EC P-256 key and CSR made by openssl, as a device would (`openssl req -new -newkey ec`); throws if it fails. */
+export async function opensslDeviceCsr(keyFile: string, csrFile: string, cn: string): Promise<void> {
+  const r = await run("openssl", [
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    keyFile,
+    "-subj",
+    `/CN=${cn}`,
+    "-out",
+    csrFile,
+  ]);
+  if (r.code !== 0) throw new Error(`openssl req -new ${csrFile} failed (${r.code}): ${r.stderr}`);
+}
