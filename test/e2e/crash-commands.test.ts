@@ -1,7 +1,7 @@
 /**
  * SIGKILL at random moments in every writing command other than build and `rotate --all`
  * (safety.test.ts covers those at fleet size): `rotate ca`, `rotate ca --finish`, `revoke`,
- * `issue`, `sign` and `rotate NAME`, each killed MQTT_PKI_CRASH_KILLS times (default 30) on a
+ * `issue`, `sign`, `rotate NAME` and `crl --force`, each killed MQTT_PKI_CRASH_KILLS times (default 30) on a
  * small tree. After each kill the next command, whichever it is (verify, status --check or
  * build, in turn), must finish or roll back what the killed run left, so that:
  * - it and a verify succeed;
@@ -196,6 +196,22 @@ const SCENARIOS: Scenario[] = [
         Array.from({ length: round + 1 }, (_, r) => `csr-${r}`),
         true,
       ),
+  },
+  {
+    title: "crl --force",
+    argv: (tree) => ["crl", "--force", "-f", tree.specFile],
+    whole: async (tree) => {
+      // The CRL on disk is the one the ledger counts to, and the archive keeps it under that number.
+      const number = (await run("openssl", ["crl", "-in", tree.layout.crl, "-noout", "-crlnumber"])).stdout;
+      const counted = (JSON.parse(await readFile(tree.layout.state, "utf8")) as { crlNumber: number }).crlNumber;
+      const archived = path.join(tree.out, "archive", "crl", `${counted}.pem`);
+      const problems: string[] = [];
+      if (Number.parseInt(number.split("=")[1] ?? "", 16) !== counted)
+        problems.push(`crl.pem has ${number.trim()}, state.json counts ${counted}`);
+      if (!existsSync(archived) || (await readFile(archived, "utf8")) !== (await readFile(tree.layout.crl, "utf8")))
+        problems.push(`archive/crl/${counted}.pem is not crl.pem`);
+      return problems;
+    },
   },
   {
     title: "rotate NAME",
