@@ -101,11 +101,11 @@ export async function renewCrl(options: CrlOptions = {}): Promise<CrlReport> {
     }
     if (crl.renewed || reconciled.notes.length > 0)
       files.push({ path: layout.state, content: serializeLedger(book.ledger()), own: perms.publicFile, isKey: false });
-    const written = await writeTree(spec.out, { dirs, files, removals: [], seen: tree.seen });
+    const written = await writeTree(spec.out, { dirs, files, removals: [], onDisk: tree.files });
     const notes = [recoveryNote(recovery), ...reconciled.notes].filter((note): note is string => note !== undefined);
     if (reconciled.notes.length > 0)
       notes.push("run `mqtt-pki build` so the ACL and the password file follow the revocations put back");
-    const conf = tree.seen?.get(layout.mosquittoConf)?.content.toString();
+    const conf = tree.files.before(layout.mosquittoConf)?.content.toString();
     if (conf !== undefined && !/^crlfile /m.test(conf))
       notes.push(
         "mosquitto.conf names no crlfile yet, so the broker does not read this CRL: run `mqtt-pki build`, then restart mosquitto once",

@@ -5,7 +5,7 @@ import { withSpecLock } from "../io/lock.js";
 import { checkOutFolder } from "../tree/outFolder.js";
 import { addClientsToSpec, type NewClient } from "../spec/edit.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
-import { againIfSpecReplaced, converge, EarlyStart, type BuildOptions, type BuildResult } from "./build.js";
+import { againIfSpecReplaced, converge, type BuildOptions, type BuildResult } from "./build.js";
 
 export interface IssueOptions extends BuildOptions {
   clients: NewClient[];
@@ -25,20 +25,13 @@ export async function issue(options: IssueOptions): Promise<BuildResult> {
 /** issue, with the spec file's lock held from reading it to the end of the build. */
 async function issueLocked(options: IssueOptions, file: string): Promise<BuildResult> {
   const original = await readFile(file, "utf8");
-  // Reading the spec to edit it already tells the tree: its stamps are compared meanwhile.
-  const early = new EarlyStart();
   const own = { mode: (await stat(file)).mode & 0o777 };
-  try {
-    const edited = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients, early.start);
-    await checkOutFolder(edited.parsed.spec);
-    const specFile = { path: edited.parsed.spec.file, content: edited.text, own, isKey: false };
-    return await converge(
-      { ...options, specFile: file },
-      { prune: options.prune },
-      { parsed: edited.parsed, early, outside: [specFile] },
-    );
-  } catch (error) {
-    await early.abandon();
-    throw error;
-  }
+  const edited = addClientsToSpec(original, path.relative(process.cwd(), file) || file, options.clients);
+  await checkOutFolder(edited.parsed.spec);
+  const specFile = { path: edited.parsed.spec.file, content: edited.text, own, isKey: false };
+  return converge(
+    { ...options, specFile: file },
+    { prune: options.prune },
+    { parsed: edited.parsed, outside: [specFile] },
+  );
 }

@@ -4,6 +4,8 @@ import { loadSpecForReading } from "../build/recovery.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 import { activeClientRecords, revokedSerials, type IssuedRecord } from "../state/ledger.js";
 import { ledgerFromTree } from "../tree/ledgerFromTree.js";
+import { TreeCache } from "../tree/cache.js";
+import { treeLayout } from "../tree/layout.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { crlRenewalDue } from "../state/crlRenewal.js";
 import type { Role } from "../crypto/profiles.js";
@@ -50,7 +52,9 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   const now = currentTime(options.now);
   const { spec } = await loadSpecForReading(options.specFile);
   const { plan } = await import("../build/engine.js");
-  const { tree, result } = await plan({ spec, warnings: [], intents: {}, now, trustStamps: true });
+  const cache = TreeCache.open(treeLayout(spec.out));
+  cache.trustIndex();
+  const { tree, result } = await plan({ spec, warnings: [], intents: {}, now, cache });
   const ledger = tree.ledger ?? ledgerFromTree(tree);
   const revoked = revokedSerials(ledger);
   const renewBefore = spec.defaults.renewBeforeDays;
@@ -76,11 +80,13 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
     rows.push(row("server", server.name, tree.servers.get(server.name)?.facts, result.plan.servers[i])),
   );
   // Settled clients: the stamp index vouched that the active record is the certificate on disk.
-  const active = tree.settled?.size ? activeClientRecords(ledger) : new Map<string, IssuedRecord>();
+  const active = spec.clients.some((client) => tree.clients.get(client.name)?.untouched)
+    ? activeClientRecords(ledger)
+    : new Map<string, IssuedRecord>();
   const previous = tree.previousCa.facts;
   const clientsOnOldCa: string[] = [];
   spec.clients.forEach((client, i) => {
-    const record = tree.settled?.has(client.name) ? active.get(client.name) : undefined;
+    const record = tree.clients.get(client.name)?.untouched ? active.get(client.name) : undefined;
     const facts = tree.clients.get(client.name)?.facts;
     const clientRow = row("client", client.name, record ? heldOf(record) : facts, result.plan.clients[i]);
     const onOldCa =

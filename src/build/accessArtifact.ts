@@ -78,5 +78,5 @@ export function writeAccessFiles(files: AccessFiles): void {
       own: perms.publicFile,
       isKey: false,
     });
-  else if (tree.seen?.get(layout.aclFile)) files.removals.push(layout.aclFile);
+  else if (tree.files.before(layout.aclFile)) files.removals.push(layout.aclFile);
 }

@@ -25,7 +25,7 @@ export function clientFolderWriter(
   const { layout } = out;
   const shapes = new ShapeRenderer(JSON.stringify({ ...spec, clients: undefined, rotating: plan.rotating }));
   return (client, { keyPem, certPem, unchanged }) => {
-    if (tree.settled?.has(client.name)) return;
+    if (tree.clients.get(client.name)?.untouched) return;
     out.dir(layout.clientDir(client.name), perms.privateDir);
     if (client.deviceKey) {
       // As read from the tree, or handed in by `sign` (then it is written with the certificate).
@@ -35,7 +35,7 @@ export function clientFolderWriter(
         csrPem,
         perms.publicFile,
         false,
-        tree.seen?.get(layout.clientCsr(client.name))?.content.toString() === csrPem,
+        tree.files.before(layout.clientCsr(client.name))?.content.toString() === csrPem,
       );
     } else out.file(layout.clientKey(client.name), keyPem, perms.privateKey, true, unchanged);
     out.file(layout.clientCert(client.name), certPem, perms.publicFile, false, unchanged);
@@ -49,7 +49,7 @@ export function clientFolderWriter(
       perms.script,
     );
     // Older trees kept an MQTT.js and a paho script in every folder; `mqtt-pki snippets` prints them now.
-    if (!tree.absentDirs?.has(layout.clientDir(client.name))) out.removals.push(...legacyScripts(layout, client.name));
+    if (!tree.files.absentDir(layout.clientDir(client.name))) out.removals.push(...legacyScripts(layout, client.name));
   };
 }
 
@@ -71,6 +71,6 @@ export function archivePassword(out: TreeWriter, tree: TreeState, name: string):
   out.removals.push(out.layout.clientPassword(name));
 }
 
-export function readStray(layout: TreeLayout, name: string): Promise<StoredPair> {
+export function readStray(layout: TreeLayout, name: string): StoredPair {
   return readPair(layout.clientCert(name), layout.clientKey(name));
 }

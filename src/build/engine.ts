@@ -2,19 +2,11 @@ import { lookupGroupId } from "../io/accounts.js";
 import type { PassphraseSource } from "../io/passphrase.js";
 import { materializeTree, type ProgressListener, type TreeContent } from "./materialize.js";
 import { FreshTree, writeTree } from "./writeTree.js";
-import { planBuild, rotateKey } from "../plan/planBuild.js";
-import { readTree, type Settle, type TreeState } from "../tree/read.js";
-import {
-  readStampIndex,
-  settledClients,
-  stampClients,
-  writeStampIndex,
-  type StampIndex,
-  type StatOf,
-} from "../tree/stamps.js";
+import { planBuild, rotateKey, type BuildIntents } from "../plan/planBuild.js";
+import { readTree, type TreeState } from "../tree/read.js";
+import { TreeCache } from "../tree/cache.js";
 import { treeLayout } from "../tree/layout.js";
-import type { UnchangedClients } from "../tree/backgroundStamps.js";
-import { isFocused, resolveIntents, stampsCanSettle, type Intents } from "./intents.js";
+import { isFocused, resolveIntents, stampsCanSettle, type FocusedIntents, type Intents } from "./intents.js";
 import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { BuildResult, ReloadAdvice } from "./result.js";
@@ -24,14 +16,14 @@ import type { Spec, SpecWarning } from "../spec/types.js";
 /**
  * The engine behind build, rotate and revoke once the spec is read and the tree locked: read
  * the tree, plan with the command's intents, make what the plan needs, write it. Loaded by
- * api/build.ts only after the spec (its cryptography and rendering modules are most of a
+ * converge.ts only after the spec (its cryptography and rendering modules are most of a
  * command's start-up, and the stamp comparison runs in the background meanwhile).
  */
 
 export interface Planned {
   result: BuildResult;
   tree: TreeState;
-  stamps: { index?: StampIndex; text?: string };
+  cache: TreeCache;
 }
 
 /** One run of the engine: the spec as read, the command's intents and the time it issues at. */
@@ -42,18 +34,9 @@ export interface EngineRun {
   now: Date;
   /** CSRs handed in by the command (sign), by client name: taken as if the tree held them. */
   csrs?: ReadonlyMap<string, string>;
-  /** The background stamp comparison's verdict, when one was started. */
-  unchanged?: UnchangedClients;
-  /**
-   * Take the stamp index's word for every client's files without comparing their stamps:
-   * for `status`, which reports from the ledger; `verify` is the full check of the files.
-   */
-  trustStamps?: boolean;
+  /** The tree's cache (opened here when not given): which clients are as the last build left them. */
+  cache?: TreeCache;
 }
-
-/** Every client the index knows, as if its stamps had all been compared and held. */
-const indexed = (index: StampIndex | undefined): UnchangedClients =>
-  Promise.resolve(index && new Set(index.clients.keys()));
 
 /** A run that writes: where the CA key's passphrase comes from, who is told of progress, and files outside the tree. */
 export interface ApplyRun extends EngineRun {
@@ -66,18 +49,17 @@ export interface ApplyRun extends EngineRun {
 export async function plan(run: EngineRun): Promise<Planned> {
   const { spec, intents, now } = run;
   const layout = treeLayout(spec.out);
-  const stamps = readStampIndex(layout.stamps);
   // Named before anything is read: a name the spec lacks fails here.
   const focus = isFocused(intents) ? intents.focus(spec) : [];
-  const unchanged = run.trustStamps ? indexed(stamps.index) : run.unchanged;
-  const tree = withHandedInCsrs(
-    await readTree(spec, settleWithStamps({ spec, index: stamps.index, intents, focus, now, unchanged })),
-    run.csrs,
-  );
+  const cache = run.cache ?? TreeCache.open(layout);
+  const settle = stampsCanSettle(intents)
+    ? { now, renderer: rendererFingerprint(), exclude: readInFull(spec, intents, focus) }
+    : undefined;
+  const tree = withHandedInCsrs(await readTree(spec, { cache, settle }), run.csrs);
   const wanted = resolveIntents(intents, spec, tree, now);
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
-  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, stamps };
+  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, cache };
 }
 
 /** The tree as if it held the CSRs a command was handed: they reach disk only with the rest of the run's files. */
@@ -86,47 +68,18 @@ function withHandedInCsrs(tree: TreeState, csrs: ReadonlyMap<string, string> | u
   return tree;
 }
 
-/** What settling needs: the spec, the index, the command's intents and the clients they look at. */
-interface SettleRun {
-  spec: Spec;
-  index: StampIndex | undefined;
-  intents: Intents;
-  focus: string[];
-  now: Date;
-  unchanged?: UnchangedClients;
-}
-
-/**
- * Lets the stamp index spare the clients nothing touched, when the command's intents are known
- * before reading (a function of the tree, such as `rotate --expiring`, must see every client)
- * and concern no CA and no revocation. Clients to be rotated are always read.
- */
-function settleWithStamps(run: SettleRun): Settle | undefined {
-  const { spec, index, intents, now, unchanged } = run;
-  if (!index || !stampsCanSettle(intents)) return undefined;
+/** The clients read whatever the cache says: those the command looks at, and those it rotates. */
+function readInFull(spec: Spec, intents: BuildIntents | FocusedIntents, focus: string[]): Set<string> {
   const rotated = isFocused(intents)
     ? []
     : spec.clients.map((client) => client.name).filter((name) => intents.rotate?.has(rotateKey("client", name)));
-  const exclude = new Set([...rotated, ...run.focus]);
-  return async ({ ca, previousCa, ledger }) => {
-    const rotating = previousCa.certPem !== undefined;
-    const acceptedCas = [ca.facts?.fingerprint256, rotating ? previousCa.facts?.fingerprint256 : undefined].filter(
-      (fp): fp is string => fp !== undefined,
-    );
-    return settledClients(
-      index,
-      spec,
-      treeLayout(spec.out),
-      { rotating, renderer: rendererFingerprint(), acceptedCas, ledger, now, exclude },
-      await unchanged,
-    );
-  };
+  return new Set([...rotated, ...focus]);
 }
 
 export async function apply(run: ApplyRun): Promise<BuildResult> {
   const { spec, now } = run;
   // Read and plan under the lock: another run may have changed the tree until now.
-  const { result, tree, stamps } = await plan(run);
+  const { result, tree, cache } = await plan(run);
   const messages = result.warnings;
   const layout = treeLayout(spec.out);
   // A first build streams its files into a staging folder as they are made.
@@ -162,14 +115,12 @@ export async function apply(run: ApplyRun): Promise<BuildResult> {
     rotating: result.plan.rotating,
     renderer: rendererFingerprint(),
   };
-  const stamp = (statOf?: StatOf) => stampClients(stampRun, stamps.index, tree.settled ?? new Set(), statOf);
-  let index: StampIndex | undefined;
-  if (fresh) result.written = await fresh.commit(async (statOf) => void (index = await stamp(statOf)), run.outside);
+  if (fresh) result.written = await fresh.commit((statOf) => cache.stamp(stampRun, statOf), run.outside);
   else {
     result.written = await writeTree(spec.out, { ...content, outside: run.outside });
-    index = await stamp();
+    await cache.stamp(stampRun);
   }
-  await writeStampIndex(layout.stamps, index!, stamps.text);
+  await cache.store();
   messages.push(...content.notes);
   if (result.written.includes(layout.passwdFile) && spec.servers.some((server) => !server.identityAsUsername))
     messages.push(PASSWORD_MODE_UNBOUND);
@@ -189,7 +140,7 @@ function reloadAdvice(
   written: string[],
   confFile: string,
 ): ReloadAdvice | undefined {
-  const oldConf = tree.seen?.get(confFile)?.content.toString();
+  const oldConf = tree.files.before(confFile)?.content.toString();
   if (!tree.exists || oldConf === undefined) return undefined;
   const changed = content.reloadFiles.filter((file) => written.includes(file));
   const restart = written.includes(confFile) && !/^crlfile /m.test(oldConf);

@@ -103,7 +103,7 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
       entry: plan.clients[index],
       holder,
       stored: tree.clients.get(holder.name) ?? ({} as StoredPair),
-      settled: tree.settled?.has(holder.name),
+      settled: tree.clients.get(holder.name)?.untouched,
     })),
   ];
   // Made before anything is issued, so that each client's folder is complete as soon as its pair exists.
@@ -163,7 +163,6 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
     ledger,
     notes,
     reloadFiles,
-    seen: tree.seen,
-    absentDirs: tree.absentDirs,
+    onDisk: tree.files,
   };
 }

@@ -1,4 +1,5 @@
-import type { Ownership, SeenFile } from "../io/files.js";
+import type { Ownership } from "../io/files.js";
+import type { TreeFiles } from "../tree/fileMemory.js";
 
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
@@ -43,10 +44,8 @@ export interface WriteSet {
   moves?: FolderMove[];
   /** Files outside the tree put in place in the same commit, after the tree's (the spec `issue` and `sign` edit). */
   outside?: readonly PlannedFile[];
-  /** Files read while planning, with their mode (null: known absent): the writer skips what is already right. */
-  seen?: Map<string, SeenFile | null>;
-  /** Client folders known not to exist. */
-  absentDirs?: ReadonlySet<string>;
+  /** What the tree holds now, as the run knows it: the writer skips what is already right. */
+  onDisk?: TreeFiles;
 }
 
 /** A folder moved by one rename; `to` gets a suffix when it exists already, and its parent is a planned folder. */

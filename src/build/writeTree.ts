@@ -221,11 +221,7 @@ function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged:
   const text = typeof file.content === "string" ? file.content : file.content();
   if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
   // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
-  const seen = content.seen?.has(file.path)
-    ? content.seen.get(file.path)
-    : content.absentDirs?.has(path.dirname(file.path))
-      ? null
-      : (readSeen(file.path) ?? null);
+  const seen = content.onDisk ? content.onDisk.current(file.path) : (readSeen(file.path) ?? null);
   if (file.archive && seen) return false;
   if (file.unchanged && !seen) {
     applyOwnership(file.path, file.own);

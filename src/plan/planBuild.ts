@@ -99,7 +99,7 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
     planLeaf("server", server, tree.servers.get(server.name) ?? {}, context),
   );
   const clients = spec.clients.map((client) =>
-    tree.settled?.has(client.name)
+    tree.clients.get(client.name)?.untouched
       ? {
           role: "client" as const,
           name: client.name,

@@ -66,15 +66,14 @@ const quickScalar = (value: unknown): string =>
  * Appends clients to the spec text without touching any byte before the list: new lines go
  * right after the last item of a block-style `clients:` list. Any other form (no key, an empty
  * key, a flow list) becomes a block list in place, its items kept and any comment on the key's
- * line too. Pure: returns the new text, validated (`onOut`: see parseSpec).
+ * line too. Pure: returns the new text, validated.
  */
 export function addClientsToSpec(
   text: string,
   file: string,
   clients: NewClient[],
-  onOut?: (out: string) => void,
 ): { text: string; parsed: ParsedSpec } {
-  const before = parseSpec(text, file, onOut).spec;
+  const before = parseSpec(text, file).spec;
   refuseClashes(before, file, clients);
   const quick = appendByLines(text, clients);
   const parsed = quick === undefined ? undefined : parsedOrUndefined(quick, file);

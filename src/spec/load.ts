@@ -6,10 +6,7 @@ import { parseSpec, type ParsedSpec } from "./parse.js";
 export const DEFAULT_SPEC_FILE = "pki.yaml";
 
 /** Reads and validates a spec file; the file's own name labels every position in errors. */
-export async function loadSpecFile(
-  file: string = DEFAULT_SPEC_FILE,
-  onOut?: (out: string) => void,
-): Promise<ParsedSpec> {
+export async function loadSpecFile(file: string = DEFAULT_SPEC_FILE): Promise<ParsedSpec> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -24,5 +21,5 @@ export async function loadSpecFile(
   }
   const label = path.relative(process.cwd(), file) || file;
   // Positions carry the path as the user typed it (relative to here); paths inside resolve against the file.
-  return parseSpec(text, label, onOut);
+  return parseSpec(text, label);
 }

@@ -52,18 +52,11 @@ export interface ParsedSpec {
 
 /**
  * Parses and validates pki.yaml text. Pure: `file` only labels positions and anchors relative paths.
- * Throws SpecError listing every problem found. `onOut` hears the output folder as soon as the
- * YAML is read, before validation (it may belong to a spec that then fails).
+ * Throws SpecError listing every problem found.
  */
-export function parseSpec(text: string, file: string, onOut?: (out: string) => void): ParsedSpec {
+export function parseSpec(text: string, file: string): ParsedSpec {
   const locate = () => parseWithPositions(text);
-  // Told early, before the rest is read, so that reading the tree can start meanwhile: from the
-  // text when a plain `out:` line (or none) says it, else from the parsed data.
-  const hint = onOut && outHint(text);
-  if (hint !== undefined) onOut?.(outOf(file, hint)!);
   const fast = parseFast(text);
-  const out = fast.ok && hint === undefined ? outOf(file, (fast.data as { out?: unknown } | null)?.out) : undefined;
-  if (out !== undefined) onOut?.(out);
   const source = fast.ok ? undefined : locate();
   const slow = source ? dataOf(source) : undefined;
   const reader = new SpecReader(fast.ok ? fast.data : slow?.data, () => source ?? locate(), file);
@@ -91,22 +84,6 @@ export function parseSpec(text: string, file: string, onOut?: (out: string) => v
   checkCrossRules(reader, spec, warnings);
   if (reader.problems.length > 0) throw new SpecError(reader.problems);
   return { spec, warnings };
-}
-
-/**
- * What a top-level `out:` line holds when it is a plain value (default ./pki when there is no
- * such line), read off the text before any YAML parsing; undefined when the text is not that
- * simple. Only a hint: the build compares it with the parsed spec and drops it if they differ.
- */
-function outHint(text: string): string | undefined {
-  const lines = text.match(/^out:.*$/gm);
-  if (!lines) return /^out\b|^["'{]/m.test(text) ? undefined : "./pki";
-  if (lines.length > 1) return undefined;
-  const value = lines[0]
-    .slice("out:".length)
-    .replace(/\s#.*$/, "")
-    .trim();
-  return /^[^'"&*!|>{}[\]%@`#,?:-][^#'"]*$/.test(value) ? value : undefined;
 }
 
 /** The output folder: `out:` (default ./pki) relative to the spec file; undefined when `out:` is not text. */

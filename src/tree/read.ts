@@ -1,7 +1,9 @@
 import { promises as fs } from "node:fs";
 import { certFacts, type CertFacts } from "../crypto/facts.js";
-import { exists, readSeen, type SeenFile } from "../io/files.js";
+import { exists } from "../io/files.js";
+import { FileMemory, type TreeFiles } from "./fileMemory.js";
 import { treeLayout } from "./layout.js";
+import type { TreeCache, SettleOptions } from "./cache.js";
 import { readLedger } from "../state/stateFile.js";
 import type { Ledger } from "../state/ledger.js";
 import type { Spec } from "../spec/types.js";
@@ -15,6 +17,11 @@ export interface StoredPair {
   readonly facts?: CertFacts;
   /** Why the certificate on disk could not be parsed. */
   readonly certError?: string;
+  /**
+   * The client's files are as the last build left them, for this very spec entry, with the
+   * certificate the ledger holds active: nothing was read, there is nothing to redo.
+   */
+  readonly untouched?: boolean;
 }
 
 export interface TreeState {
@@ -35,12 +42,8 @@ export interface TreeState {
   /** Generated MQTT passwords of clients with `password: true`, and the password file's text. */
   passwords?: Map<string, string>;
   passwdText?: string;
-  /** Clients whose files the stamp index vouches for: neither read nor planned (see tree/stamps.ts). */
-  settled?: ReadonlySet<string>;
-  /** Client folders that do not exist: none of their files needs opening to know it is absent. */
-  absentDirs?: ReadonlySet<string>;
-  /** Every file read, with its mode: lets the writer skip files that are already right. */
-  seen?: Map<string, SeenFile | null>;
+  /** What the tree holds at a path, as this run knows it (the writer skips what is already right). */
+  files: TreeFiles;
 }
 
 /**
@@ -75,37 +78,18 @@ export function storedPair(certPem: string | undefined, keyPem: string | undefin
   };
 }
 
-/** Reads files, remembering each (or its absence) in `seen`. */
-async function readAll(
-  seen: Map<string, SeenFile | null>,
-  files: (string | undefined)[],
-): Promise<(Buffer | undefined)[]> {
-  return Promise.all(
-    files.map(async (file) => {
-      if (file === undefined) return undefined;
-      const found = await readSeen(file);
-      seen.set(file, found ?? null);
-      return found?.content;
-    }),
-  );
+/** Reads files, remembering each (or its absence). */
+function readAll(memory: FileMemory, files: (string | undefined)[]): (Buffer | undefined)[] {
+  return files.map((file) => (file === undefined ? undefined : (memory.remember(file)?.content ?? undefined)));
 }
 
-export async function readPair(
-  certFile: string,
-  keyFile: string,
-  seen = new Map<string, SeenFile | null>(),
-): Promise<StoredPair> {
-  const [cert, key] = await readAll(seen, [certFile, keyFile]);
+export function readPair(certFile: string, keyFile: string, memory = new FileMemory()): StoredPair {
+  const [cert, key] = readAll(memory, [certFile, keyFile]);
   return storedPair(cert?.toString(), key?.toString());
 }
 
-async function readClient(
-  seen: Map<string, SeenFile | null>,
-  certFile: string,
-  keyFile: string,
-  csrFile: string | undefined,
-): Promise<StoredPair> {
-  const [cert, key, csr] = await readAll(seen, [certFile, keyFile, csrFile]);
+function readClient(memory: FileMemory, files: readonly (string | undefined)[]): StoredPair {
+  const [cert, key, csr] = readAll(memory, [...files]);
   return storedPair(cert?.toString(), key?.toString(), csr?.toString());
 }
 
@@ -129,26 +113,30 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** What a settled or absent client's entry holds: nothing read, nothing to parse. */
+/** What an absent client's entry holds: nothing read, nothing to parse. */
 const NOTHING_READ: StoredPair = Object.freeze({});
+/** What a client the cache vouches for holds: nothing read, nothing to redo. */
+const UNTOUCHED: StoredPair = Object.freeze({ untouched: true });
 
-/** Given the CAs and the ledger, names the clients whose files need not be read (the stamp index's verdict). */
-export type Settle = (head: {
-  ca: StoredPair;
-  previousCa: StoredPair;
-  ledger?: Ledger;
-}) => Set<string> | Promise<Set<string>>;
+/** How a run reads the tree: through its cache, which may vouch for clients nothing touched. */
+export interface TreeReading {
+  cache?: TreeCache;
+  settle?: SettleOptions;
+}
 
-/** Reads every certificate and key the spec mentions from the output tree, except those of settled clients. */
-export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> {
+/**
+ * Reads every certificate and key the spec mentions from the output tree, except those of the
+ * clients the cache vouches for (marked `untouched`).
+ */
+export async function readTree(spec: Spec, reading: TreeReading = {}): Promise<TreeState> {
   const layout = treeLayout(spec.out);
-  const seen = new Map<string, SeenFile | null>();
+  const memory = reading.cache?.files ?? new FileMemory();
+  const settle = reading.settle && reading.cache?.settler(spec, reading.settle);
   const [serverDirs, clientDirs] = await Promise.all([listDir(layout.serversDir), listDir(layout.clientsDir)]);
   // A client without a folder has no files: known absent without trying each (a first build, an added device).
   const present = new Set(clientDirs);
-  const absentDirs = new Set<string>();
   const absentClient = (name: string): StoredPair => {
-    absentDirs.add(layout.clientDir(name));
+    memory.markAbsentDir(layout.clientDir(name));
     return NOTHING_READ;
   };
   // The scripts are not read here: the writer compares them one at a time, so they are never all in memory.
@@ -158,30 +146,25 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
       layout.clientKey(client.name),
       client.deviceKey ? layout.clientCsr(client.name) : undefined,
     ] as const;
-  const [ca, previousCa, ledger, [crl], servers, archivedCrlNumber] = await Promise.all([
-    readPair(layout.caCert, layout.caKey, seen),
-    readPair(layout.previousCaCert, layout.previousCaKey, seen),
-    readLedger(layout.state),
-    readAll(seen, [layout.crl, layout.mosquittoConf, ...spec.servers.map((server) => layout.serverConfD(server.name))]),
-    Promise.all(
-      spec.servers.map(
-        async (server) =>
-          [server.name, await readPair(layout.serverCert(server.name), layout.serverKey(server.name), seen)] as const,
-      ),
-    ),
-    highestArchivedCrlNumber(layout.archiveDir),
+  const ledgerRead = readLedger(layout.state);
+  const ca = readPair(layout.caCert, layout.caKey, memory);
+  const previousCa = readPair(layout.previousCaCert, layout.previousCaKey, memory);
+  const [crl] = readAll(memory, [
+    layout.crl,
+    layout.mosquittoConf,
+    ...spec.servers.map((server) => layout.serverConfD(server.name)),
   ]);
-  const settled = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
-  // Only the clients actually read get a promise (a fleet's rebuild settles 10,000 of them).
-  const clients: (readonly [string, StoredPair])[] = [];
-  const reads: Promise<void>[] = [];
-  spec.clients.forEach((client, i) => {
-    if (settled.has(client.name)) clients[i] = [client.name, NOTHING_READ];
-    else if (!present.has(client.name)) clients[i] = [client.name, absentClient(client.name)];
-    else reads.push(readClient(seen, ...clientFiles(client)).then((pair) => void (clients[i] = [client.name, pair])));
+  const servers = spec.servers.map(
+    (server) => [server.name, readPair(layout.serverCert(server.name), layout.serverKey(server.name), memory)] as const,
+  );
+  const [ledger, archivedCrlNumber] = await Promise.all([ledgerRead, highestArchivedCrlNumber(layout.archiveDir)]);
+  const settled: ReadonlySet<string> = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
+  const clients = spec.clients.map((client) => {
+    if (settled.has(client.name)) return [client.name, UNTOUCHED] as const;
+    if (!present.has(client.name)) return [client.name, absentClient(client.name)] as const;
+    return [client.name, readClient(memory, clientFiles(client))] as const;
   });
-  await Promise.all(reads);
-  const [passwdText, ...passwordTexts] = await readAll(seen, [
+  const [passwdText, ...passwordTexts] = readAll(memory, [
     layout.passwdFile,
     layout.aclFile,
     ...spec.clients.filter((c) => c.password).map((c) => layout.clientPassword(c.name)),
@@ -205,9 +188,7 @@ export async function readTree(spec: Spec, settle?: Settle): Promise<TreeState> 
     clients: new Map(clients),
     strayServers: serverDirs.filter((name) => !serverNames.has(name)),
     strayClients: clientDirs.filter((name) => !clientNames.has(name)),
-    settled,
-    absentDirs,
-    seen,
+    files: memory,
     passwords,
     passwdText: passwdText?.toString(),
   };

@@ -4,6 +4,7 @@ import { issueCaCert, issueClientCert, issueServerCert, type IssuingCa } from ".
 import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
 import { storedPair, type StoredPair, type TreeState } from "../../../src/tree/read.js";
+import { FileMemory } from "../../../src/tree/fileMemory.js";
 import type { ClientSpec, ServerSpec, Spec } from "../../../src/spec/types.js";
 import { clientSpec, fullSpec, serverSpec } from "../helpers/specs.js";
 
@@ -24,6 +25,7 @@ function emptyTree(): TreeState {
     clients: new Map(),
     strayServers: [],
     strayClients: [],
+    files: new FileMemory(),
   };
 }
 
@@ -53,6 +55,7 @@ async function build(spec: Spec): Promise<Built> {
     clients: new Map(),
     strayServers: [],
     strayClients: [],
+    files: new FileMemory(),
   };
   for (const server of spec.servers) {
     const key = await generateKey(server.key);
