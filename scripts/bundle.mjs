@@ -18,7 +18,6 @@ await build({
     cli: "src/cli.ts",
     leafWorker: "src/crypto/leafWorker.ts",
     verifyWorker: "src/verify/verifyWorker.ts",
-    stampWorker: "src/tree/stampWorker.ts",
   },
   outdir: "dist/bundle",
   bundle: true,

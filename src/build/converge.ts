@@ -3,10 +3,8 @@ import { acquireTreeLock } from "../io/lock.js";
 import { defaultPassphrase, type PassphraseSource } from "../io/passphrase.js";
 import { loadSpecFile } from "../spec/load.js";
 import type { ParsedSpec } from "../spec/parse.js";
-import { TreeCache } from "../tree/cache.js";
-import { treeLayout } from "../tree/layout.js";
 import { checkOutFolder } from "../tree/outFolder.js";
-import { stampsCanSettle, type Intents } from "./intents.js";
+import type { Intents } from "./intents.js";
 import type { ProgressListener } from "./materialize.js";
 import type { PlannedFile } from "./plannedFiles.js";
 import { finishInterrupted, recoveryNote, repairForReading } from "./recovery.js";
@@ -41,12 +39,6 @@ export interface CommandInput {
 }
 
 /**
- * Set to 1 to compare the stamps in this thread instead of a worker: the bench's row for what
- * the background comparison earns.
- */
-export const NO_BACKGROUND_STAMPS_ENV = "MQTT_PKI_NO_BACKGROUND_STAMPS";
-
-/**
  * What build, rotate, revoke, issue and sign share: read the spec, lock the tree, finish what
  * an interrupted run left, then let the engine plan with the command's intents and make what
  * the plan needs.
@@ -66,15 +58,10 @@ export async function converge(
     return (await plan({ spec, warnings, intents, now, csrs: input.csrs })).result;
   }
   const release = await acquireTreeLock(spec.out);
-  let cache: TreeCache | undefined;
   try {
     const recovery = await finishInterrupted(spec.out, spec.file);
     // The interrupted run was an issue or sign: its spec is the one to build from.
     if (recovery.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
-    cache = TreeCache.open(treeLayout(spec.out));
-    // Under the lock, with any journal finished: the files compared are the ones the build
-    // sees. The worker's lstats overlap loading the engine and reading the ledger.
-    if (stampsCanSettle(intents) && !process.env[NO_BACKGROUND_STAMPS_ENV]) cache.compareInBackground();
     const { apply } = await import("./engine.js");
     const result = await apply({
       spec,
@@ -82,7 +69,6 @@ export async function converge(
       intents,
       now,
       csrs: input.csrs,
-      cache,
       passphrase: options.passphrase ?? defaultPassphrase,
       onProgress: options.onProgress,
       outside: input.outside,
@@ -91,7 +77,6 @@ export async function converge(
     if (note) result.warnings.unshift(note);
     return result;
   } finally {
-    cache?.stop();
     await release();
   }
 }

@@ -158,7 +158,7 @@ export async function readTree(spec: Spec, reading: TreeReading = {}): Promise<T
     (server) => [server.name, readPair(layout.serverCert(server.name), layout.serverKey(server.name), memory)] as const,
   );
   const [ledger, archivedCrlNumber] = await Promise.all([ledgerRead, highestArchivedCrlNumber(layout.archiveDir)]);
-  const settled: ReadonlySet<string> = (await settle?.({ ca, previousCa, ledger })) ?? new Set<string>();
+  const settled: ReadonlySet<string> = settle?.({ ca, previousCa, ledger }) ?? new Set<string>();
   const clients = spec.clients.map((client) => {
     if (settled.has(client.name)) return [client.name, UNTOUCHED] as const;
     if (!present.has(client.name)) return [client.name, absentClient(client.name)] as const;

@@ -117,7 +117,8 @@ export function settledClients(
   spec: Spec,
   layout: TreeLayout,
   context: SettleContext,
-  unchanged?: ReadonlySet<string>,
+  /** Take every stamp as holding without comparing it (status reports from the ledger; verify reads all). */
+  trusted = false,
 ): Set<string> {
   const settled = new Set<string>();
   if (!index || index.context !== contextDigest(spec, context.rotating, context.renderer)) return settled;
@@ -128,28 +129,10 @@ export function settledClients(
     const record = active.get(client.name);
     if (!entry || !record || context.exclude?.has(client.name) || !stillValid(record, entry, context)) continue;
     if (sets[entry.set] !== fileSetOf(layout, client).key || entry.inputs !== clientInputs(client)) continue;
-    // `unchanged`: the stamps were already compared, in a worker thread (see unchangedClients).
-    if (
-      unchanged
-        ? unchanged.has(client.name)
-        : stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files)
-    )
+    if (trusted || stampsHold(clientDir(layout, client), index.fileSets[entry.set], entry.files))
       settled.add(client.name);
   }
   return settled;
-}
-
-/**
- * The clients of an index whose files all still have their recorded stamps, from the index
- * alone (no spec needed: it runs while the spec is still being validated, see backgroundStamps.ts).
- */
-export function unchangedClients(index: StampIndex, clientsDir: string): Set<string> {
-  const unchanged = new Set<string>();
-  for (const [name, entry] of index.clients) {
-    const names = index.fileSets[entry.set];
-    if (names && stampsHold(`${clientsDir}/${name}`, names, entry.files)) unchanged.add(name);
-  }
-  return unchanged;
 }
 
 function stillValid(record: IssuedRecord, entry: ClientStamps, context: SettleContext): boolean {
