@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { read } from "read";
 import { currentTime } from "../clock.js";
-import { fromPem } from "../crypto/der.js";
+import { fromPem } from "../crypto/pem.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { buildPkcs12, MIN_PKCS12_ITERATIONS } from "../crypto/pkcs12.js";
 import { PkiError, TreeError } from "../errors.js";
