@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { read } from "read";
 import { currentTime } from "../clock.js";
-import { fromPem } from "../crypto/pem.js";
+import { fromPem, pemBlocks } from "../crypto/pem.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { buildPkcs12, MIN_PKCS12_ITERATIONS } from "../crypto/pkcs12.js";
 import { PkiError, TreeError } from "../errors.js";
@@ -204,7 +204,7 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
 
 /** Every certificate of a PEM file, in order. */
 function parseCertificates(pem: Buffer, file: string): X509Certificate[] {
-  const blocks = pem.toString("utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemBlocks(pem.toString("utf8"), "CERTIFICATE");
   try {
     const certificates = blocks.map((block) => new X509Certificate(fromPem(block)));
     if (certificates.length > 0) return certificates;
