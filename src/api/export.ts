@@ -9,7 +9,8 @@ import { buildPkcs12, MIN_PKCS12_ITERATIONS } from "../crypto/pkcs12.js";
 import { PkiError, TreeError } from "../errors.js";
 import { P12_PASSWORD_ENV } from "../io/passphrase.js";
 export { P12_PASSWORD_ENV };
-import { readIfExists, writeFileAtomic } from "../io/files.js";
+import { writeFileAtomic } from "../io/files.js";
+import { readPath } from "../io/read.js";
 import { loadSpecForReading } from "../build/recovery.js";
 import { treeLayout } from "../tree/layout.js";
 
@@ -101,12 +102,10 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
       path.join(client ? layout.clientDir(options.name) : layout.serverDir(options.name), `${role}.p12`),
   );
 
-  const [certPem, keyPem, caPem, previousCaPem] = await Promise.all([
-    readIfExists(certFile),
-    readIfExists(keyFile),
-    readIfExists(layout.caCert),
-    readIfExists(layout.previousCaCert),
-  ]);
+  // Through links, as export always read the tree: verify is what reports a link in the tree.
+  const [certPem, keyPem, caPem, previousCaPem] = [certFile, keyFile, layout.caCert, layout.previousCaCert].map(
+    (file) => readPath(file, { followLinks: true })?.content,
+  );
   const notBuilt = { hint: "run `mqtt-pki build` first" };
   if (!certPem)
     throw new TreeError(
