@@ -1,5 +1,5 @@
 import { createPrivateKey } from "node:crypto";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { currentTime } from "../clock.js";
 import { certFacts } from "../crypto/facts.js";
@@ -11,6 +11,7 @@ import { checkClientFiles, judgeServerChain, pemCertificates, type ClientFileFac
 import { probe, type TlsMaterial } from "../doctor/probe.js";
 import { DEFAULT_WEBSOCKET_PATH, type DoctorProtocol, type DoctorTarget } from "../doctor/target.js";
 import { PkiError } from "../errors.js";
+import { readPath } from "../io/read.js";
 import { DEFAULT_SPEC_FILE } from "../spec/load.js";
 import { loadSpecForReading } from "../build/recovery.js";
 import type { ServerSpec, Spec, TlsVersion } from "../spec/types.js";
@@ -213,7 +214,7 @@ async function loadCredentials(
       hint: "pass both (the client's certificate and its private key), or neither",
     });
   }
-  const caText = cafile === undefined ? undefined : await readRequired(cafile, "CA file");
+  const caText = cafile === undefined ? undefined : readRequired(cafile, "CA file");
   const caPems = caText === undefined ? [] : pemCertificates(caText);
   if (cafile && caPems.length === 0)
     throw new PkiError(`${cafile} holds no PEM certificate`, {
@@ -222,11 +223,11 @@ async function loadCredentials(
   for (const pem of caPems) parseCertificate(pem, cafile!);
   const material: TlsMaterial = { ca: caText };
   if (cert === undefined || key === undefined) return { material, caPems, clientName, crlPlaces };
-  const certPem = await readRequired(cert, "client certificate");
-  const keyPem = await readRequired(key, "client key");
+  const certPem = readRequired(cert, "client certificate");
+  const keyPem = readRequired(key, "client key");
   parseCertificate(certPem, cert);
   parseKey(keyPem, key);
-  const crlPem = crlFile === undefined ? undefined : await readOptional(crlFile);
+  const crlPem = crlFile === undefined ? undefined : readOptional(crlFile);
   return {
     material: { ...material, cert: certPem, key: keyPem },
     caPems,
@@ -243,23 +244,27 @@ function crlPlacesOf(localFile: string, spec: Spec | undefined, specFile: string
   return { localFile, specFile: specFile ?? DEFAULT_SPEC_FILE, brokerFile };
 }
 
-async function readRequired(file: string, what: string): Promise<string> {
+/** Links are followed: the files doctor reads are the ones a client would be given, and TLS clients follow links. */
+function readRequired(file: string, what: string): string {
+  let content: Buffer | undefined;
+  let code = "ENOENT";
   try {
-    return await readFile(file, "utf8");
+    content = readPath(file, { followLinks: true })?.content;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PkiError(`cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`, {
-      hint:
-        code === "ENOENT"
-          ? "check the path (run `mqtt-pki build` first if it belongs to the tree)"
-          : "check the file's permissions",
-    });
+    code = (error as NodeJS.ErrnoException).code ?? String(error);
   }
+  if (content) return content.toString("utf8");
+  throw new PkiError(`cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`, {
+    hint:
+      code === "ENOENT"
+        ? "check the path (run `mqtt-pki build` first if it belongs to the tree)"
+        : "check the file's permissions",
+  });
 }
 
-async function readOptional(file: string): Promise<string | undefined> {
+function readOptional(file: string): string | undefined {
   try {
-    return await readFile(file, "utf8");
+    return readPath(file, { followLinks: true })?.content?.toString("utf8");
   } catch {
     return undefined;
   }

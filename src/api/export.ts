@@ -3,13 +3,14 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { read } from "read";
 import { currentTime } from "../clock.js";
-import { fromPem } from "../crypto/der.js";
+import { fromPem, pemBlocks } from "../crypto/pem.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { buildPkcs12, MIN_PKCS12_ITERATIONS } from "../crypto/pkcs12.js";
 import { PkiError, TreeError } from "../errors.js";
 import { P12_PASSWORD_ENV } from "../io/passphrase.js";
 export { P12_PASSWORD_ENV };
-import { readIfExists, writeFileAtomic } from "../io/files.js";
+import { writeFileAtomic } from "../io/files.js";
+import { readPath } from "../io/read.js";
 import { loadSpecForReading } from "../build/recovery.js";
 import { treeLayout } from "../tree/layout.js";
 
@@ -101,12 +102,10 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
       path.join(client ? layout.clientDir(options.name) : layout.serverDir(options.name), `${role}.p12`),
   );
 
-  const [certPem, keyPem, caPem, previousCaPem] = await Promise.all([
-    readIfExists(certFile),
-    readIfExists(keyFile),
-    readIfExists(layout.caCert),
-    readIfExists(layout.previousCaCert),
-  ]);
+  // Through links, as export always read the tree: verify is what reports a link in the tree.
+  const [certPem, keyPem, caPem, previousCaPem] = [certFile, keyFile, layout.caCert, layout.previousCaCert].map(
+    (file) => readPath(file, { followLinks: true })?.content,
+  );
   const notBuilt = { hint: "run `mqtt-pki build` first" };
   if (!certPem)
     throw new TreeError(
@@ -204,7 +203,7 @@ export async function exportP12(options: ExportOptions): Promise<ExportResult> {
 
 /** Every certificate of a PEM file, in order. */
 function parseCertificates(pem: Buffer, file: string): X509Certificate[] {
-  const blocks = pem.toString("utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const blocks = pemBlocks(pem.toString("utf8"), "CERTIFICATE");
   try {
     const certificates = blocks.map((block) => new X509Certificate(fromPem(block)));
     if (certificates.length > 0) return certificates;

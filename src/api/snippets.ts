@@ -1,6 +1,6 @@
 import { loadSpecForReading } from "../build/recovery.js";
 import { PkiError } from "../errors.js";
-import { readIfExists } from "../io/files.js";
+import { readPath } from "../io/read.js";
 import { readPair } from "../tree/read.js";
 import { treeLayout } from "../tree/layout.js";
 import { renderSnippets, type SnippetTexts } from "../render/snippets.js";
@@ -36,7 +36,7 @@ export async function snippets(options: SnippetsOptions): Promise<SnippetTexts> 
     });
   }
   const password = client.password
-    ? (await readIfExists(treeLayout(spec.out).clientPassword(client.name)))?.toString().trim()
+    ? readPath(treeLayout(spec.out).clientPassword(client.name), { followLinks: true })?.content?.toString().trim()
     : undefined;
   return renderSnippets(spec, client, await caRotationUnderWay(spec), password);
 }

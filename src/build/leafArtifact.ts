@@ -1,5 +1,6 @@
 import { parseCsr } from "../crypto/csr.js";
-import { fingerprintOf, fromPem } from "../crypto/der.js";
+import { fingerprintOf } from "../crypto/hash.js";
+import { fromPem } from "../crypto/pem.js";
 import { issueLeaves, type LeafRequest } from "../crypto/issue.js";
 import { loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { specDigest } from "../plan/specDigest.js";

@@ -1,11 +1,11 @@
 import { verify, type KeyObject } from "node:crypto";
-import { readTlv } from "./der.js";
+import { decodeOid, decodeString, decodeTime, readTlv, smallInteger, TAG, type Span, type Tlv } from "./asn1/decode.js";
 import { REVOCATION_REASONS, type RevocationReason } from "./revocationReasons.js";
 
 /**
  * What a CRL says, read straight from its DER with node:crypto only: lint's rules are
  * synchronous and pure, and @peculiar/x509 (async signatures, ~0.1 s to load) is not in lint's
- * path. Every length is bounds-checked: a crl.pem is read from disk, and may be anything.
+ * path. Every length is bounds-checked (asn1/decode.ts): a crl.pem is read from disk, and may be anything.
  * Reads what OpenSSL decides with (issuer, thisUpdate, nextUpdate, the signature) and what the
  * tree's ledger keeps (the entries and the CRL number).
  */
@@ -38,18 +38,6 @@ export interface ListedRevocation {
   reason: RevocationReason;
 }
 
-const TAG = {
-  integer: 0x02,
-  bitString: 0x03,
-  octetString: 0x04,
-  oid: 0x06,
-  enumerated: 0x0a,
-  sequence: 0x30,
-  set: 0x31,
-  utcTime: 0x17,
-  generalizedTime: 0x18,
-  explicit0: 0xa0,
-};
 const CRL_NUMBER = "2.5.29.20";
 const REASON_CODE = "2.5.29.21";
 /** RFC 5280 CRLReason codes by value. */
@@ -94,50 +82,6 @@ const SHORT_NAMES: Record<string, string> = {
   "0.9.2342.19200300.100.1.25": "DC",
 };
 
-/** One TLV inside [offset, limit): readTlv keeps it inside the buffer, this inside its parent. */
-function tlv(der: Buffer, offset: number, limit: number, tag?: number | number[]) {
-  const found = readTlv(der, offset);
-  if (found.end > limit) throw new Error("truncated");
-  const wanted = tag === undefined ? undefined : Array.isArray(tag) ? tag : [tag];
-  if (wanted && !wanted.includes(found.tag))
-    throw new Error(`unexpected tag 0x${found.tag.toString(16)} at byte ${offset}`);
-  return found;
-}
-
-function decodeOid(bytes: Buffer): string {
-  const arcs: number[] = [];
-  let value = 0;
-  for (const byte of bytes) {
-    value = value * 128 + (byte & 0x7f);
-    if (byte & 0x80) continue;
-    if (arcs.length === 0) arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-    else arcs.push(value);
-    value = 0;
-  }
-  return arcs.join(".");
-}
-
-function decodeTime(tag: number, text: string): Date {
-  const match =
-    tag === TAG.utcTime
-      ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text)
-      : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.\d+)?Z$/.exec(text);
-  if (!match) throw new Error(`unreadable time "${text}"`);
-  const [, y, mo, d, h, mi, s] = match.map(Number);
-  const year = tag === TAG.utcTime ? (y < 50 ? 2000 + y : 1900 + y) : y;
-  return new Date(Date.UTC(year, mo - 1, d, h, mi, s));
-}
-
-/** A directory string's text: UTF8String, PrintableString, IA5String and the like, BMPString (UCS-2), UniversalString (UCS-4). */
-function decodeString(tag: number, bytes: Buffer): string | undefined {
-  if ([0x0c, 0x12, 0x13, 0x16, 0x1a].includes(tag)) return bytes.toString("utf8");
-  if (tag === 0x14) return bytes.toString("latin1");
-  if (tag === 0x1e) return Buffer.from(bytes).swap16().toString("utf16le");
-  if (tag === 0x1c)
-    return String.fromCodePoint(...Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readUInt32BE(i * 4)));
-  return undefined;
-}
-
 /** A Name's attributes in order, each as OID and text (hex of the raw value when it is no string). */
 function nameAttributes(
   der: Buffer,
@@ -145,11 +89,11 @@ function nameAttributes(
 ): { oid: string; text: string; isString: boolean }[] {
   const attributes = [];
   for (let at = name.start; at < name.end;) {
-    const rdn = tlv(der, at, name.end, TAG.set);
+    const rdn = readTlv(der, at, name.end, TAG.set);
     for (let inner = rdn.start; inner < rdn.end;) {
-      const attribute = tlv(der, inner, rdn.end, TAG.sequence);
-      const type = tlv(der, attribute.start, attribute.end, TAG.oid);
-      const value = tlv(der, type.end, attribute.end);
+      const attribute = readTlv(der, inner, rdn.end, TAG.sequence);
+      const type = readTlv(der, attribute.start, attribute.end, TAG.oid);
+      const value = readTlv(der, type.end, attribute.end);
       const text = decodeString(value.tag, der.subarray(value.start, value.end));
       attributes.push({
         oid: decodeOid(der.subarray(type.start, type.end)),
@@ -164,44 +108,24 @@ function nameAttributes(
 }
 
 /** Canonical form of a DER Name, as OpenSSL matches a CRL to its CA: string values trimmed, spaces collapsed, lower-cased. */
-export function nameKey(der: Buffer, name = tlv(der, 0, der.length, TAG.sequence)): string {
+export function nameKey(der: Buffer, name = readTlv(der, 0, der.length, TAG.sequence)): string {
   return nameAttributes(der, name)
     .map(({ oid, text, isString }) => `${oid}=${isString ? text.trim().replace(/\s+/g, " ").toLowerCase() : text}`)
     .join("\n");
 }
 
-/** The subject Name (DER) of a certificate's DER, found by walking it. */
-export function certificateSubject(cert: Buffer): Buffer {
-  const certificate = tlv(cert, 0, cert.length, TAG.sequence);
-  const tbs = tlv(cert, certificate.start, certificate.end, TAG.sequence);
-  let at = tbs.start;
-  if (cert[at] === 0xa0) at = tlv(cert, at, tbs.end).end; // [0] version
-  for (let field = 0; field < 4; field++) at = tlv(cert, at, tbs.end).end; // serial, signature, issuer, validity
-  return cert.subarray(at, tlv(cert, at, tbs.end, TAG.sequence).end);
-}
-
-type Span = { start: number; end: number };
-
 /** An Extensions SEQUENCE as OID → the extnValue's content (the DER inside the OCTET STRING). */
 function extensions(der: Buffer, list: Span): Map<string, Span> {
   const found = new Map<string, Span>();
   for (let at = list.start; at < list.end;) {
-    const extension = tlv(der, at, list.end, TAG.sequence);
-    const oid = tlv(der, extension.start, extension.end, TAG.oid);
-    let value = tlv(der, oid.end, extension.end);
-    if (value.tag !== TAG.octetString) value = tlv(der, value.end, extension.end, TAG.octetString); // after `critical`
+    const extension = readTlv(der, at, list.end, TAG.sequence);
+    const oid = readTlv(der, extension.start, extension.end, TAG.oid);
+    let value = readTlv(der, oid.end, extension.end);
+    if (value.tag !== TAG.octetString) value = readTlv(der, value.end, extension.end, TAG.octetString); // after `critical`
     found.set(decodeOid(der.subarray(oid.start, oid.end)), value);
     at = extension.end;
   }
   return found;
-}
-
-/** A small INTEGER or ENUMERATED inside `span`, when it fits a safe integer. */
-function smallInteger(der: Buffer, span: Span, tag: number): number | undefined {
-  const value = tlv(der, span.start, span.end, tag);
-  const bytes = der.subarray(value.start, value.end);
-  if (bytes.length === 0 || bytes.length > 6 || bytes[0] & 0x80) return undefined;
-  return bytes.reduce((n, byte) => n * 256 + byte, 0);
 }
 
 function reasonOf(der: Buffer, entryExtensions: Map<string, Span>): RevocationReason {
@@ -211,18 +135,14 @@ function reasonOf(der: Buffer, entryExtensions: Map<string, Span>): RevocationRe
 }
 
 /** revokedCertificates: SEQUENCE OF { userCertificate INTEGER, revocationDate Time, crlEntryExtensions OPTIONAL }. */
-function revokedEntries(
-  der: Buffer,
-  list: Span,
-  time: (t: { tag: number; start: number; end: number }) => Date,
-): ListedRevocation[] {
+function revokedEntries(der: Buffer, list: Span, time: (t: Tlv) => Date): ListedRevocation[] {
   const entries: ListedRevocation[] = [];
   for (let at = list.start; at < list.end;) {
-    const entry = tlv(der, at, list.end, TAG.sequence);
-    const serial = tlv(der, entry.start, entry.end, TAG.integer);
-    const date = tlv(der, serial.end, entry.end, [TAG.utcTime, TAG.generalizedTime]);
+    const entry = readTlv(der, at, list.end, TAG.sequence);
+    const serial = readTlv(der, entry.start, entry.end, TAG.integer);
+    const date = readTlv(der, serial.end, entry.end, [TAG.utcTime, TAG.generalizedTime]);
     const extra =
-      date.end < entry.end ? extensions(der, tlv(der, date.end, entry.end, TAG.sequence)) : new Map<string, Span>();
+      date.end < entry.end ? extensions(der, readTlv(der, date.end, entry.end, TAG.sequence)) : new Map<string, Span>();
     entries.push({
       serial: der.subarray(serial.start, serial.end).toString("hex"),
       revokedAt: time(date),
@@ -238,31 +158,30 @@ export function crlFacts(pem: string): CrlFacts {
   const body = pem.replace(/-----(BEGIN|END) X509 CRL-----/g, "");
   if (!/^[A-Za-z0-9+/=\s]*$/.test(body)) throw new Error("not base64");
   const der = Buffer.from(body, "base64");
-  const list = tlv(der, 0, der.length, TAG.sequence);
-  const tbs = tlv(der, list.start, list.end, TAG.sequence);
+  const list = readTlv(der, 0, der.length, TAG.sequence);
+  const tbs = readTlv(der, list.start, list.end, TAG.sequence);
   let at = tbs.start;
-  if (der[at] === TAG.integer) at = tlv(der, at, tbs.end).end; // version
-  at = tlv(der, at, tbs.end, TAG.sequence).end; // signature algorithm, repeated inside
-  const issuer = tlv(der, at, tbs.end, TAG.sequence);
-  const thisUpdate = tlv(der, issuer.end, tbs.end, [TAG.utcTime, TAG.generalizedTime]);
+  if (der[at] === TAG.integer) at = readTlv(der, at, tbs.end).end; // version
+  at = readTlv(der, at, tbs.end, TAG.sequence).end; // signature algorithm, repeated inside
+  const issuer = readTlv(der, at, tbs.end, TAG.sequence);
+  const thisUpdate = readTlv(der, issuer.end, tbs.end, [TAG.utcTime, TAG.generalizedTime]);
   const next =
     thisUpdate.end < tbs.end && [TAG.utcTime, TAG.generalizedTime].includes(der[thisUpdate.end])
-      ? tlv(der, thisUpdate.end, tbs.end)
+      ? readTlv(der, thisUpdate.end, tbs.end)
       : undefined;
   let rest = next?.end ?? thisUpdate.end;
-  const revoked = rest < tbs.end && der[rest] === TAG.sequence ? tlv(der, rest, tbs.end, TAG.sequence) : undefined;
+  const revoked = rest < tbs.end && der[rest] === TAG.sequence ? readTlv(der, rest, tbs.end, TAG.sequence) : undefined;
   rest = revoked?.end ?? rest;
-  const tagged = rest < tbs.end ? tlv(der, rest, tbs.end, TAG.explicit0) : undefined;
+  const tagged = rest < tbs.end ? readTlv(der, rest, tbs.end, TAG.explicit0) : undefined;
   const crlExtensions = tagged
-    ? extensions(der, tlv(der, tagged.start, tagged.end, TAG.sequence))
+    ? extensions(der, readTlv(der, tagged.start, tagged.end, TAG.sequence))
     : new Map<string, Span>();
   const numberSpan = crlExtensions.get(CRL_NUMBER);
-  const algorithm = tlv(der, tbs.end, list.end, TAG.sequence);
-  const oid = tlv(der, algorithm.start, algorithm.end, TAG.oid);
-  const signature = tlv(der, algorithm.end, list.end, TAG.bitString);
+  const algorithm = readTlv(der, tbs.end, list.end, TAG.sequence);
+  const oid = readTlv(der, algorithm.start, algorithm.end, TAG.oid);
+  const signature = readTlv(der, algorithm.end, list.end, TAG.bitString);
   const attributes = nameAttributes(der, issuer);
-  const time = (t: { tag: number; start: number; end: number }) =>
-    decodeTime(t.tag, der.subarray(t.start, t.end).toString("latin1"));
+  const time = (t: Tlv) => decodeTime(t.tag, der.subarray(t.start, t.end).toString("latin1"));
   return {
     pem,
     issuerName: attributes.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.text}`).join(", "),

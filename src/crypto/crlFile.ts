@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
-import { pemBlocks } from "./der.js";
+import { pemBlocks } from "./pem.js";
+import { certificateSubject } from "./asn1/structures.js";
 import {
-  certificateSubject,
   crlFacts,
   crlSignedBy as signatureVerifies,
   nameKey,

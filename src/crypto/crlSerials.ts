@@ -1,4 +1,4 @@
-import { pemBlocks } from "./der.js";
+import { pemBlocks } from "./pem.js";
 import { crlFacts } from "./crlFacts.js";
 
 /** Serial numbers (lower-case hex) listed in every CRL of a crl.pem; throws on a damaged block. */

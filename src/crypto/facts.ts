@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { algorithmOf } from "./keys.js";
-import { pemBlocks } from "./der.js";
+import { pemBlocks } from "./pem.js";
 import type { KeyAlgorithm } from "../spec/types.js";
 
 /**

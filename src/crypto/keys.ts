@@ -7,7 +7,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { promisify } from "node:util";
-import { toPem } from "./der.js";
+import { toPem } from "./pem.js";
 import type { KeyAlgorithm } from "../spec/types.js";
 
 const generate = promisify(nodeGenerateKeyPair);

@@ -1,7 +1,9 @@
-import { createHash, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import * as asn1 from "@peculiar/asn1-x509";
-import { derBitString, derPositiveInteger, derSequence, derTlv, spkiPublicKeyBits } from "./der.js";
+import { derBitString, derPositiveInteger, derSequence, derTlv } from "./asn1/encode.js";
+import { spkiPublicKeyBits } from "./asn1/structures.js";
+import { sha1 } from "./hash.js";
 import type { InProcessKey } from "./signer.js";
 import { generateKeySync } from "./keys.js";
 import type { KeyAlgorithm, SubjectFields } from "../spec/types.js";
@@ -58,7 +60,7 @@ export function certificateDer(tbsDer: Buffer, algorithmIdDer: Buffer, signature
 
 /** RFC 5280 key identifier method 1: SHA-1 of the subjectPublicKey bits. */
 export function subjectKeyId(spkiDer: Buffer): Buffer {
-  return createHash("sha1").update(spkiPublicKeyBits(spkiDer)).digest();
+  return sha1(spkiPublicKeyBits(spkiDer));
 }
 
 /** The last arc of each name attribute's OID under 2.5.4 (id-at), in DER order. */

@@ -30,6 +30,7 @@ import {
 } from "@peculiar/asn1-pfx";
 import { FriendlyName, LocalKeyId, id_pkcs9_at_friendlyName, id_pkcs9_at_localKeyId } from "@peculiar/asn1-pkcs9";
 import { DigestInfo, sha256 } from "@peculiar/asn1-rsa";
+import { sha1 } from "./hash.js";
 
 /** id-data (PKCS#7 Data). */
 const ID_DATA = "1.2.840.113549.1.7.1";
@@ -65,7 +66,7 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
     throw new Error("the private key does not belong to the certificate");
   }
   // An identifier linking key and certificate, not a security property: OpenSSL's convention (SHA-1 of the certificate).
-  const localKeyId = createHash("sha1").update(input.certificate).digest();
+  const localKeyId = sha1(input.certificate);
   const attributes = [
     attribute(id_pkcs9_at_friendlyName, AsnConvert.serialize(new FriendlyName(input.friendlyName))),
     attribute(id_pkcs9_at_localKeyId, AsnConvert.serialize(new LocalKeyId(localKeyId))),

@@ -1,5 +1,6 @@
 import { certFacts, certMatchesKey, issuedBy, type CertFacts } from "../crypto/facts.js";
 import { x509 } from "../crypto/provider.js";
+import { pemBlocks } from "../crypto/pem.js";
 
 /**
  * What doctor can know without the network, computed from file contents already read:
@@ -35,12 +36,9 @@ export function summarize(facts: CertFacts): CertSummary {
   };
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const PEM_CRL = /-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g;
-
 /** Every certificate in a PEM file (a CA bundle holds several). */
 export function pemCertificates(text: string): string[] {
-  return text.match(PEM_CERTIFICATE) ?? [];
+  return pemBlocks(text, "CERTIFICATE");
 }
 
 export interface Revocation {
@@ -91,7 +89,9 @@ export function checkClientFiles(files: ClientFiles): ClientFileFacts {
 /** The CRLs in the file that the certificate's own issuer published (one per trusted CA). */
 function issuerCrls(certPem: string, crlText: string): x509.X509Crl[] {
   const issuer = new x509.X509Certificate(certPem).issuer;
-  return (crlText.match(PEM_CRL) ?? []).map((pem) => new x509.X509Crl(pem)).filter((crl) => crl.issuer === issuer);
+  return pemBlocks(crlText, "X509 CRL")
+    .map((pem) => new x509.X509Crl(pem))
+    .filter((crl) => crl.issuer === issuer);
 }
 
 /** The CRL entry for this certificate, from a CRL its own issuer published. */

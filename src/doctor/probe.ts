@@ -12,6 +12,7 @@ import type {
   TlsObservation,
   WebSocketObservation,
 } from "./observations.js";
+import { toPem } from "../crypto/pem.js";
 import { sniFor, targetUrl, usesTls, usesWebSocket, type DoctorTarget } from "./target.js";
 
 /**
@@ -187,15 +188,10 @@ function peerChainOf(socket: TLSSocket): string[] {
   const seen = new Set<string>();
   while (cert?.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256);
-    pems.push(derToPem(cert.raw));
+    pems.push(toPem(cert.raw, "CERTIFICATE"));
     cert = (cert as tls.DetailedPeerCertificate).issuerCertificate;
   }
   return pems;
-}
-
-function derToPem(der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join("\n")}\n-----END CERTIFICATE-----\n`;
 }
 
 function upgrade(

@@ -1,4 +1,3 @@
-import pLimit from "p-limit";
 import { TreeError } from "../errors.js";
 import { randomBytes } from "node:crypto";
 import {
@@ -13,15 +12,12 @@ import {
   mkdirSync,
   openSync,
   promises as fs,
-  readFileSync,
   writeSync,
   constants as fsConstants,
   type Stats,
 } from "node:fs";
 import path from "node:path";
-
-/** Bounds how many files are open at once: a fleet's tree has tens of thousands. */
-export const fileSlots = pLimit(64);
+import { readPath } from "./read.js";
 
 /** A file as read, with the mode and owner seen on the same open descriptor. */
 export interface SeenFile {
@@ -32,38 +28,14 @@ export interface SeenFile {
 }
 
 /**
- * Reads a file and its mode in one open (O_NOFOLLOW: a planted link is an error, not a
- * redirect). Undefined when it does not exist.
+ * A file of the tree and its mode, read in one open (see io/read.ts). A planted link is an
+ * error, not a redirect. Undefined when it does not exist.
  */
 export function readSeen(file: string): SeenFile | undefined {
-  // Synchronous on purpose: for small files four thread-pool round trips cost far more than
-  // the reads, and a no-op rebuild of a fleet reads tens of thousands of them.
-  let fd: number;
-  try {
-    fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    if (code === "ELOOP") throw linkError(file);
-    throw error;
-  }
-  try {
-    const stat = fstatSync(fd);
-    return { content: readFileSync(fd), mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function readIfExists(file: string): Promise<Buffer | undefined> {
-  return fileSlots(async () => {
-    try {
-      return await fs.readFile(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
-  });
+  const read = readPath(file);
+  if (!read) return undefined;
+  if (read.stat.isSymbolicLink()) throw linkError(file);
+  return { content: read.content!, mode: read.stat.mode & 0o7777, uid: read.stat.uid, gid: read.stat.gid };
 }
 
 export async function exists(file: string): Promise<boolean> {
@@ -95,7 +67,8 @@ export async function writeFileAtomic(
 ): Promise<boolean> {
   const bytes = typeof content === "string" ? Buffer.from(content) : content;
   await refuseLink(file);
-  const current = await readIfExists(file);
+  // Not through a link: refuseLink has just refused one, and one planted since is renamed over, not read.
+  const current = readPath(file)?.content;
   if (current && current.equals(bytes)) {
     applyOwnership(file, own);
     return false;

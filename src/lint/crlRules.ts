@@ -1,5 +1,6 @@
-import { pemBlocks } from "../crypto/der.js";
-import { certificateSubject, crlFacts, crlSignedBy, nameKey, type CrlFacts } from "../crypto/crlFacts.js";
+import { pemBlocks } from "../crypto/pem.js";
+import { certificateSubject } from "../crypto/asn1/structures.js";
+import { crlFacts, crlSignedBy, nameKey, type CrlFacts } from "../crypto/crlFacts.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
 import { contentOf, trustSources, type TrustSource } from "./certRules.js";
 import { listenerName, type EffectiveConf, type EffectiveListener, type LocatedOption } from "./effectiveConf.js";

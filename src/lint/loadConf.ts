@@ -2,6 +2,7 @@ import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { EXIT_BAD_INPUT, PkiError } from "../errors.js";
 import { lookupAccount } from "../io/accounts.js";
+import { readPath } from "../io/read.js";
 import { parseMosquittoConf, type ParsedConf } from "../verify/parseConf.js";
 import { ancestors } from "../verify/snapshot.js";
 import { brokerUser, fileLines } from "./effectiveConf.js";
@@ -22,20 +23,24 @@ function code(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? String(err);
 }
 
-/** Stats `file` and, as asked, reads it, checks it can be opened, or lists it; failures become readError. */
+/**
+ * Stats `file` and, as asked, reads it, checks it can be opened, or lists it; failures become
+ * readError. Links are followed: mosquitto follows them.
+ */
 async function inspect(file: string, want: Want): Promise<PathInfo | { unseen: string } | undefined> {
   let stat;
   try {
-    stat = await fs.stat(file);
+    stat = readPath(file, { followLinks: true, content: "never" })?.stat;
   } catch (err) {
-    return ["ENOENT", "ENOTDIR"].includes(code(err)) ? undefined : { unseen: code(err) };
+    return { unseen: code(err) };
   }
+  if (!stat) return undefined;
   const info: PathInfo = { mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid, isDirectory: stat.isDirectory() };
   try {
     if (want === "entries" && info.isDirectory) info.entries = (await fs.readdir(file)).sort();
     else if (want === "content" && stat.isFile()) {
       if (stat.size > MAX_CONTENT_BYTES) info.readError = `larger than ${MAX_CONTENT_BYTES} bytes`;
-      else info.content = await fs.readFile(file);
+      else info.content = readPath(file, { followLinks: true, content: "files" })?.content;
     } else if (want === "access" && stat.isFile()) await fs.access(file, constants.R_OK);
   } catch (err) {
     info.readError = code(err);
@@ -66,9 +71,11 @@ async function readMainConf(confFile: string): Promise<ParsedConf> {
   const hint =
     "give the path of the conf mosquitto starts with (`mosquitto -c FILE`), e.g. /etc/mosquitto/mosquitto.conf";
   try {
-    if ((await fs.stat(confFile)).isDirectory())
+    if (readPath(confFile, { followLinks: true, content: "never" })?.stat.isDirectory())
       throw new PkiError(`${confFile} is a folder, not a mosquitto conf file`, { hint, exitCode: EXIT_BAD_INPUT });
-    return parseMosquittoConf(await fs.readFile(confFile, "utf8"), confFile);
+    const content = readPath(confFile, { followLinks: true })?.content;
+    if (!content) throw new PkiError(`cannot read ${confFile} (ENOENT)`, { hint, exitCode: EXIT_BAD_INPUT });
+    return parseMosquittoConf(content.toString("utf8"), confFile);
   } catch (err) {
     if (err instanceof PkiError) throw err;
     throw new PkiError(`cannot read ${confFile} (${code(err)})`, { hint, exitCode: EXIT_BAD_INPUT });

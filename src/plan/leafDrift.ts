@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { CLIENT_AUTH, issuedBy, SERVER_AUTH, type CertFacts } from "../crypto/facts.js";
-import { fingerprintOf, fromPem } from "../crypto/der.js";
+import { fingerprintOf } from "../crypto/hash.js";
+import { fromPem } from "../crypto/pem.js";
 import { algorithmOf } from "../crypto/keys.js";
 import { sanCovers } from "../spec/rules.js";
 import { digest, type IssuedRecord, type Ledger } from "../state/ledger.js";

@@ -1,4 +1,4 @@
-import { sha256Hex } from "../crypto/der.js";
+import { sha256Hex } from "../crypto/hash.js";
 import { normalizeIp } from "../spec/rules.js";
 import type { ClientSpec, ServerSpec } from "../spec/types.js";
 

@@ -1,4 +1,4 @@
-import { sha256Hex } from "../crypto/der.js";
+import { sha256Hex } from "../crypto/hash.js";
 import type { CertFacts } from "../crypto/facts.js";
 import type { RevocationReason } from "../crypto/crl.js";
 import type { Role } from "../crypto/profiles.js";

@@ -1,10 +1,11 @@
 import { TreeError } from "../errors.js";
-import { readIfExists } from "../io/files.js";
+import { readPath } from "../io/read.js";
 import { parseLedger, type Ledger } from "./ledger.js";
 
 /** Reads state.json; undefined when there is none (a new tree, or it was lost and is rebuilt). */
 export async function readLedger(file: string): Promise<Ledger | undefined> {
-  const content = await readIfExists(file);
+  // Through a link, as the ledger was always read: verify is what reports a link in the tree.
+  const content = readPath(file, { followLinks: true })?.content;
   if (!content) return undefined;
   try {
     const ledger = parseLedger(content.toString());

@@ -1,4 +1,5 @@
-import { fingerprintOf, fromPem } from "../crypto/der.js";
+import { fingerprintOf } from "../crypto/hash.js";
+import { fromPem } from "../crypto/pem.js";
 import { revokedSerials } from "../crypto/crlSerials.js";
 import { issuedBy, type CertFacts } from "../crypto/facts.js";
 import { emptyLedger, LedgerBook, recordOf, type IssuedRecord, type Ledger } from "../state/ledger.js";

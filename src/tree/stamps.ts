@@ -1,4 +1,4 @@
-import { sha256Hex } from "../crypto/der.js";
+import { sha256Hex } from "../crypto/hash.js";
 import { lstatSync } from "node:fs";
 import path from "node:path";
 import { FILE_STAT_NUMBERS, fileStatNumbers, type FileStat } from "../io/files.js";

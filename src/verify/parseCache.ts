@@ -1,7 +1,8 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { certsInFile, type CertFacts } from "../crypto/facts.js";
 import { isEncryptedPem } from "../crypto/keys.js";
-import { certificateSpki, ecPkcs8PublicKeyBits, fromPem, spkiPublicKeyBits } from "../crypto/der.js";
+import { certificateSpki, ecPkcs8PublicKeyBits, spkiPublicKeyBits } from "../crypto/asn1/structures.js";
+import { fromPem } from "../crypto/pem.js";
 import type { FileInfo } from "./fileInfo.js";
 
 /**

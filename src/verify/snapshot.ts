@@ -1,5 +1,5 @@
-import { lstatSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { readPath, type PathRead } from "../io/read.js";
 import { lookupAccount, type Account } from "../io/accounts.js";
 import { treeLayout } from "../tree/layout.js";
 import { parseMosquittoConf, type ParsedConf } from "./parseConf.js";
@@ -42,34 +42,22 @@ export function localPath(spec: Spec, confPath: string): string {
 /**
  * stat and, for files, the content. Inside the tree a link is never followed (verify reports
  * it); outside it, links are followed as mosquitto follows them (a deploy folder, the folders
- * above the tree). Synchronous on purpose: a fleet's tree has tens of thousands of small files,
- * and thread-pool round trips would cost far more than the reads.
+ * above the tree).
  */
 function readInfo(file: string, withContent: boolean, treeRoot: string): Promise<FileInfo | undefined> {
   try {
-    // No exception for a missing file: building one costs more than the stat, and a fleet has thousands.
     const inside = file === treeRoot || file.startsWith(`${treeRoot}/`);
-    const stat = (inside ? lstatSync : statSync)(file, { throwIfNoEntry: false });
-    if (!stat) return Promise.resolve(undefined);
-    if (stat.isSymbolicLink())
-      return Promise.resolve({
-        mode: stat.mode & 0o7777,
-        uid: stat.uid,
-        gid: stat.gid,
-        isDirectory: false,
-        isLink: true,
-      });
-    const content = withContent && stat.isFile() ? readFileSync(file) : undefined;
-    return Promise.resolve({
-      content,
-      mode: stat.mode & 0o7777,
-      uid: stat.uid,
-      gid: stat.gid,
-      isDirectory: stat.isDirectory(),
-    });
+    const read = readPath(file, { followLinks: !inside, content: withContent ? "files" : "never" });
+    return Promise.resolve(read && fileInfo(read));
   } catch {
     return Promise.resolve(undefined);
   }
+}
+
+function fileInfo({ stat, content }: PathRead): FileInfo {
+  const owner = { mode: stat.mode & 0o7777, uid: stat.uid, gid: stat.gid };
+  if (stat.isSymbolicLink()) return { ...owner, isDirectory: false, isLink: true };
+  return { content, ...owner, isDirectory: stat.isDirectory() };
 }
 
 /** Every directory from the root down to `file`, for checking that the broker can traverse them. */

@@ -1,7 +1,8 @@
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { issueCaCert } from "../../../src/crypto/issue.js";
 import { issueCrl } from "../../../src/crypto/crl.js";
-import { certificateSubject, crlFacts, crlSignedBy, nameKey } from "../../../src/crypto/crlFacts.js";
+import { certificateSubject } from "../../../src/crypto/asn1/structures.js";
+import { crlFacts, crlSignedBy, nameKey } from "../../../src/crypto/crlFacts.js";
 import { generateKey } from "../../../src/crypto/keys.js";
 import { x509 } from "../../../src/crypto/provider.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";

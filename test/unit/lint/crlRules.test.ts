@@ -1,5 +1,5 @@
 import { lintSnapshot } from "../../../src/api/lint.js";
-import { fromPem } from "../../../src/crypto/der.js";
+import { fromPem } from "../../../src/crypto/pem.js";
 import type { IssuingCa } from "../../../src/crypto/issue.js";
 import { subjectName } from "../../../src/crypto/profiles.js";
 import { x509 } from "../../../src/crypto/provider.js";
