@@ -5,6 +5,7 @@ import type { EntityPlan } from "../plan/planBuild.js";
 import { activeClientRecords, revokedSerials, type IssuedRecord } from "../state/ledger.js";
 import { ledgerFromTree } from "../tree/ledgerFromTree.js";
 import { TreeCache } from "../tree/cache.js";
+import { buildContext } from "../build/context.js";
 import { treeLayout } from "../tree/layout.js";
 import { readCrls } from "../crypto/crlFile.js";
 import { crlRenewalDue } from "../state/crlRenewal.js";
@@ -54,7 +55,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   const { plan } = await import("../build/engine.js");
   const cache = TreeCache.open(treeLayout(spec.out));
   cache.trustIndex();
-  const { tree, result } = await plan({ spec, warnings: [], intents: {}, now, cache });
+  const { tree, result } = await plan(buildContext({ spec, warnings: [], intents: {}, now, cache }));
   const ledger = tree.ledger ?? ledgerFromTree(tree);
   const revoked = revokedSerials(ledger);
   const renewBefore = spec.defaults.renewBeforeDays;

@@ -5,6 +5,7 @@ import { loadSpecFile } from "../spec/load.js";
 import type { ParsedSpec } from "../spec/parse.js";
 import { checkOutFolder } from "../tree/outFolder.js";
 import type { Intents } from "./intents.js";
+import { buildContext } from "./context.js";
 import type { ProgressListener } from "./materialize.js";
 import type { PlannedFile } from "./plannedFiles.js";
 import { finishInterrupted, recoveryNote, repairForReading } from "./recovery.js";
@@ -55,7 +56,7 @@ export async function converge(
     if ((await repairForReading(spec.out, spec.file))?.placed.includes(spec.file))
       ({ spec, warnings } = await respec(options, input));
     const { plan } = await import("./engine.js");
-    return (await plan({ spec, warnings, intents, now, csrs: input.csrs })).result;
+    return (await plan(buildContext({ spec, warnings, intents, now, csrs: input.csrs }))).result;
   }
   const release = await acquireTreeLock(spec.out);
   try {
@@ -63,16 +64,18 @@ export async function converge(
     // The interrupted run was an issue or sign: its spec is the one to build from.
     if (recovery.placed.includes(spec.file)) ({ spec, warnings } = await respec(options, input));
     const { apply } = await import("./engine.js");
-    const result = await apply({
-      spec,
-      warnings,
-      intents,
-      now,
-      csrs: input.csrs,
-      passphrase: options.passphrase ?? defaultPassphrase,
-      onProgress: options.onProgress,
-      outside: input.outside,
-    });
+    const result = await apply(
+      buildContext({
+        spec,
+        warnings,
+        intents,
+        now,
+        csrs: input.csrs,
+        passphrase: options.passphrase ?? defaultPassphrase,
+        onProgress: options.onProgress,
+        outside: input.outside,
+      }),
+    );
     const note = recoveryNote(recovery);
     if (note) result.warnings.unshift(note);
     return result;

@@ -1,17 +1,14 @@
 import { lookupGroupId } from "../io/accounts.js";
-import type { PassphraseSource } from "../io/passphrase.js";
-import { materializeTree, type ProgressListener, type TreeContent } from "./materialize.js";
+import { materializeTree, type TreeContent } from "./materialize.js";
+import type { BuildContext, WritingContext } from "./context.js";
 import { FreshTree, writeTree } from "./writeTree.js";
 import { planBuild, rotateKey, type BuildIntents } from "../plan/planBuild.js";
 import { readTree, type TreeState } from "../tree/read.js";
-import { TreeCache } from "../tree/cache.js";
-import { treeLayout } from "../tree/layout.js";
-import { isFocused, resolveIntents, stampsCanSettle, type FocusedIntents, type Intents } from "./intents.js";
+import { isFocused, resolveIntents, stampsCanSettle, type FocusedIntents } from "./intents.js";
 import { PASSWORD_MODE_UNBOUND } from "../render/access.js";
 import { rendererFingerprint } from "../render/fingerprint.js";
 import type { BuildResult, ReloadAdvice } from "./result.js";
-import type { PlannedFile } from "./plannedFiles.js";
-import type { Spec, SpecWarning } from "../spec/types.js";
+import type { Spec } from "../spec/types.js";
 
 /**
  * The engine behind build, rotate and revoke once the spec is read and the tree locked: read
@@ -23,35 +20,12 @@ import type { Spec, SpecWarning } from "../spec/types.js";
 export interface Planned {
   result: BuildResult;
   tree: TreeState;
-  cache: TreeCache;
 }
 
-/** One run of the engine: the spec as read, the command's intents and the time it issues at. */
-export interface EngineRun {
-  spec: Spec;
-  warnings: SpecWarning[];
-  intents: Intents;
-  now: Date;
-  /** CSRs handed in by the command (sign), by client name: taken as if the tree held them. */
-  csrs?: ReadonlyMap<string, string>;
-  /** The tree's cache (opened here when not given): which clients are as the last build left them. */
-  cache?: TreeCache;
-}
-
-/** A run that writes: where the CA key's passphrase comes from, who is told of progress, and files outside the tree. */
-export interface ApplyRun extends EngineRun {
-  passphrase: PassphraseSource;
-  onProgress?: ProgressListener;
-  /** Files outside the tree put in place in the same commit (the spec `issue` and `sign` edit). */
-  outside?: readonly PlannedFile[];
-}
-
-export async function plan(run: EngineRun): Promise<Planned> {
-  const { spec, intents, now } = run;
-  const layout = treeLayout(spec.out);
+export async function plan(run: BuildContext): Promise<Planned> {
+  const { spec, intents, now, layout, cache } = run;
   // Named before anything is read: a name the spec lacks fails here.
   const focus = isFocused(intents) ? intents.focus(spec) : [];
-  const cache = run.cache ?? TreeCache.open(layout);
   const settle = stampsCanSettle(intents)
     ? { now, renderer: rendererFingerprint(), exclude: readInFull(spec, intents, focus) }
     : undefined;
@@ -59,7 +33,7 @@ export async function plan(run: EngineRun): Promise<Planned> {
   const wanted = resolveIntents(intents, spec, tree, now);
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];
-  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree, cache };
+  return { result: { spec, plan, warnings: messages, written: [], confPath: layout.mosquittoConf }, tree };
 }
 
 /** The tree as if it held the CSRs a command was handed: they reach disk only with the rest of the run's files. */
@@ -76,26 +50,16 @@ function readInFull(spec: Spec, intents: BuildIntents | FocusedIntents, focus: s
   return new Set([...rotated, ...focus]);
 }
 
-export async function apply(run: ApplyRun): Promise<BuildResult> {
-  const { spec, now } = run;
+export async function apply(run: WritingContext): Promise<BuildResult> {
+  const { spec, layout, cache } = run;
   // Read and plan under the lock: another run may have changed the tree until now.
-  const { result, tree, cache } = await plan(run);
+  const { result, tree } = await plan(run);
   const messages = result.warnings;
-  const layout = treeLayout(spec.out);
   // A first build streams its files into a staging folder as they are made.
   const fresh = await FreshTree.open(spec.out);
   let content: TreeContent;
   try {
-    content = await materializeTree({
-      spec,
-      plan: result.plan,
-      tree,
-      now,
-      brokerGroup: lookupGroupId,
-      passphrase: run.passphrase,
-      onProgress: run.onProgress,
-      sink: fresh,
-    });
+    content = await materializeTree({ context: run, plan: result.plan, tree, brokerGroup: lookupGroupId, sink: fresh });
   } catch (error) {
     await fresh?.abandon();
     throw error;

@@ -2,14 +2,12 @@ import { emptyLedger, LedgerBook, recordOf, serializeLedger, type Ledger } from 
 import { identityDenials, reusedIdentityWarning } from "../state/revokedIdentities.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { needsAclFile } from "../render/access.js";
-import type { PassphraseSource } from "../io/passphrase.js";
 import type { BuildPlan } from "../plan/planBuild.js";
 import { unrecordedCertificates } from "../tree/ledgerFromTree.js";
-import { treeLayout } from "../tree/layout.js";
 import { treePermissions } from "../tree/permissions.js";
 import { TREE_MARKER_TEXT, treeMarker } from "../tree/outFolder.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
-import type { Spec } from "../spec/types.js";
+import type { WritingContext } from "./context.js";
 import { clientPasswords, writeAccessFiles, type GroupLookup } from "./accessArtifact.js";
 import { prepareCas } from "./caArtifact.js";
 import { archivePassword, clientFolderWriter, readStray } from "./clientFolder.js";
@@ -33,15 +31,12 @@ export interface TreeContent extends WriteSet {
 
 export type { GroupLookup, ProgressListener };
 
-/** What materializing a build needs: the spec, the plan, the tree as read, the time, and where secrets and progress go. */
+/** What materializing a build needs: the run's context, the plan, the tree as read, and the broker's group. */
 export interface MaterializeRun {
-  spec: Spec;
+  context: WritingContext;
   plan: BuildPlan;
   tree: TreeState;
-  now: Date;
   brokerGroup: GroupLookup;
-  passphrase: PassphraseSource;
-  onProgress?: ProgressListener;
   /** Where planned files go as they are made (a first build's staging folder); by default they are collected. */
   sink?: FileSink;
 }
@@ -51,8 +46,9 @@ export interface MaterializeRun {
  * The only step with cryptography; it writes nothing.
  */
 export async function materializeTree(run: MaterializeRun): Promise<TreeContent> {
-  const { spec, plan, tree, now, brokerGroup, passphrase, onProgress, sink } = run;
-  const out = new TreeWriter(treeLayout(spec.out), sink);
+  const { plan, tree, brokerGroup, sink } = run;
+  const { spec, now, passphrase, onProgress } = run.context;
+  const out = new TreeWriter(run.context.layout, sink);
   const { layout } = out;
   const book = new LedgerBook(tree.ledger ?? emptyLedger());
   for (const record of unrecordedCertificates(tree, (fingerprint) => book.has(fingerprint))) book.issued(record);
