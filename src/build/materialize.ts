@@ -8,6 +8,7 @@ import { treePermissions } from "../tree/permissions.js";
 import { TREE_MARKER_TEXT, treeMarker } from "../tree/outFolder.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
 import type { WritingContext } from "./context.js";
+import { inPlaceWith } from "../io/files.js";
 import { clientPasswords, writeAccessFiles, type GroupLookup } from "./accessArtifact.js";
 import { prepareCas } from "./caArtifact.js";
 import { archivePassword, clientFolderWriter, readStray } from "./clientFolder.js";
@@ -148,7 +149,9 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
     out.file(layout.serverConfD(server.name), renderConfD(spec, server, confOptions), perms.publicFile);
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
-  out.file(layout.state, serializeLedger(ledger), perms.publicFile);
+  // A fleet's ledger is 100,000 lines: one that nothing changed, and that is in place, is not written out again.
+  if (book.modified || !tree.ledger || !inPlaceWith(layout.state, perms.publicFile))
+    out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   const reloadFiles = [layout.crl, layout.passwdFile, layout.aclFile];
   return {
     dirs: out.dirs,

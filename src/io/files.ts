@@ -253,3 +253,9 @@ export class StatLog {
     return { ino, size, mtimeMs, ctimeMs, mode, uid, gid, isFile: () => true };
   }
 }
+
+/** Whether a regular file (not a link) is there with exactly this mode, and this group when one is asked for. */
+export function inPlaceWith(file: string, own: Ownership): boolean {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
+  return !!stat?.isFile() && (stat.mode & 0o7777) === own.mode && (own.gid === undefined || stat.gid === own.gid);
+}

@@ -87,3 +87,30 @@ describe("parseLedger", () => {
     expect(() => parseLedger(serializeLedger(ledger).replace("sensor-003", 'sensor-003"'))).toThrow(SyntaxError);
   });
 });
+
+describe("LedgerBook.modified", () => {
+  const read = (): Ledger =>
+    parseLedger(serializeLedger({ version: 1, crlNumber: 4, certificates: [record("01", "a")] }));
+
+  test("is false until something is recorded: an unchanged ledger is not written out again", () => {
+    const book = new LedgerBook(read());
+    book.issued(read().certificates[0]);
+    book.annotate("AA:BB", {});
+    book.revoke("client", "nobody", "keyCompromise", new Date("2026-06-01T00:00:00Z"));
+    expect(book.modified).toBe(false);
+  });
+
+  test.each<[string, (book: LedgerBook) => void]>([
+    ["a new certificate", (book) => book.issued({ ...record("02", "b"), fingerprint256: "EE:FF" })],
+    ["a revocation", (book) => book.revoke("client", "a", "keyCompromise", new Date("2026-06-01T00:00:00Z"))],
+    ["a digest added", (book) => book.annotate("AA:BB", { keyDigest: "k" })],
+    ["a revocation put back from the CRL", (book) => book.restoreRevocation("01", "CC:DD", listed)],
+    ["a new CRL number", (book) => (book.crlNumber = 5)],
+  ])("is true after %s", (_what, change) => {
+    const book = new LedgerBook(read());
+    change(book);
+    expect(book.modified).toBe(true);
+  });
+
+  const listed = { revokedAt: new Date("2026-06-01T00:00:00Z"), reason: "keyCompromise" as const };
+});
