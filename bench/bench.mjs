@@ -159,6 +159,9 @@ function filesUnder(dir) {
 }
 
 const rows = [];
+// The absolute targets (fresh build ≤ 10 s, no-op ≤ 2 s, verify ≤ 5 s, one more client ≤ 1 s) are for a
+// fleet of 10,000; a larger one is held to the shares of its own fresh build below.
+const absolute = (target, ok) => (N <= 10000 ? [target, ok] : [`${target} at 10,000`, undefined]);
 const row = (what, value, target, ok) => {
   rows.push({ what, value, target, ok });
   console.log(`${ok === undefined ? " " : ok ? "✓" : "✗"} ${what}: ${value}${target ? `  (target ${target})` : ""}`);
@@ -202,8 +205,7 @@ const marginal = (fresh.wall - quarter.wall) / (N - quarterN);
 row(
   `build ${N} clients from empty (wall, incl. writing ${filesUnder(path.join(fleetDir, "pki"))} files)`,
   `${(fresh.wall / 1000).toFixed(2)} s`,
-  "≤ 10 s",
-  fresh.wall <= 10000,
+  ...absolute("≤ 10 s", fresh.wall <= 10000),
 );
 row(
   "  per device, whole run / N",
@@ -234,21 +236,22 @@ const noopWritten = JSON.parse(noop.stdout).written.length;
 row(
   "no-op rebuild",
   `${(noop.wall / 1000).toFixed(2)} s, ${noopWritten} files written`,
-  "≤ 2 s, writes nothing",
-  noop.wall <= 2000 && noopWritten === 0 && statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs === stateBefore,
+  N <= 10000 ? "≤ 2 s, writes nothing" : "writes nothing",
+  (N > 10000 || noop.wall <= 2000) &&
+    noopWritten === 0 &&
+    statSync(path.join(fleetDir, "pki", "state.json")).mtimeMs === stateBefore,
 );
 
 const verified = runCli(["verify", "--json", "-f", fleetSpec]);
 row(
   "verify",
   `${(verified.wall / 1000).toFixed(2)} s (${JSON.parse(verified.stdout).ok ? "ok" : "FAILED"})`,
-  "≤ 5 s",
-  verified.wall <= 5000 && JSON.parse(verified.stdout).ok,
+  ...(JSON.parse(verified.stdout).ok ? absolute("≤ 5 s", verified.wall <= 5000) : ["ok", false]),
 );
 
 appendFileSync(fleetSpec, "  - name: one-more\n");
 const addOne = runCli(["build", "--json", "-f", fleetSpec]);
-row("add 1 client to the spec", `${(addOne.wall / 1000).toFixed(2)} s`, "≤ 1 s", addOne.wall <= 1000);
+row("add 1 client to the spec", `${(addOne.wall / 1000).toFixed(2)} s`, ...absolute("≤ 1 s", addOne.wall <= 1000));
 
 // Every other command against the same fleet, as a share of the fresh build that made it,
 // with its peak RSS: none may hold the fleet in memory.
