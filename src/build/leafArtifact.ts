@@ -1,10 +1,10 @@
 import { parseCsr } from "../crypto/csr.js";
 import { fingerprintOf } from "../crypto/hash.js";
 import { fromPem } from "../crypto/pem.js";
-import { issueLeaves, type LeafRequest } from "../crypto/issue.js";
+import { streamLeaves, type IssuedLeafWithKey, type LeafRequest } from "../crypto/issue.js";
 import { loadPrivateKey, type KeyMaterial } from "../crypto/keys.js";
 import { specDigest } from "../plan/specDigest.js";
-import { digest, type LedgerBook } from "../state/ledger.js";
+import { digest, type IssuedRecord, type LedgerBook } from "../state/ledger.js";
 import type { EntityPlan } from "../plan/planBuild.js";
 import type { StoredPair } from "../tree/read.js";
 import type { ClientSpec, ServerSpec } from "../spec/types.js";
@@ -42,6 +42,8 @@ export interface LeafRun {
   now: Date;
   onPair: PairListener;
   onProgress?: ProgressListener;
+  /** Whether the caller needs a leaf's key and certificate text after onPair (the servers'); the rest are let go. */
+  keepText?: (index: number) => boolean;
 }
 
 /**
@@ -94,40 +96,59 @@ export async function issuePairs(run: LeafRun): Promise<LeafPair[]> {
     pairs.push({ keyPem: "", certPem: "", unchanged: false, label });
   }
   let done = 0;
-  const issued = await issueLeaves(requests, now, (i, leaf) => {
+  const inOrder = new InOrder(book);
+  await streamLeaves(requests, now, (i, leaf) => {
     const { at } = waiting[i];
-    onPair(
-      at,
-      Object.assign(pairs[at], {
-        keyPem: leaf.keyPem ?? waiting[i].keyPem ?? "",
-        certPem: leaf.pem,
-        clamped: leaf.clamped,
-      }),
-    );
+    const pair = Object.assign(pairs[at], {
+      keyPem: leaf.keyPem ?? waiting[i].keyPem ?? "",
+      certPem: leaf.pem,
+      clamped: leaf.clamped,
+    });
+    inOrder.record(i, recordOfIssued(waiting[i], leaf, pair.keyPem));
+    onPair(at, pair);
+    // Written out by onPair: a fleet's texts are not held to the end of the build.
+    if (run.keepText && !run.keepText(at)) pair.keyPem = pair.certPem = "";
     onProgress?.(++done, requests.length);
   });
-  issued.forEach((leaf, i) => {
-    const {
-      at,
-      leaf: { entry, holder },
-      ca,
-    } = waiting[i];
-    const { keyPem } = pairs[at];
-    book.issued({
-      serial: leaf.serial,
-      role: entry.role,
-      name: entry.name,
-      cn: holder.cn,
-      notBefore: leaf.notBefore.toISOString(),
-      notAfter: leaf.notAfter.toISOString(),
-      fingerprint256: leaf.fingerprint256,
-      issuer: ca.facts.fingerprint256,
-      status: "active",
-      keyDigest: keyPem ? digest(keyPem) : undefined,
-      specDigest: specDigest(entry.role as "server" | "client", holder),
-    });
-  });
   return pairs;
+}
+
+/** The ledger record of a newly issued leaf. */
+function recordOfIssued(
+  waiting: { leaf: LeafEntry; ca: LoadedCa },
+  leaf: IssuedLeafWithKey,
+  keyPem: string,
+): IssuedRecord {
+  const { entry, holder } = waiting.leaf;
+  return {
+    serial: leaf.serial,
+    role: entry.role,
+    name: entry.name,
+    cn: holder.cn,
+    notBefore: leaf.notBefore.toISOString(),
+    notAfter: leaf.notAfter.toISOString(),
+    fingerprint256: leaf.fingerprint256,
+    issuer: waiting.ca.facts.fingerprint256,
+    status: "active",
+    keyDigest: keyPem ? digest(keyPem) : undefined,
+    specDigest: specDigest(entry.role as "server" | "client", holder),
+  };
+}
+
+/** Records leaves in the ledger in the order they were asked for, though they are made in any order (on every core). */
+class InOrder {
+  private readonly waiting = new Map<number, IssuedRecord>();
+  private next = 0;
+
+  constructor(private readonly book: LedgerBook) {}
+
+  record(index: number, record: IssuedRecord): void {
+    this.waiting.set(index, record);
+    for (let ready = this.waiting.get(this.next); ready; ready = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next++);
+      this.book.issued(ready);
+    }
+  }
 }
 
 /** The key a leaf keeps: a device-held one (only its public half, from the CSR) or, without newKey, the stored one. */

@@ -109,7 +109,8 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   const onPair = (index: number, pair: LeafPair) => {
     if (index >= spec.servers.length) writeClient(spec.clients[index - spec.servers.length], pair);
   };
-  const pairs = await issuePairs({ leaves, cas: { current, previous }, out, book, now, onPair, onProgress });
+  const keepText = (index: number) => index < spec.servers.length;
+  const pairs = await issuePairs({ leaves, cas: { current, previous }, out, book, now, onPair, onProgress, keepText });
   for (const pair of pairs) if (pair.clamped) clamped.push(pair.label);
   spec.servers.forEach((server, index) => {
     const serverPerms = treePermissions(brokerGroup(server.user));

@@ -126,6 +126,23 @@ export async function issueLeaves(
   now: Date,
   onIssued?: (index: number, leaf: IssuedLeafWithKey) => void,
 ): Promise<IssuedLeafWithKey[]> {
+  const issued: IssuedLeafWithKey[] = new Array(requests.length);
+  await streamLeaves(requests, now, (index, leaf) => {
+    issued[index] = leaf;
+    onIssued?.(index, leaf);
+  });
+  return issued;
+}
+
+/**
+ * issueLeaves without keeping the leaves: each is handed over once made, and forgotten (a
+ * fleet's 100,000 keys and certificates are written as they come, not held to the end).
+ */
+export async function streamLeaves(
+  requests: LeafRequest[],
+  now: Date,
+  onIssued: (index: number, leaf: IssuedLeafWithKey) => void,
+): Promise<void> {
   const templates: LeafTemplate[] = [];
   const templateIndex = new Map<string, number>();
   const meta: { ca: IssuingCa; clamped: boolean }[] = [];
@@ -157,12 +174,11 @@ export async function issueLeaves(
       ...(request.spkiDer ? { spkiDer: request.spkiDer } : { generate: holder.key }),
     };
   });
-  const issued: IssuedLeafWithKey[] = new Array(requests.length);
   await prepareLeaves(templates, jobs, async (index, prepared) => {
     const { builder } = caContext(meta[index].ca);
     const der = prepared.certDer ?? (await builder.finish(prepared.tbsDer));
     const job = jobs[index];
-    issued[index] = {
+    onIssued(index, {
       pem: toPem(der, "CERTIFICATE"),
       serial: job.serialHex,
       notBefore: new Date(job.notBefore),
@@ -171,10 +187,8 @@ export async function issueLeaves(
       clamped: meta[index].clamped,
       keyPem: prepared.keyPem,
       spkiDer: prepared.spkiDer,
-    };
-    onIssued?.(index, issued[index]);
+    });
   });
-  return issued;
 }
 
 function wholeSeconds(ms: number): number {
