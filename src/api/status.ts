@@ -62,10 +62,12 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
 
   const row = (role: Role, name: string, held: Held | undefined, entry?: EntityPlan): StatusRow => {
     if (!held) return { name, role, state: "missing" };
-    const daysLeft = Math.floor((held.notAfter.getTime() - now.getTime()) / DAY_MS);
-    const base = { name, role, cn: held.cn, serial: held.serial, notAfter: held.notAfter.toISOString(), daysLeft };
+    const notAfter = "notAfterMs" in held ? held.notAfterMs : held.notAfter.getTime();
+    const daysLeft = Math.floor((notAfter - now.getTime()) / DAY_MS);
+    const iso = "notAfterIso" in held ? held.notAfterIso : held.notAfter.toISOString();
+    const base = { name, role, cn: held.cn, serial: held.serial, notAfter: iso, daysLeft };
     if (revoked.has(held.serial)) return { ...base, state: "revoked" };
-    if (daysLeft < 0 || held.notAfter <= now) return { ...base, state: "expired" };
+    if (daysLeft < 0 || notAfter <= now.getTime()) return { ...base, state: "expired" };
     if (entry && entry.action === "reissue") return { ...base, state: "out-of-date", detail: entry.reasons.join("; ") };
     if (daysLeft < renewBefore) return { ...base, state: "expiring" };
     return { ...base, state: "ok" };
@@ -109,18 +111,20 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   return { rows, caRotation: { phase: previous ? "rotating" : "none", clientsOnOldCa }, crl: crlReport, healthy };
 }
 
-/** What a row needs of a certificate: from its parsed facts, or from its ledger record. */
-interface Held {
-  cn: string;
-  serial: string;
-  notAfter: Date;
-}
+/** What a row needs of a certificate: from its parsed facts, or from its ledger record (no Date made per client). */
+type Held = { cn: string; serial: string } & ({ notAfter: Date } | { notAfterMs: number; notAfterIso: string });
 
-const heldOf = (record: IssuedRecord): Held => ({
-  cn: record.cn,
-  serial: record.serial,
-  notAfter: new Date(record.notAfter),
-});
+const heldOf = (record: IssuedRecord): Held => {
+  const notAfterMs = Date.parse(record.notAfter);
+  // The ledger writes toISOString()'s form; anything else (an edited file) is put in that form.
+  const canonical = record.notAfter.length === 24 && record.notAfter.endsWith("Z");
+  return {
+    cn: record.cn,
+    serial: record.serial,
+    notAfterMs,
+    notAfterIso: canonical ? record.notAfter : new Date(notAfterMs).toISOString(),
+  };
+};
 
 const REFUSES_ALL = "then mosquitto refuses every device certificate (clients see alert certificate_expired)";
 
