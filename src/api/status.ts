@@ -55,7 +55,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   const { plan } = await import("../build/engine.js");
   const cache = TreeCache.open(treeLayout(spec.out));
   cache.trustIndex();
-  const { tree, result } = await plan(buildContext({ spec, warnings: [], intents: {}, now, cache }));
+  const { tree, result } = await plan(buildContext({ spec, warnings: [], intents: {}, now, cache, readOnly: true }));
   const ledger = tree.ledger ?? ledgerFromTree(tree);
   const revoked = revokedSerials(ledger);
   const renewBefore = spec.defaults.renewBeforeDays;

@@ -23,6 +23,8 @@ export interface BuildContext {
   cache: TreeCache;
   /** CSRs handed in by the command (sign), by client name: taken as if the tree held them. */
   csrs?: ReadonlyMap<string, string>;
+  /** The run only reads (status, a dry run): what it reads need not be kept for writing back. */
+  readOnly?: boolean;
 }
 
 /** A run that writes: where the CA key's passphrase comes from, who hears of progress, and files outside the tree. */

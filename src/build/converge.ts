@@ -56,7 +56,7 @@ export async function converge(
     if ((await repairForReading(spec.out, spec.file))?.placed.includes(spec.file))
       ({ spec, warnings } = await respec(options, input));
     const { plan } = await import("./engine.js");
-    return (await plan(buildContext({ spec, warnings, intents, now, csrs: input.csrs }))).result;
+    return (await plan(buildContext({ spec, warnings, intents, now, csrs: input.csrs, readOnly: true }))).result;
   }
   const release = await acquireTreeLock(spec.out);
   try {

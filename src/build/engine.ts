@@ -29,7 +29,7 @@ export async function plan(run: BuildContext): Promise<Planned> {
   const settle = stampsCanSettle(intents)
     ? { now, renderer: rendererFingerprint(), exclude: readInFull(spec, intents, focus) }
     : undefined;
-  const tree = withHandedInCsrs(await readTree(spec, { cache, settle }), run.csrs);
+  const tree = withHandedInCsrs(await readTree(spec, { cache, settle, readOnly: run.readOnly }), run.csrs);
   const wanted = resolveIntents(intents, spec, tree, now);
   const plan = planBuild(spec, tree, now, wanted);
   const messages = [...run.warnings.map((warning) => `${warning.yamlPath}: ${warning.message}`), ...plan.notes];

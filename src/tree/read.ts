@@ -122,6 +122,8 @@ const UNTOUCHED: StoredPair = Object.freeze({ untouched: true });
 export interface TreeReading {
   cache?: TreeCache;
   settle?: SettleOptions;
+  /** Nothing will be written (status, a dry run): the ledger need not keep its text for rewriting. */
+  readOnly?: boolean;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function readTree(spec: Spec, reading: TreeReading = {}): Promise<T
       layout.clientKey(client.name),
       client.deviceKey ? layout.clientCsr(client.name) : undefined,
     ] as const;
-  const ledgerRead = readLedger(layout.state);
+  const ledgerRead = readLedger(layout.state, !reading.readOnly);
   const ca = readPair(layout.caCert, layout.caKey, memory);
   const previousCa = readPair(layout.previousCaCert, layout.previousCaKey, memory);
   const [crl] = readAll(memory, [
