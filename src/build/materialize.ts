@@ -1,4 +1,5 @@
-import { emptyLedger, LedgerBook, recordOf, serializeLedger, type Ledger } from "../state/ledger.js";
+import { emptyLedger, LedgerBook, recordOf, type Ledger } from "../state/ledger.js";
+import { serializeLedger } from "../state/ledgerFormat.js";
 import { identityDenials, reusedIdentityWarning } from "../state/revokedIdentities.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { needsAclFile } from "../render/access.js";

@@ -23,6 +23,12 @@ export function sha256HexOfParts(parts: Iterable<string | Buffer>): string {
   return hash.digest("hex");
 }
 
+/** SHA-256 fed piece by piece (a file read line by line), as lower-case hex at the end. */
+export function sha256Pieces(): { update(piece: string): void; hex(): string } {
+  const hash = createHash("sha256");
+  return { update: (piece) => void hash.update(piece), hex: () => hash.digest("hex") };
+}
+
 /** SHA-256 of a certificate's DER, as OpenSSL and Node print it (upper-case hex, colon-separated). */
 export function fingerprintOf(der: Buffer): string {
   return sha256Hex(der).toUpperCase().match(/../g)!.join(":");

@@ -1,14 +1,19 @@
 import { TreeError } from "../errors.js";
-import { readPath } from "../io/read.js";
-import { parseLedger, type Ledger } from "./ledger.js";
+import { readLines, readPath } from "../io/read.js";
+import type { Ledger } from "./ledger.js";
+import { LedgerLines } from "./ledgerFormat.js";
 
-/** Reads state.json; undefined when there is none (a new tree, or it was lost and is rebuilt). */
+/**
+ * Reads state.json; undefined when there is none (a new tree, or it was lost and is rebuilt).
+ * Line by line as it comes off the disk; a file edited into another layout is read whole.
+ * `forWriting`: keep each record's line for the rewrite (a reader that never writes does not).
+ */
 export async function readLedger(file: string, forWriting = true): Promise<Ledger | undefined> {
   // Through a link, as the ledger was always read: verify is what reports a link in the tree.
-  const content = readPath(file, { followLinks: true })?.content;
-  if (!content) return undefined;
+  const lines = new LedgerLines(forWriting);
+  if (!readLines(file, (line) => lines.push(line), { followLinks: true })) return undefined;
   try {
-    const ledger = parseLedger(content.toString(), forWriting);
+    const ledger = lines.finish() ?? (JSON.parse(readPath(file, { followLinks: true })!.content!.toString()) as Ledger);
     if (ledger.version !== 1 || !Array.isArray(ledger.certificates)) throw new Error("unknown shape");
     return ledger;
   } catch (error) {

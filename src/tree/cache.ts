@@ -46,7 +46,7 @@ export class TreeCache {
 
   private constructor(
     private readonly layout: TreeLayout,
-    private readonly stored: { index?: StampIndex; text?: string },
+    private readonly stored: { index?: StampIndex; digest?: string },
   ) {}
 
   /** Reads the tree's stamp index (none, or an unreadable one, just means every client is read). */
@@ -89,6 +89,6 @@ export class TreeCache {
 
   /** Stores the index stamped last, when it differs from the one read (a no-op rebuild writes nothing). */
   async store(): Promise<void> {
-    if (this.next) await writeStampIndex(this.layout.stamps, this.next, this.stored.text);
+    if (this.next) await writeStampIndex(this.layout.stamps, this.next, this.stored.digest);
   }
 }

@@ -1,4 +1,6 @@
-import { readSeen, writeFileAtomic } from "../io/files.js";
+import { writeFileAtomic } from "../io/files.js";
+import { readLines } from "../io/read.js";
+import { sha256Hex, sha256Pieces } from "../crypto/hash.js";
 
 /**
  * The stamp index (`.<out>.stamps` beside the tree), like git's index: for each client, the stat
@@ -48,27 +50,64 @@ export function formatStampIndex(index: StampIndex): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Undefined for anything that is not a whole index of this format (an older one, a torn write). */
-export function parseStampIndex(text: string): StampIndex | undefined {
-  const lines = text.split("\n");
-  if (lines[0] !== HEADER || !lines[1]?.startsWith("context ") || lines.at(-1) !== "") return undefined;
-  const index: StampIndex = { context: lines[1].slice("context ".length), fileSets: [], clients: new Map() };
-  for (let i = 2; i < lines.length - 1; i++) {
-    const parts = lines[i].split(" ");
+/** Reads an index line by line: `finish` is undefined for anything that is not a whole index of this format (an older one, a torn write). */
+class StampIndexLines {
+  private index?: StampIndex;
+  private lines = 0;
+  private broken = false;
+  /** An empty line is only right as the last one (the text ends with a newline). */
+  private ended = false;
+
+  push(line: string): void {
+    if (this.broken) return;
+    if (this.ended) return void (this.broken = true);
+    const at = this.lines++;
+    if (at === 0) this.broken = line !== HEADER;
+    else if (at === 1)
+      if (line.startsWith("context "))
+        this.index = { context: line.slice("context ".length), fileSets: [], clients: new Map() };
+      else this.broken = true;
+    else if (line === "") this.ended = true;
+    else this.broken = !this.entry(line.split(" "));
+  }
+
+  private entry(parts: string[]): boolean {
+    const index = this.index!;
     if (parts[0] === "files" && parts.length === 3 && Number(parts[1]) === index.fileSets.length)
       index.fileSets.push(parts[2].split("/"));
-    else if (parts[0] === "client" && parts.length === 6 && Number(parts[4]) < index.fileSets.length) {
+    else if (parts[0] === "client" && parts.length === 6 && Number(parts[4]) < index.fileSets.length)
       index.clients.set(parts[1], { inputs: parts[2], certificate: parts[3], set: Number(parts[4]), files: parts[5] });
-    } else return undefined;
+    else return false;
+    return true;
   }
-  return index;
+
+  finish(): StampIndex | undefined {
+    return this.broken || !this.ended ? undefined : this.index;
+  }
 }
 
-/** The index as stored, with its text (to tell whether it needs writing); undefined when absent or unreadable. */
-export function readStampIndex(file: string): { index?: StampIndex; text?: string } {
+/** Undefined for anything that is not a whole index of this format (an older one, a torn write). */
+export function parseStampIndex(text: string): StampIndex | undefined {
+  const lines = new StampIndexLines();
+  for (const line of text.split("\n")) lines.push(line);
+  return lines.finish();
+}
+
+/**
+ * The index as stored, with the digest of its text (to tell whether it needs writing);
+ * undefined when absent or unreadable. Read line by line: a fleet's index is tens of megabytes.
+ */
+export function readStampIndex(file: string): { index?: StampIndex; digest?: string } {
   try {
-    const text = readSeen(file)?.content.toString();
-    return text === undefined ? {} : { index: parseStampIndex(text), text };
+    const lines = new StampIndexLines();
+    const digest = sha256Pieces();
+    let first = true;
+    const found = readLines(file, (line) => {
+      digest.update(first ? line : `\n${line}`);
+      first = false;
+      lines.push(line);
+    });
+    return found ? { index: lines.finish(), digest: digest.hex() } : {};
   } catch {
     return {};
   }
@@ -82,8 +121,8 @@ export function readStampIndex(file: string): { index?: StampIndex; text?: strin
 export async function writeStampIndex(
   file: string,
   index: StampIndex,
-  previousText: string | undefined,
+  previousDigest: string | undefined,
 ): Promise<void> {
   const text = formatStampIndex(index);
-  if (text !== previousText) await writeFileAtomic(file, text, { mode: 0o600 }, false);
+  if (sha256Hex(text) !== previousDigest) await writeFileAtomic(file, text, { mode: 0o600 }, false);
 }

@@ -7,7 +7,8 @@ import { parseClientCommands, type ClientInvocation } from "./parseCommands.js";
 import { ParseCache } from "./parseCache.js";
 import type { FileInfo } from "./fileInfo.js";
 import type { ClientSpec, Spec } from "../spec/types.js";
-import { parseLedger, type Ledger } from "../state/ledger.js";
+import type { Ledger } from "../state/ledger.js";
+import { parseLedger } from "../state/ledgerFormat.js";
 import type { CrlFacts } from "../crypto/crlFile.js";
 
 export type { FileInfo } from "./fileInfo.js";

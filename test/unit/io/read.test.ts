@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readPath } from "../../../src/io/read.js";
+import { readLines, readPath } from "../../../src/io/read.js";
 
 describe("readPath, the one reader of files", () => {
   let dir: string;
@@ -55,5 +55,35 @@ describe("readPath, the one reader of files", () => {
     const read = readPath(fifo, { content: "files" })!;
     expect(read.stat.isFIFO()).toBe(true);
     expect(read.content).toBeUndefined();
+  });
+});
+
+describe("readLines", () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), "lines-test-"))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const linesOf = (file: string, options = {}) => {
+    const lines: string[] = [];
+    return { found: readLines(file, (line) => lines.push(line), options), lines };
+  };
+
+  test("gives the lines split() gives, across megabyte chunks and a multibyte character cut by one", () => {
+    // Lines of 999 bytes with a two-byte ü: some straddle the 1 MiB chunk boundary, one ü is cut in two.
+    const text = Array.from({ length: 3000 }, (_, i) => `${"x".repeat(i % 997)}ü${"y".repeat(996 - (i % 997))}`)
+      .join("\n")
+      .concat("\nlast line without newline");
+    const file = path.join(dir, "big");
+    writeFileSync(file, text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 * 1024 * 1024);
+    expect(linesOf(file)).toEqual({ found: true, lines: text.split("\n") });
+  });
+
+  test("nothing at the path is false; a link is followed only when asked", () => {
+    expect(linesOf(path.join(dir, "missing")).found).toBe(false);
+    writeFileSync(path.join(dir, "target"), "a\nb\n");
+    symlinkSync(path.join(dir, "target"), path.join(dir, "to-target"));
+    expect(linesOf(path.join(dir, "to-target")).found).toBe(false);
+    expect(linesOf(path.join(dir, "to-target"), { followLinks: true })).toEqual({ found: true, lines: ["a", "b", ""] });
   });
 });

@@ -1,11 +1,5 @@
-import {
-  emptyLedger,
-  LedgerBook,
-  parseLedger,
-  serializeLedger,
-  type IssuedRecord,
-  type Ledger,
-} from "../../../src/state/ledger.js";
+import { emptyLedger, LedgerBook, type IssuedRecord, type Ledger } from "../../../src/state/ledger.js";
+import { parseLedger, serializeLedger } from "../../../src/state/ledgerFormat.js";
 
 const record = (serial: string, name: string): IssuedRecord => ({
   serial,
@@ -82,6 +76,12 @@ describe("parseLedger", () => {
     );
   });
 
+  test("refuses the layout's text cut after the list (no closing brace), as JSON does", () => {
+    const text = serializeLedger(ledger);
+    expect(() => parseLedger(text.replace(/}\n$/, "\n"))).toThrow(SyntaxError);
+    expect(() => parseLedger(text.replace("  ]\n", ""))).toThrow(SyntaxError);
+  });
+
   test("reads any other JSON layout (an indented state.json) as plain JSON, and rejects what is not JSON", () => {
     expect(parseLedger(JSON.stringify(ledger, null, 2))).toEqual(ledger);
     expect(() => parseLedger(serializeLedger(ledger).replace("sensor-003", 'sensor-003"'))).toThrow(SyntaxError);
@@ -113,4 +113,63 @@ describe("LedgerBook.modified", () => {
   });
 
   const listed = { revokedAt: new Date("2026-06-01T00:00:00Z"), reason: "keyCompromise" as const };
+});
+
+/** How state.json was read before it was read line by line: the whole text, split (the oracle). */
+function wholeTextParse(text: string): Ledger {
+  const lines = text.split("\n");
+  const open = lines.indexOf('  "certificates": [');
+  const close = lines.lastIndexOf("  ]");
+  if (
+    lines[0] === "{" &&
+    open > 0 &&
+    close > open &&
+    lines[close + 1] === "}" &&
+    lines.slice(close + 2).every((l) => l === "")
+  ) {
+    try {
+      const head = JSON.parse(`{${lines.slice(1, open).join("\n").replace(/,\s*$/, "")}}`) as Omit<
+        Ledger,
+        "certificates"
+      >;
+      const certificates: IssuedRecord[] = [];
+      for (let i = open + 1; i < close; i++) {
+        const line = lines[i].trim();
+        certificates.push(JSON.parse(i < close - 1 && line.endsWith(",") ? line.slice(0, -1) : line) as IssuedRecord);
+      }
+      return { ...head, certificates };
+    } catch {
+      // as plain JSON below
+    }
+  }
+  return JSON.parse(text) as Ledger;
+}
+
+describe("parseLedger, line by line, reads what the whole-text reader read", () => {
+  const base = (): Ledger => ({
+    version: 1,
+    crlNumber: 3,
+    certificates: [record("01", "a"), record("02", 'Zürich "x"'), { ...record("03", "c"), status: "revoked" }],
+  });
+  const outcome = (parse: () => Ledger): unknown => {
+    try {
+      return parse();
+    } catch (error) {
+      return (error as Error).name;
+    }
+  };
+
+  test.each([
+    ["a state.json", serializeLedger(base())],
+    ["an empty one", serializeLedger(emptyLedger())],
+  ])("every text made by cutting or doubling one character of %s", (_what, text) => {
+    for (let at = 0; at < text.length; at++) {
+      for (const variant of [text.slice(0, at) + text.slice(at + 1), text.slice(0, at) + text[at] + text.slice(at)]) {
+        expect({ at, got: outcome(() => parseLedger(variant)) }).toEqual({
+          at,
+          got: outcome(() => wholeTextParse(variant)),
+        });
+      }
+    }
+  });
 });
