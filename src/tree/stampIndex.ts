@@ -1,6 +1,6 @@
 import { writeFileAtomic } from "../io/files.js";
 import { readLines } from "../io/read.js";
-import { sha256Hex, sha256Pieces } from "../crypto/hash.js";
+import { sha256Pieces } from "../crypto/hash.js";
 
 /**
  * The stamp index (`.<out>.stamps` beside the tree), like git's index: for each client, the stat
@@ -40,14 +40,31 @@ export interface ClientStamps {
 const HEADER = "mqtt-pki stamps 3";
 
 export function formatStampIndex(index: StampIndex): string {
-  const lines = [
-    HEADER,
-    `context ${index.context}`,
-    ...index.fileSets.map((names, set) => `files ${set} ${names.join("/")}`),
-  ];
+  return `${[...indexLines(index)].join("\n")}\n`;
+}
+
+function* indexLines(index: StampIndex): Generator<string> {
+  yield HEADER;
+  yield `context ${index.context}`;
+  for (const [set, names] of index.fileSets.entries()) yield `files ${set} ${names.join("/")}`;
   for (const [name, entry] of index.clients)
-    lines.push(`client ${name} ${entry.inputs} ${entry.certificate} ${entry.set} ${entry.files}`);
-  return `${lines.join("\n")}\n`;
+    yield `client ${name} ${entry.inputs} ${entry.certificate} ${entry.set} ${entry.files}`;
+}
+
+/** The digest of formatStampIndex's text, without making the text (a fleet's is tens of megabytes). */
+function indexDigest(index: StampIndex): string {
+  const digest = sha256Pieces();
+  let block = "";
+  for (const line of indexLines(index)) {
+    block += `${line}\n`;
+    // Hashed a block at a time: one update per line costs more than the hashing.
+    if (block.length > 65536) {
+      digest.update(block);
+      block = "";
+    }
+  }
+  digest.update(block);
+  return digest.hex();
 }
 
 /** Reads an index line by line: `finish` is undefined for anything that is not a whole index of this format (an older one, a torn write). */
@@ -123,6 +140,6 @@ export async function writeStampIndex(
   index: StampIndex,
   previousDigest: string | undefined,
 ): Promise<void> {
-  const text = formatStampIndex(index);
-  if (sha256Hex(text) !== previousDigest) await writeFileAtomic(file, text, { mode: 0o600 }, false);
+  if (indexDigest(index) !== previousDigest)
+    await writeFileAtomic(file, formatStampIndex(index), { mode: 0o600 }, false);
 }
