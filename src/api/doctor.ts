@@ -38,7 +38,7 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     });
   const target = requestedTarget(options);
   const spec = options.client ? (await loadSpecForReading(options.specFile)).spec : undefined;
-  const credentials = await loadCredentials({ ...options, spec, clientName: options.client });
+  const credentials = loadCredentials({ ...options, spec, clientName: options.client });
   const broker = spec && brokerFor(spec, target);
   return examine({ target, credentials, now: currentTime(options.now), broker, timeoutMs: options.timeoutMs });
 }
@@ -54,7 +54,7 @@ export async function doctorServer(options: DoctorOptions & { server: string }):
   const server = serverNamed(spec, options.server);
   // Without a named client or files of its own, the spec's first client stands in for the devices.
   const clientName = options.client ?? (options.cert ? undefined : spec.clients[0]?.name);
-  const credentials = await loadCredentials({ ...options, spec, clientName });
+  const credentials = loadCredentials({ ...options, spec, clientName });
   const now = currentTime(options.now);
   const broker = settingsOf(server);
   const reports = await Promise.all(

@@ -37,7 +37,7 @@ export interface CredentialsRequest {
   key?: string;
 }
 
-export async function loadCredentials(request: CredentialsRequest): Promise<Credentials> {
+export function loadCredentials(request: CredentialsRequest): Credentials {
   const { spec, clientName } = request;
   const files = spec && clientName ? clientFilesOf(spec, clientName, request) : request;
   const { cafile, cert, key } = files;
