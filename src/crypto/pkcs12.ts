@@ -30,6 +30,7 @@ import {
 } from "@peculiar/asn1-pfx";
 import { FriendlyName, LocalKeyId, id_pkcs9_at_friendlyName, id_pkcs9_at_localKeyId } from "@peculiar/asn1-pkcs9";
 import { DigestInfo, sha256 } from "@peculiar/asn1-rsa";
+import { PkiError } from "../errors.js";
 import { sha1 } from "./hash.js";
 
 /** id-data (PKCS#7 Data). */
@@ -51,6 +52,17 @@ export interface Pkcs12Input {
   friendlyName: string;
   /** MAC key derivation iterations; at least MIN_PKCS12_ITERATIONS (the default). */
   iterations?: number;
+}
+
+/** The iterations a caller asked for (the least allowed when none), refused with a hint when too few. */
+export function pkcs12Iterations(requested: number | undefined): number {
+  const iterations = requested ?? MIN_PKCS12_ITERATIONS;
+  if (!Number.isInteger(iterations) || iterations < MIN_PKCS12_ITERATIONS) {
+    throw new PkiError(`PKCS#12 iterations must be a whole number of at least ${MIN_PKCS12_ITERATIONS}`, {
+      hint: `got ${iterations}`,
+    });
+  }
+  return iterations;
 }
 
 /** Builds the PFX (DER). Throws when the key does not belong to the certificate. */

@@ -1,4 +1,4 @@
-import { TreeError } from "../errors.js";
+import { PkiError, TreeError } from "../errors.js";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
@@ -45,6 +45,13 @@ export async function exists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Refuses a file whose folder is not there (or is no folder), before anything is asked or written. */
+export async function requireParentFolder(file: string, hint: string): Promise<void> {
+  const dir = await fs.stat(path.dirname(file)).catch(() => undefined);
+  if (!dir?.isDirectory())
+    throw new PkiError(`the folder ${path.dirname(file)} does not exist; nothing was written`, { hint });
 }
 
 export interface Ownership {

@@ -7,7 +7,14 @@ import tls from "node:tls";
 import { generateKey } from "../../../src/crypto/keys.js";
 import { softwareSigner } from "../../../src/crypto/signer.js";
 import { issueCaCert, issueClientCert } from "../../../src/crypto/issue.js";
-import { buildPkcs12, pkcs12Kdf, type Pkcs12Input } from "../../../src/crypto/pkcs12.js";
+import { PkiError } from "../../../src/errors.js";
+import {
+  buildPkcs12,
+  MIN_PKCS12_ITERATIONS,
+  pkcs12Iterations,
+  pkcs12Kdf,
+  type Pkcs12Input,
+} from "../../../src/crypto/pkcs12.js";
 import type { KeyAlgorithm } from "../../../src/spec/types.js";
 import { caSpec, clientSpec } from "../helpers/specs.js";
 
@@ -139,6 +146,18 @@ describe("buildPkcs12", () => {
     );
     expect(() => buildPkcs12({ ...input, password: PASSWORD, iterations: 1000 })).toThrow(/2048/);
     expect(() => buildPkcs12({ ...input, password: "" })).toThrow(/non-empty/);
+  });
+});
+
+describe("pkcs12Iterations", () => {
+  test("the least allowed when none is asked, a larger count as asked", () => {
+    expect(pkcs12Iterations(undefined)).toBe(MIN_PKCS12_ITERATIONS);
+    expect(pkcs12Iterations(10_000)).toBe(10_000);
+  });
+
+  test.each([MIN_PKCS12_ITERATIONS - 1, 2048.5, 0])("refuses %p as a PkiError naming the least", (iterations) => {
+    expect(() => pkcs12Iterations(iterations)).toThrow(PkiError);
+    expect(() => pkcs12Iterations(iterations)).toThrow(`at least ${MIN_PKCS12_ITERATIONS}`);
   });
 });
 
