@@ -8,7 +8,7 @@ import { TreeCache } from "../tree/cache.js";
 import { buildContext } from "../build/context.js";
 import { treeLayout } from "../tree/layout.js";
 import { readCrls } from "../crypto/crlFile.js";
-import { crlRenewalDue } from "../state/crlRenewal.js";
+import { crlRenewalDue } from "../state/crlDue.js";
 import type { Role } from "../crypto/profiles.js";
 import { DAY_MS } from "../clock.js";
 

@@ -4,7 +4,7 @@ import type { IssuingCa } from "../crypto/issue.js";
 import type { x509 } from "../crypto/provider.js";
 import { revokedBy, type LedgerBook } from "../state/ledger.js";
 import { DAY_MS } from "../clock.js";
-import { crlRenewalDue } from "../state/crlRenewal.js";
+import { crlRenewalDue } from "../state/crlDue.js";
 
 /**
  * The CRL of a tree: one per trusted CA in ca/crl.pem, from the first build on (empty until

@@ -1,5 +1,5 @@
 import { DAY_MS } from "../clock.js";
-import { crlRenewalDue } from "../state/crlRenewal.js";
+import { crlRenewalDue } from "../state/crlDue.js";
 import { revokedBy } from "../state/ledger.js";
 import { treeLayout } from "../tree/layout.js";
 import { localPath, type TreeSnapshot } from "./snapshot.js";
