@@ -97,7 +97,7 @@ export class OrderedResults {
       out.push(...results.slice(from, batch.ends[i]), cnClash(`client ${clients[i].name}`, cn, owner));
       from = batch.ends[i];
     });
-    if (from === 0) return results;
+    if (out.length === 0) return results;
     out.push(...results.slice(from));
     return out;
   }
