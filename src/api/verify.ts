@@ -1,10 +1,13 @@
 import { currentTime } from "../clock.js";
 import { loadSpecForReading } from "../build/recovery.js";
-import { cnClash } from "../verify/checkCertificates.js";
-import { clientCns, PHASES, runChecks, type PhaseResults } from "../verify/runChecks.js";
-import { checkShardsOnWorkers, shardRanges, type ShardResult } from "../verify/verifyShards.js";
+import { clientChecks, clientChecksNeedDenied, treeChecks, type TreeResults } from "../verify/runChecks.js";
+import { OrderedResults, type CheckCounts, type CheckSink } from "../verify/orderedResults.js";
+import { batchRanges, helperCount, ShardProcesses, type ShardBatch } from "../verify/verifyShards.js";
 import type { CheckResult } from "../verify/result.js";
-import { takeSnapshot, type TreeSnapshot } from "../verify/snapshot.js";
+import { readSharedFiles, takeSnapshot, viewOfClients, type TreeSnapshot } from "../verify/snapshot.js";
+import type { Spec } from "../spec/types.js";
+
+export type { CheckCounts, CheckSink } from "../verify/orderedResults.js";
 
 export interface VerifyOptions {
   specFile?: string;
@@ -14,56 +17,89 @@ export interface VerifyOptions {
 export interface VerifyReport {
   ok: boolean;
   checks: CheckResult[];
-  counts: { pass: number; warn: number; fail: number };
+  counts: CheckCounts;
 }
 
-function report(checks: CheckResult[]): VerifyReport {
-  const counts = { pass: 0, warn: 0, fail: 0 };
-  for (const result of checks) counts[result.status]++;
-  return { ok: counts.fail === 0, checks, counts };
+/** A sink that keeps every result, for the report the API returns. */
+function collector(): CheckSink & { checks: CheckResult[] } {
+  const checks: CheckResult[] = [];
+  return { checks, wantsPasses: () => true, check: (result) => checks.push(result) };
 }
-
-const inOrder = (global: PhaseResults, ...clients: PhaseResults[]) =>
-  PHASES.flatMap((phase) => [...global[phase], ...clients.flatMap((shard) => shard[phase])]);
 
 /** Pure part: every check over a snapshot already read from disk. */
 export function verifySnapshot(snapshot: TreeSnapshot, now: Date): VerifyReport {
-  const { global, clients } = runChecks(snapshot, now);
-  return report(inOrder(global, clients));
+  const sink = collector();
+  const tree = treeChecks(snapshot, now);
+  const ordered = new OrderedResults(sink);
+  ordered.begin(tree);
+  ordered.add(0, snapshot.clients, clientChecks(snapshot, tree, now));
+  const counts = ordered.finish(1);
+  return { ok: counts.fail === 0, checks: sink.checks, counts };
+}
+
+/** Checks the tree, mosquitto.conf and every commands.sh against each other and the spec; see verifyInto. */
+export async function verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+  const sink = collector();
+  const counts = await verifyInto(options, sink);
+  return { ok: counts.fail === 0, checks: sink.checks, counts };
 }
 
 /**
- * Checks the tree, mosquitto.conf and every commands.sh against each other and the spec. A
- * fleet's clients are read and checked in shards, one per core (parsing and verifying 10,000
- * certificates is seconds of OpenSSL work); the results come out in the same order either way.
+ * Checks the tree and hands each result to `sink` in report order, as it goes; returns the
+ * counts. A fleet's clients are read and checked in batches (of BATCH_SIZE), on helper
+ * processes as well as this one (parsing and verifying 100,000 certificates is seconds of
+ * OpenSSL work per core), and each batch's files are let go once it is checked: memory stays
+ * flat however large the fleet. The results come out in the same order either way.
  */
-export async function verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyInto(options: VerifyOptions, sink: CheckSink): Promise<CheckCounts> {
   const now = currentTime(options.now);
   const { spec } = await loadSpecForReading(options.specFile);
-  const [[from, to], ...others] = shardRanges(spec.clients.length);
-  const elsewhere = others.length > 0 ? checkShardsOnWorkers(spec, others, now) : Promise.resolve([]);
-  const snapshot = await takeSnapshot(spec, spec.clients.slice(from, to));
-  const here = runChecks(snapshot, now);
-  const shards = await elsewhere;
-  flagCnClashes(clientCns(snapshot), shards);
-  return report(inOrder(here.global, here.clients, ...shards.map((shard) => shard.clients)));
+  const ranges = batchRanges(spec.clients.length);
+  const clientsOf = (index: number) => spec.clients.slice(...ranges[index]);
+  let next = 1;
+  const take = (): ShardBatch | undefined =>
+    next < ranges.length
+      ? { kind: "batch", index: next, clients: clientsOf(next++), passes: sink.wantsPasses() }
+      : undefined;
+  const ordered = new OrderedResults(sink);
+  const helpers = new ShardProcesses(helperCount(spec.clients.length), take, ({ index, results }) =>
+    ordered.add(index, clientsOf(index), results),
+  );
+  try {
+    const shared = readSharedFiles(spec);
+    const startHelpers = (denied: Iterable<string>) =>
+      helpers.start({ kind: "start", spec: { ...spec, clients: [] }, now: now.toISOString(), denied: [...denied] });
+    // The helpers start on the clients while this process reads the ledger, unless their checks need it.
+    const waitForLedger = clientChecksNeedDenied(spec);
+    if (!waitForLedger) startHelpers([]);
+    const snapshot = await takeSnapshot(spec, clientsOf(0), shared);
+    const tree = treeChecks(snapshot, now);
+    if (waitForLedger) startHelpers(tree.denied);
+    ordered.begin(tree);
+    ordered.add(0, snapshot.clients, clientChecks(snapshot, tree, now));
+    // With helpers, this process only puts their results in order (and writes them); a fleet's
+    // garbage then piles up in processes that end, and the checks use every core.
+    if (helpers.count > 0) await helpers.drain();
+    else checkBatchesHere({ spec, tree, now, take, ordered, shared });
+    return ordered.finish(ranges.length);
+  } finally {
+    helpers.stop();
+  }
 }
 
-/** A client CN that a client of an earlier shard also has (clashes within a shard, and with the CA or a server, each shard's own checks catch). */
-function flagCnClashes(first: ShardResult["cns"], shards: ShardResult[]): void {
-  const owners = new Map(first.map(([cn, subject]) => [cn.toLowerCase(), subject]));
-  for (const shard of shards) {
-    const earlier = new Map(owners);
-    for (const [cn, subject] of shard.cns) {
-      const owner = earlier.get(cn.toLowerCase());
-      // Where the checks of one thread would have put it: after that client's other certificate results.
-      if (owner) {
-        const results = shard.clients.certificates;
-        let at = results.length;
-        while (at > 0 && results[at - 1].subject !== subject) at--;
-        results.splice(at, 0, cnClash(subject, cn, owner));
-      }
-      owners.set(cn.toLowerCase(), subject);
-    }
+interface BatchLoop {
+  spec: Spec;
+  tree: TreeResults;
+  now: Date;
+  take: () => ShardBatch | undefined;
+  ordered: OrderedResults;
+  shared: ReturnType<typeof readSharedFiles>;
+}
+
+/** Checks the remaining batches in this process, one after the other. */
+function checkBatchesHere(loop: BatchLoop): void {
+  for (let batch = loop.take(); batch; batch = loop.take()) {
+    const view = viewOfClients(loop.spec, loop.shared, batch.clients);
+    loop.ordered.add(batch.index, batch.clients, clientChecks(view, loop.tree, loop.now));
   }
 }

@@ -4,7 +4,7 @@ import { topicMatches } from "../spec/rules.js";
 import { treeLayout } from "../tree/layout.js";
 import { identityDenials } from "../state/revokedIdentities.js";
 import type { Checklist } from "./result.js";
-import type { TreeSnapshot } from "./snapshot.js";
+import type { ClientView, TreeSnapshot } from "./snapshot.js";
 import type { AclRule } from "../spec/types.js";
 
 const REBUILD = "run `mqtt-pki build` to regenerate it";
@@ -24,16 +24,10 @@ export function deniedCns(snapshot: TreeSnapshot, now: Date): Set<string> {
   return new Set(identityDenials(snapshot.ledger, now).denied.map((identity) => identity.cn));
 }
 
-/** The password file against each password client's login; client results go to `clientList`. */
-export function checkPasswords(
-  snapshot: TreeSnapshot,
-  list: Checklist,
-  denied: ReadonlySet<string>,
-  clientList = list,
-): void {
+/** password_file in the conf, when clients log in with passwords. */
+export function checkPasswordFile(snapshot: TreeSnapshot, list: Checklist): void {
   const { spec, conf } = snapshot;
   if (!usesPasswords(spec)) return;
-  const layout = treeLayout(spec.out);
   list.check(
     conf?.global.get("password_file") !== undefined,
     "mosquitto.conf",
@@ -47,11 +41,18 @@ export function checkPasswords(
       PASSWORD_MODE_UNBOUND,
       "keep device identity in the certificate (`identityAsUsername: true`) wherever a device can do without a password; treat each password as a credential of its own",
     );
-  const lines = (snapshot.files.get(layout.passwdFile)?.content?.toString() ?? "").split("\n").filter(Boolean);
-  for (const client of snapshot.clients.filter((c) => c.password)) {
+}
+
+/** The password file against each password client's login (and no login for a revoked one). */
+export function checkClientPasswords(view: ClientView, list: Checklist, denied: ReadonlySet<string>): void {
+  const { spec } = view;
+  if (!usesPasswords(spec)) return;
+  const layout = treeLayout(spec.out);
+  const lines = (view.files.get(layout.passwdFile)?.content?.toString() ?? "").split("\n").filter(Boolean);
+  for (const client of view.clients.filter((c) => c.password)) {
     if (denied.has(client.cn)) {
       const kept = lines.some((line) => line.startsWith(`${client.cn}:`));
-      clientList.check(
+      list.check(
         !kept,
         `client ${client.name}`,
         "revoked: no login in the password file",
@@ -60,22 +61,22 @@ export function checkPasswords(
       );
       continue;
     }
-    const password = snapshot.files.get(layout.clientPassword(client.name))?.content?.toString().trim();
+    const password = view.files.get(layout.clientPassword(client.name))?.content?.toString().trim();
     const subject = `client ${client.name}`;
     if (!password) {
-      clientList.fail(subject, `its password file ${layout.clientPassword(client.name)} is missing`, REBUILD);
+      list.fail(subject, `its password file ${layout.clientPassword(client.name)} is missing`, REBUILD);
       continue;
     }
-    clientList.check(
+    list.check(
       lines.some((line) => passwdLineMatches(line, client.cn, password)),
       subject,
       "password file holds its login",
       `mosquitto's password file has no valid line for user "${client.cn}"`,
       REBUILD,
     );
-    const calls = snapshot.commands.get(client.name) ?? [];
+    const calls = view.commands.get(client.name) ?? [];
     const bad = calls.filter((call) => call.username !== client.cn || call.password !== password);
-    clientList.check(
+    list.check(
       bad.length === 0,
       subject,
       "commands log in with its username and password",
@@ -85,13 +86,8 @@ export function checkPasswords(
   }
 }
 
-/** Each client's ACL against its round-trip topic, and every revoked identity denied; client results go to `clientList`. */
-export function checkAcl(
-  snapshot: TreeSnapshot,
-  list: Checklist,
-  denied: ReadonlySet<string>,
-  clientList = list,
-): void {
+/** acl_file in the conf, and every revoked identity denied every topic in it. */
+export function checkAclFile(snapshot: TreeSnapshot, list: Checklist, denied: ReadonlySet<string>): void {
   const { spec, conf } = snapshot;
   if (!usesAcl(spec) && denied.size === 0) return;
   list.check(
@@ -111,10 +107,15 @@ export function checkAcl(
       REBUILD,
     );
   }
+}
+
+/** Each client's ACL against its round-trip topic (a revoked identity's is denied on purpose). */
+export function checkClientAcl(view: ClientView, list: Checklist, denied: ReadonlySet<string>): void {
+  const { spec } = view;
   if (!usesAcl(spec)) return;
-  for (const client of snapshot.clients.filter((c) => !denied.has(c.cn))) {
+  for (const client of view.clients.filter((c) => !denied.has(c.cn))) {
     const allowed = topicAllowed(clientRules(spec, client), client.topic);
-    clientList.check(
+    list.check(
       allowed.read && allowed.write,
       `client ${client.name}`,
       `ACL allows its round-trip topic ${client.topic}`,

@@ -4,13 +4,13 @@ import type { Checklist } from "./result.js";
 import { sameTrust } from "./checkConf.js";
 import type { TrustedCas } from "./checkCertificates.js";
 import type { ClientInvocation } from "./parseCommands.js";
-import type { TreeSnapshot } from "./snapshot.js";
+import type { ClientView } from "./snapshot.js";
 import type { ClientSpec, ListenerSpec, ServerSpec } from "../spec/types.js";
 
 const REBUILD = "run `mqtt-pki build` to regenerate commands.sh";
 
 /** Every line of every commands.sh against the listeners, the CA and the client's own files. */
-export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: TrustedCas): void {
+export function checkCommands(snapshot: ClientView, list: Checklist, trusted: TrustedCas): void {
   const layout = treeLayout(snapshot.spec.out);
   for (const client of snapshot.clients) {
     const invocations = snapshot.commands.get(client.name);
@@ -42,10 +42,7 @@ export function checkCommands(snapshot: TreeSnapshot, list: Checklist, trusted: 
   }
 }
 
-function findListener(
-  snapshot: TreeSnapshot,
-  call: ClientInvocation,
-): { server?: ServerSpec; listener?: ListenerSpec } {
+function findListener(snapshot: ClientView, call: ClientInvocation): { server?: ServerSpec; listener?: ListenerSpec } {
   const servers = snapshot.spec.servers.filter((server) => server.host === call.host);
   for (const server of servers) {
     const listener = server.listeners.find((l) => l.port === call.port);
@@ -55,7 +52,7 @@ function findListener(
 }
 
 function invocationProblem(
-  snapshot: TreeSnapshot,
+  snapshot: ClientView,
   client: ClientSpec,
   call: ClientInvocation,
   trusted: TrustedCas,
@@ -99,7 +96,8 @@ function invocationProblem(
       hint: REBUILD,
     };
   const cert = snapshot.parsed.certificate(call.certFile);
-  if (!cert || (clientCert && cert.fingerprint256 !== clientCert.fingerprint256))
+  // The same file parsed once is the same object: then its fingerprint need not be read.
+  if (!cert || (clientCert && cert !== clientCert && cert.fingerprint256 !== clientCert.fingerprint256))
     return { message: `--cert ${call.certFile} is not client ${client.name}'s certificate`, hint: REBUILD };
   if (call.tool !== "mqttx" && call.tlsVersion !== server.tlsVersion) {
     return {

@@ -4,7 +4,7 @@ import { checkLedgerAgainstCrl, checkListenerRevocation } from "./checkRevocatio
 import { treeLayout } from "../tree/layout.js";
 import { readObstacle } from "./access.js";
 import { listenerOption, type ConfListener, type ParsedConf } from "./parseConf.js";
-import { localPath, type TreeSnapshot } from "./snapshot.js";
+import { localPath, type ClientView, type TreeSnapshot } from "./snapshot.js";
 import type { Checklist } from "./result.js";
 import type { ListenerSpec, ServerSpec } from "../spec/types.js";
 
@@ -12,7 +12,7 @@ const REBUILD = "run `mqtt-pki build` to regenerate mosquitto.conf";
 
 /** mosquitto.conf against the spec and the tree: listeners, files, flags, broker access. */
 /** Whether a trust file holds exactly the CAs the tree trusts (old + new during a rotation). */
-export function sameTrust(snapshot: TreeSnapshot, file: string | undefined, trusted: TrustedCas): boolean {
+export function sameTrust(snapshot: ClientView, file: string | undefined, trusted: TrustedCas): boolean {
   return (
     snapshot.parsed.trustSet(file) ===
     trusted.all

@@ -12,6 +12,9 @@ import type { FileInfo } from "./fileInfo.js";
 export class ParseCache {
   private readonly certs = new Map<string, CertFacts[]>();
   private readonly keys = new Map<string, KeyObject | null>();
+  /** Each key file's pairing with the certificate it was last compared with: a client's key is asked about once per command line. */
+  private readonly pairs = new Map<string, { cert: CertFacts; matches: boolean }>();
+  private readonly trustSets = new Map<string | undefined, string>();
 
   constructor(private readonly files: Map<string, FileInfo>) {}
 
@@ -49,6 +52,14 @@ export class ParseCache {
 
   /** Whether the key file holds the private key of this certificate. */
   keyMatches(cert: CertFacts, keyFile: string): boolean {
+    const known = this.pairs.get(keyFile);
+    if (known?.cert === cert) return known.matches;
+    const matches = this.compareKey(cert, keyFile);
+    this.pairs.set(keyFile, { cert, matches });
+    return matches;
+  }
+
+  private compareKey(cert: CertFacts, keyFile: string): boolean {
     // EC keys: compare the public key the PKCS#8 carries, as OpenSSL and mosquitto do, without
     // the ~0.4 ms key import; anything else goes through a full import.
     const content = this.files.get(keyFile)?.content;
@@ -63,9 +74,14 @@ export class ParseCache {
 
   /** Fingerprints in the file, sorted: two trust files are the same when these are. */
   trustSet(file: string | undefined): string {
-    return this.certificates(file)
-      .map((c) => c.fingerprint256)
-      .sort()
-      .join(",");
+    let set = this.trustSets.get(file);
+    if (set === undefined) {
+      set = this.certificates(file)
+        .map((c) => c.fingerprint256)
+        .sort()
+        .join(",");
+      this.trustSets.set(file, set);
+    }
+    return set;
   }
 }
