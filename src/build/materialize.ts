@@ -1,5 +1,5 @@
 import { emptyLedger, LedgerBook, recordOf, type Ledger } from "../state/ledger.js";
-import { serializeLedger } from "../state/ledgerFormat.js";
+import { ledgerPieces, serializeLedger } from "../state/ledgerFormat.js";
 import { identityDenials, reusedIdentityWarning } from "../state/revokedIdentities.js";
 import { renderConfD, renderMosquittoConf } from "../render/conf.js";
 import { needsAclFile } from "../render/access.js";
@@ -152,7 +152,16 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   out.file(layout.mosquittoConf, renderMosquittoConf(spec, confOptions), perms.publicFile);
   const ledger = book.ledger();
   // A fleet's ledger is 100,000 lines: one that nothing changed, and that is in place, is not written out again.
-  if (book.modified || !tree.ledger || !inPlaceWith(layout.state, perms.publicFile))
+  if (book.modified) {
+    // Known to differ: written in pieces, never compared (a fleet's ledger is 58 MB).
+    out.file({
+      path: layout.state,
+      content: () => ledgerPieces(ledger),
+      own: perms.publicFile,
+      isKey: false,
+      changed: true,
+    });
+  } else if (!tree.ledger || !inPlaceWith(layout.state, perms.publicFile))
     out.file(layout.state, serializeLedger(ledger), perms.publicFile);
   const reloadFiles = [layout.crl, layout.passwdFile, layout.aclFile];
   return {

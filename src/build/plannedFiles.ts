@@ -4,8 +4,11 @@ import type { TreeFiles } from "../tree/fileMemory.js";
 /** One file the build wants on disk, with the mode and group it must have. */
 export interface PlannedFile {
   path: string;
-  /** A function for text rendered only when it is written (a fleet's scripts would otherwise all sit in memory at once). */
-  content: string | (() => string);
+  /**
+   * A function for text rendered only when it is written (a fleet's scripts would otherwise all
+   * sit in memory at once); it may give the text in pieces when the file is `changed` (never compared).
+   */
+  content: string | (() => string | Iterable<string>);
   own: Ownership;
   /** Keys are written before anything that depends on them. */
   isKey: boolean;
@@ -17,6 +20,8 @@ export interface PlannedFile {
   unchanged?: boolean;
   /** A copy into archive/: written before anything is replaced, and never itself replaced. */
   archive?: boolean;
+  /** Known to differ from what is on disk (a ledger that recorded something): written without reading the old one. */
+  changed?: boolean;
 }
 
 export interface PlannedDir {

@@ -4,12 +4,10 @@ import { randomBytes } from "node:crypto";
 import { TreeError } from "../errors.js";
 import { existsSync, lstatSync, rmdirSync, rmSync } from "node:fs";
 import {
-  applyOwnership,
   ensureDir,
   exists,
   fsyncDir,
   makeDir,
-  readSeen,
   StatLog,
   temporaryName,
   writeNewFile,
@@ -19,6 +17,7 @@ import { makeDurable } from "../io/durability.js";
 import { TEMP_DIR } from "../tree/layout.js";
 import { commitJournaled, journalFile, type Rename } from "./journal.js";
 import type { FileSink, FolderMove, PlannedDir, PlannedFile, WriteSet } from "./plannedFiles.js";
+import { writeOne } from "./stageFile.js";
 
 /**
  * Updates an existing tree file by file, skipping what is already right, as one journaled
@@ -213,50 +212,6 @@ async function freeName(target: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = n === 1 ? target : `${target}-${n}`;
     if (!(await exists(candidate))) return candidate;
-  }
-}
-
-/** Writes one planned file (to a temporary name when it replaces one) unless it is already right; true when it wrote. */
-function writeOne(file: PlannedFile, content: WriteSet, tempDir: string, staged: Rename[], durable = false): boolean {
-  const text = typeof file.content === "string" ? file.content : file.content();
-  if (file.mustNotReplace) refuseReplacing(file.path, text, file.replaces);
-  // Files not read while planning (scripts, state.json, archive copies) are read now, with their mode.
-  const seen = content.onDisk ? content.onDisk.current(file.path) : (readSeen(file.path) ?? null);
-  if (file.archive && seen) return false;
-  if (file.unchanged && !seen) {
-    applyOwnership(file.path, file.own);
-    return false;
-  }
-  if (seen && sameContent(seen.content, text)) {
-    // Read with its mode this run: nothing to do at all when that is right too.
-    if (!(seen.mode === file.own.mode && (file.own.gid === undefined || seen.gid === file.own.gid)))
-      applyOwnership(file.path, file.own);
-    return false;
-  }
-  const temp = temporaryName(file.path, tempDir);
-  // Staged before it is written: a write that fails half-way (a full disk) leaves this temp too.
-  staged.push({ temp, file: file.path });
-  writeNewFile(temp, text, file.own, durable);
-  return true;
-}
-
-/** Without turning every planned string into a Buffer: lengths first, then the text. */
-function sameContent(current: Buffer, content: string): boolean {
-  return current.length === Buffer.byteLength(content) && current.toString() === content;
-}
-
-/** Last line of defence for the CA key: whatever the plan says, an existing different key is never overwritten. */
-function refuseReplacing(file: string, content: string, allowedPrevious?: string): void {
-  const current = readSeen(file)?.content;
-  if (
-    current &&
-    !current.equals(Buffer.from(content)) &&
-    !(allowedPrevious !== undefined && current.equals(Buffer.from(allowedPrevious)))
-  ) {
-    throw new TreeError(`refusing to replace the existing CA key ${file}`, {
-      hint: "the CA key is only ever replaced by `mqtt-pki rotate ca`, which keeps the old one; nothing was changed",
-      path: file,
-    });
   }
 }
 

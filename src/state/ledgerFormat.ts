@@ -6,19 +6,24 @@ import type { IssuedRecord, Ledger } from "./ledger.js";
  * fleet's ledger, rewritten on every change, feels.
  */
 export function serializeLedger(ledger: Ledger): string {
+  return [...ledgerPieces(ledger)].join("");
+}
+
+/** serializeLedger's text in pieces of about 64 KB, for writing a fleet's ledger without making it one string. */
+export function* ledgerPieces(ledger: Ledger): Generator<string> {
   const { certificates, ...head } = ledger;
-  const fields = Object.entries(head).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`);
-  const records = certificates.map(
-    (record, i) => `    ${storedLines.get(record) ?? JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}`,
-  );
-  return [
-    "{",
-    ...fields,
-    `  "certificates": [${records.length > 0 ? "" : "]"}`,
-    ...(records.length > 0 ? [...records, "  ]"] : []),
-    "}",
-    "",
-  ].join("\n");
+  const fields = Object.entries(head).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},\n`);
+  if (certificates.length === 0) return yield `{\n${fields.join("")}  "certificates": []\n}\n`;
+  let piece = `{\n${fields.join("")}  "certificates": [\n`;
+  for (let i = 0; i < certificates.length; i++) {
+    const record = certificates[i];
+    piece += `    ${storedLines.get(record) ?? JSON.stringify(record)}${i < certificates.length - 1 ? "," : ""}\n`;
+    if (piece.length >= 65536) {
+      yield piece;
+      piece = "";
+    }
+  }
+  yield `${piece}  ]\n}\n`;
 }
 
 /**

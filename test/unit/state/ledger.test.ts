@@ -1,5 +1,5 @@
 import { emptyLedger, LedgerBook, type IssuedRecord, type Ledger } from "../../../src/state/ledger.js";
-import { parseLedger, serializeLedger } from "../../../src/state/ledgerFormat.js";
+import { ledgerPieces, parseLedger, serializeLedger } from "../../../src/state/ledgerFormat.js";
 
 const record = (serial: string, name: string): IssuedRecord => ({
   serial,
@@ -171,5 +171,20 @@ describe("parseLedger, line by line, reads what the whole-text reader read", () 
         });
       }
     }
+  });
+});
+
+describe("ledgerPieces", () => {
+  test("a large ledger comes in pieces of about 64 KB that read back, joined, to the ledger", () => {
+    const ledger: Ledger = {
+      version: 1,
+      crlNumber: 7,
+      certificates: Array.from({ length: 1000 }, (_, i) => record(String(i).padStart(4, "0"), `device-${i}`)),
+    };
+    const pieces = [...ledgerPieces(ledger)];
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(65536 + 1024);
+    expect(parseLedger(pieces.join(""))).toEqual(ledger);
+    expect(pieces.join("")).toBe(serializeLedger(ledger));
   });
 });
