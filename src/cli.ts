@@ -15,6 +15,7 @@ import { lintCommand } from "./commands/lint.js";
 import { exportCommand } from "./commands/export.js";
 import { snippetsCommand } from "./commands/snippets.js";
 import { crlCommand } from "./commands/crl.js";
+import { completionCommand, YARGS_COMPLETION_COMMAND } from "./commands/completion.js";
 import { currentTime, isAheadOfClock, NOW_ENV } from "./clock.js";
 
 /** Runs the CLI and returns the exit code (0 ok, 1 a check failed, 2 bad input). */
@@ -60,7 +61,8 @@ export async function main(argv: string[], output: Output = consoleOutput): Prom
         "Name a command: init, build, verify, status, issue, sign, rotate, revoke, crl, doctor, lint, export or snippets (see --help).",
       )
       .strict()
-      .completion("completion", "Print a shell completion script")
+      .command(completionCommand())
+      .completion(YARGS_COMPLETION_COMMAND, false)
       .fail((message, error) => {
         if (error) throw error;
         throw new PkiError(message ?? "invalid command line", {

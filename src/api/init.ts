@@ -23,10 +23,11 @@ export async function init(options: InitOptions = {}): Promise<string> {
   }
   // Point the editor modeline at the schema this package ships, from wherever the file is written.
   const schema = path.relative(path.dirname(path.resolve(file)), fileURLToPath(SCHEMA)) || "pki.schema.json";
-  const text = (await readFile(EXAMPLE, "utf8")).replace(
-    /^# yaml-language-server: \$schema=.*$/m,
-    `# yaml-language-server: $schema=${schema}`,
-  );
+  const text = (await readFile(EXAMPLE, "utf8"))
+    .replace(/^# yaml-language-server: \$schema=.*$/m, `# yaml-language-server: $schema=${schema}`)
+    // The example's comments name the example; the starter's name the file just written.
+    .replaceAll(" (or `npm start`)", "")
+    .replaceAll("-f pki.example.yaml", `-f ${path.basename(file)}`);
   await writeFileAtomic(file, text, { mode: 0o644 });
   return file;
 }

@@ -17,7 +17,13 @@ export function issueCommand(ctx: CommandContext): CommandModule<CommonArgs, Iss
     describe: "Add clients to pki.yaml (keeping its comments) and issue their certificates in one step",
     builder: (y) =>
       y
-        .positional("names", { type: "string", array: true, demandOption: true, describe: "new client names" })
+        .positional("names", {
+          type: "string",
+          array: true,
+          demandOption: true,
+          default: undefined,
+          describe: "new client names",
+        })
         .option("cn", { type: "string", describe: "the client's CN (one name only; default: the name)" })
         .option("days", { type: "number", describe: "certificate lifetime (default: defaults.days)" })
         .option("key", {

@@ -5,7 +5,8 @@
 import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { main } from "../../src/index.js";
-import { makeWorkDir, removeWorkDir, requireMosquitto } from "./helpers/index.js";
+import { makeWorkDir, removeWorkDir, requireMosquitto, run } from "./helpers/index.js";
+import { CLI } from "./helpers/crash.js";
 import { captureOutput, specYaml, writeSpec, type WrittenSpec } from "./helpers/specs.js";
 
 const EXAMPLE = path.resolve("pki.example.yaml");
@@ -74,7 +75,12 @@ describe("a bad spec", () => {
 /** The starter is the example, with its schema modeline pointing at the shipped schema from where it was written. */
 async function expectStarter(file: string): Promise<void> {
   const [modeline, ...rest] = (await readFile(file, "utf8")).split("\n");
-  expect(rest.join("\n")).toBe((await readFile(EXAMPLE, "utf8")).split("\n").slice(1).join("\n"));
+  // The example's text, its comments naming the file written instead of the example (and no `npm start`).
+  const example = (await readFile(EXAMPLE, "utf8"))
+    .replaceAll(" (or `npm start`)", "")
+    .replaceAll("-f pki.example.yaml", `-f ${path.basename(file)}`);
+  expect(rest.join("\n")).toBe(example.split("\n").slice(1).join("\n"));
+  expect(rest.join("\n")).not.toContain("pki.example.yaml");
   const schemaPath = path.resolve(path.dirname(file), modeline.replace("# yaml-language-server: $schema=", ""));
   expect(JSON.parse(await readFile(schemaPath, "utf8")).title).toBe("mqtt-pki spec (pki.yaml)");
 }
@@ -97,6 +103,29 @@ describe("init", () => {
     const forced = await cli("init", "--force", "-f", file);
     expect(forced.code).toBe(0);
     await expectStarter(file);
+  });
+});
+
+describe("help and completion", () => {
+  const binary = (...args: string[]) => run(process.execPath, [CLI, ...args]);
+
+  test("completion prints the script; completion --help says what it does instead", async () => {
+    const script = await binary("completion");
+    expect(script.code).toBe(0);
+    expect(script.stdout).toContain("###-begin-mqtt-pki-completions-###");
+    expect(script.stdout).toContain("Installation: mqtt-pki completion >> ~/.bashrc");
+    const help = await binary("completion", "--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Print a shell completion script");
+    expect(help.stdout).not.toContain("###-begin-mqtt-pki-completions-###");
+    // The script's requests are still answered.
+    expect((await binary("--get-yargs-completions", "mqtt-pki", "rot")).stdout).toContain("rotate");
+  });
+
+  test("issue --help shows its names as required, without an empty default", async () => {
+    const help = await binary("issue", "--help");
+    expect(help.stdout).toMatch(/names\s+new client names\s+\[array\] \[required\]\n/);
+    expect(help.stdout).not.toContain("[default: []]");
   });
 });
 
