@@ -6,8 +6,12 @@ const ICON = { pass: "✓", warn: "!", fail: "✗" } as const;
 
 /** Beyond this many checks, passes are counted rather than listed (a fleet has hundreds of thousands). */
 export const LIST_PASSES_UP_TO = 200;
+/** Warnings repeated above the verdict, at most (a fleet whose every certificate is due has thousands). */
+const WARNINGS_REPEATED = 20;
 /** Lines written at once: a write per line of a 700,000-line report costs seconds. */
 const LINES_PER_WRITE = 2000;
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? "" : "s"}`;
 
 /** Collects lines and writes them in large pieces. */
 class Lines {
@@ -43,9 +47,11 @@ export function textReport(output: Output, verbose: boolean): ReportWriter {
     if (check.hint) lines.add(`    → ${check.hint}`);
   };
   let held: CheckResult[] | undefined = verbose ? undefined : [];
+  const warnings: CheckResult[] = [];
   return {
     wantsPasses: () => verbose || held !== undefined,
     check(result) {
+      if (result.status === "warn" && warnings.length < WARNINGS_REPEATED) warnings.push(result);
       if (!held) {
         if (verbose || result.status !== "pass") print(result);
         return;
@@ -60,9 +66,17 @@ export function textReport(output: Output, verbose: boolean): ReportWriter {
       held?.forEach(print);
       if (!verbose && !held) lines.add(`✓ ${pass} checks passed (--verbose lists them)`);
       lines.add("");
+      // Repeated above the verdict: in a long report they scroll out of sight.
+      if (warn > 0 && fail === 0) {
+        lines.add(
+          `${plural(warn, "warning")} to look at${warn > warnings.length ? ` (the first ${warnings.length})` : ""}:`,
+        );
+        warnings.forEach(print);
+        lines.add("");
+      }
       lines.add(
         fail === 0
-          ? `All ${pass + warn} checks hold${warn > 0 ? ` (${warn} warnings)` : ""}: the tree, mosquitto.conf and the client commands agree.`
+          ? `All ${pass + warn} checks hold${warn > 0 ? ` (${plural(warn, "warning")})` : ""}: the tree, mosquitto.conf and the client commands agree.`
           : `${fail} of ${pass + warn + fail} checks failed; fix them as the arrows say, then run verify again.`,
       );
       lines.flush();

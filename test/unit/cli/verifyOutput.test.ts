@@ -80,4 +80,22 @@ describe("textReport", () => {
     ).toHaveLength(3000);
     expect(output.text()).toContain("All 3000 checks hold:");
   });
+
+  test("names one warning in the singular, and repeats the warnings above the verdict", () => {
+    const output = capture();
+    const list: CheckResult[] = [
+      { status: "pass", subject: "CA", message: "self-signed" },
+      { status: "warn", subject: "server broker", message: "expires in 12 days", hint: "run `mqtt-pki rotate broker`" },
+      { status: "pass", subject: "client a", message: "signed by the CA" },
+    ];
+    feed(textReport(output, false), list);
+    const text = output.text().trimEnd().split("\n");
+    expect(text.at(-1)).toBe("All 3 checks hold (1 warning): the tree, mosquitto.conf and the client commands agree.");
+    expect(text.slice(-5, -1)).toEqual([
+      "1 warning to look at:",
+      "! server broker: expires in 12 days",
+      "    → run `mqtt-pki rotate broker`",
+      "",
+    ]);
+  });
 });
