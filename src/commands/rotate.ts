@@ -57,15 +57,22 @@ export function rotateCommand(ctx: CommandContext): CommandModule<CommonArgs, Ro
       if (args.json) ctx.output.out(buildJson(result));
       else {
         printBuild(result, args["dry-run"], ctx);
-        if (result.plan.caRotation === "start")
-          ctx.output.out(
-            "CA rotation started: the broker and every client command now trust old + new CA (ca/bundle.crt). Deploy bundle.crt and renewed client certs, then run `mqtt-pki rotate ca --finish`.",
-          );
-        if (result.plan.caRotation === "finish")
-          ctx.output.out(
-            "CA rotation finished: the server now has a certificate from the new CA, and the old CA is archived. Restart or reload mosquitto to apply it.",
-          );
+        const rotation = caRotationMessage(result.plan.caRotation, args["dry-run"]);
+        if (rotation) ctx.output.out(rotation);
       }
     },
   };
+}
+
+/** What a CA rotation step did, or (a dry run) would do: a plan is not a rotation that happened. */
+function caRotationMessage(step: "start" | "finish" | undefined, dryRun: boolean): string | undefined {
+  if (step === "start")
+    return dryRun
+      ? "Dry run: this would start a CA rotation (a new CA, and ca/bundle.crt with old + new trusted everywhere). Nothing was written."
+      : "CA rotation started: the broker and every client command now trust old + new CA (ca/bundle.crt). Deploy bundle.crt and renewed client certs, then run `mqtt-pki rotate ca --finish`.";
+  if (step === "finish")
+    return dryRun
+      ? "Dry run: this would finish the CA rotation (a server certificate from the new CA; the old CA archived and no longer trusted). Nothing was written."
+      : "CA rotation finished: the server now has a certificate from the new CA, and the old CA is archived. Restart or reload mosquitto to apply it.";
+  return undefined;
 }

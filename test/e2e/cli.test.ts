@@ -129,6 +129,24 @@ describe("help and completion", () => {
   });
 });
 
+describe("rotate ca --dry-run", () => {
+  test("says what a CA rotation step would do, not that it happened, and writes nothing", async () => {
+    const spec = await writeSpec(await workDir(), { clients: ["alice"] });
+    expect((await cli("build", "-f", spec.specFile)).code).toBe(0);
+    const before = await readFile(spec.layout.caCert, "utf8");
+    const start = await cli("rotate", "ca", "--dry-run", "-f", spec.specFile);
+    expect(start.out).toContain("Dry run: this would start a CA rotation");
+    expect(start.out).not.toContain("CA rotation started");
+    expect((await cli("rotate", "ca", "-f", spec.specFile)).out).toContain("CA rotation started");
+    const rotated = await readFile(spec.layout.caCert, "utf8");
+    const finish = await cli("rotate", "ca", "--finish", "--dry-run", "-f", spec.specFile);
+    expect(finish.out).toContain("Dry run: this would finish the CA rotation");
+    expect(finish.out).not.toContain("CA rotation finished");
+    expect(await readFile(spec.layout.caCert, "utf8")).toBe(rotated);
+    expect(rotated).not.toBe(before);
+  });
+});
+
 describe("build and verify", () => {
   let spec: WrittenSpec;
 
