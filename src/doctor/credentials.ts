@@ -120,13 +120,20 @@ function readRequired(file: string, what: string): string {
     code = (error as NodeJS.ErrnoException).code ?? String(error);
   }
   if (content) return content.toString("utf8");
-  throw new PkiError(`cannot read the ${what} ${file}: ${code === "ENOENT" ? "no such file" : code}`, {
-    hint:
-      code === "ENOENT"
-        ? "check the path (run `mqtt-pki build` first if it belongs to the tree)"
-        : "check the file's permissions",
+  throw new PkiError(`cannot read the ${what} ${file}: ${READ_FAILURES[code]?.said ?? code}`, {
+    hint: READ_FAILURES[code]?.hint ?? "check the file's permissions",
   });
 }
+
+/** What a failed read means, said plainly, and what to do instead. */
+const READ_FAILURES: Record<string, { said: string; hint: string }> = {
+  ENOENT: { said: "no such file", hint: "check the path (run `mqtt-pki build` first if it belongs to the tree)" },
+  EISDIR: {
+    said: "it is a folder, not a file",
+    hint: "name the PEM file itself (e.g. pki/ca/ca.crt); a folder of hashed CA certificates is what mosquitto's --capath takes",
+  },
+  EACCES: { said: "permission denied", hint: "check the file's permissions, or run doctor as a user who may read it" },
+};
 
 function readOptional(file: string): string | undefined {
   try {
