@@ -102,9 +102,22 @@ function parseSubjectAltName(text: string): { dns: string[]; ip: string[] } {
   const ip: string[] = [];
   for (const entry of text.split(", ")) {
     if (entry.startsWith("DNS:")) dns.push(entry.slice(4));
-    else if (entry.startsWith("IP Address:")) ip.push(entry.slice(11));
+    else if (entry.startsWith("IP Address:")) ip.push(shortestIp(entry.slice(11)));
   }
   return { dns, ip };
+}
+
+/**
+ * OpenSSL spells an IPv6 SAN out in full (0:0:0:0:0:0:0:1); people write ::1. The URL
+ * parser's RFC 5952 form is the one they know, and what the spec says.
+ */
+export function shortestIp(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip;
+  }
 }
 
 /** Whether the private key in `keyPem` is the one the certificate certifies. */

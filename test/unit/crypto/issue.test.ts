@@ -13,7 +13,7 @@ import { generateKey, type KeyMaterial } from "../../../src/crypto/keys.js";
 import { softwareSigner, type Signer } from "../../../src/crypto/signer.js";
 import { caCrypto } from "../../../src/crypto/provider.js";
 import { issueCrl } from "../../../src/crypto/crl.js";
-import { certFacts, CLIENT_AUTH, issuedBy, SERVER_AUTH } from "../../../src/crypto/facts.js";
+import { certFacts, CLIENT_AUTH, issuedBy, SERVER_AUTH, shortestIp } from "../../../src/crypto/facts.js";
 import { ipProblem } from "../../../src/spec/rules.js";
 import type { KeyAlgorithm } from "../../../src/spec/types.js";
 import { caSpec, clientSpec, serverSpec } from "../helpers/specs.js";
@@ -191,7 +191,8 @@ describe("issueServerCert / issueClientCert", () => {
     const caFacts = certFacts(ca.pem);
     expect(facts.cn).toBe("mqtt.example.com");
     expect(facts.dns).toEqual(["mqtt.example.com", "localhost"]);
-    expect(facts.ip).toEqual(["127.0.0.1", "0:0:0:0:0:0:0:1"]);
+    // OpenSSL prints the IPv6 SAN as 0:0:0:0:0:0:0:1; the facts say it as people write it.
+    expect(facts.ip).toEqual(["127.0.0.1", "::1"]);
     expect(facts.keyAlgorithm).toBe("ec-p384");
     expect(facts.isCa).toBe(false);
     expect(caFacts.isCa).toBe(true);
@@ -321,6 +322,13 @@ describe("IP SANs land in the certificate as written", () => {
     expect(certFacts(node.toString()).ip.length).toBe(1);
   });
 });
+
+test.each([
+  ["0:0:0:0:0:0:0:1", "::1"],
+  ["FE80:0:0:0:0:0:0:1", "fe80::1"],
+  ["2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+  ["127.0.0.1", "127.0.0.1"],
+])("shortestIp(%s) is %s", (printed, shortest) => expect(shortestIp(printed)).toBe(shortest));
 
 describe("issueLeaves: many at once", () => {
   test("keys made where asked, given keys kept, order kept, serials unique, each chains to its own CA", async () => {
