@@ -41,6 +41,8 @@ export function printBuild(result: BuildResult, dryRun: boolean, ctx: CommandCon
       : `Wrote ${result.written.length} files.`,
   );
   for (const line of reloadLines(result)) ctx.output.out(line);
+  // After a run that changed nothing, the same three lines again are noise.
+  if (result.written.length === 0) return;
   const first = spec.clients[0];
   ctx.output.out("");
   ctx.output.out("Next:");

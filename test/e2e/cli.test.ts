@@ -129,6 +129,17 @@ describe("help and completion", () => {
   });
 });
 
+describe("the Next: block", () => {
+  test("follows a build that wrote files, not one that changed nothing", async () => {
+    const spec = await writeSpec(await workDir(), { clients: ["alice"] });
+    const first = await cli("build", "-f", spec.specFile);
+    expect(first.out).toContain("Next:");
+    const again = await cli("build", "-f", spec.specFile);
+    expect(again.out).toContain("Nothing to change");
+    expect(again.out).not.toContain("Next:");
+  });
+});
+
 describe("rotate ca --dry-run", () => {
   test("says what a CA rotation step would do, not that it happened, and writes nothing", async () => {
     const spec = await writeSpec(await workDir(), { clients: ["alice"] });
