@@ -27,6 +27,10 @@ export interface DoctorOptions extends TargetRequest {
 export interface DoctorServerReport {
   ok: boolean;
   server: string;
+  /** The spec's client the listeners were checked as, when one was. */
+  client?: string;
+  /** Said when that client was picked for the user (no --client, no --cert). */
+  note?: string;
   reports: DoctorReport[];
 }
 
@@ -53,7 +57,8 @@ export async function doctorServer(options: DoctorOptions & { server: string }):
   const { spec } = await loadSpecForReading(options.specFile);
   const server = serverNamed(spec, options.server);
   // Without a named client or files of its own, the spec's first client stands in for the devices.
-  const clientName = options.client ?? (options.cert ? undefined : spec.clients[0]?.name);
+  const picked = options.client === undefined && options.cert === undefined ? spec.clients[0]?.name : undefined;
+  const clientName = options.client ?? picked;
   const credentials = loadCredentials({ ...options, spec, clientName });
   const now = currentTime(options.now);
   const broker = settingsOf(server);
@@ -62,5 +67,8 @@ export async function doctorServer(options: DoctorOptions & { server: string }):
       examine({ target, credentials, now, broker, timeoutMs: options.timeoutMs }),
     ),
   );
-  return { ok: reports.every((report) => report.ok), server: server.name, reports };
+  const note = picked
+    ? `no --client given: checked as ${picked}, the spec's first client (pass --client NAME to check as another)`
+    : undefined;
+  return { ok: reports.every((report) => report.ok), server: server.name, client: clientName, note, reports };
 }

@@ -85,11 +85,13 @@ export function doctorCommand(ctx: CommandContext): CommandModule<CommonArgs, Do
         const { doctorServer } = await import("../api/doctor.js");
         const result = await doctorServer({ ...options, server: args.server });
         if (args.json) ctx.output.out(JSON.stringify(result, null, 2));
-        else
+        else {
+          if (result.note) ctx.output.out(`${result.note}\n`);
           result.reports.forEach((report, index) => {
             if (index > 0) ctx.output.out("");
             printDoctorReport(report, ctx);
           });
+        }
         ctx.exitCode = result.ok ? EXIT_OK : EXIT_CHECK_FAILED;
         return;
       }

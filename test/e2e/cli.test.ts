@@ -129,6 +129,20 @@ describe("help and completion", () => {
   });
 });
 
+describe("doctor --server without --client", () => {
+  test("says which client it checked as, and how to pick another", async () => {
+    const spec = await writeSpec(await workDir(), { clients: ["alice", "bob"] });
+    expect((await cli("build", "-f", spec.specFile)).code).toBe(0);
+    // No broker listens: each listener fails, but the choice of client is said first either way.
+    const result = await cli("doctor", "--server", "broker", "-f", spec.specFile);
+    expect(result.out.split("\n")[0]).toBe(
+      "no --client given: checked as alice, the spec's first client (pass --client NAME to check as another)",
+    );
+    const named = await cli("doctor", "--server", "broker", "--client", "bob", "-f", spec.specFile);
+    expect(named.out).not.toContain("no --client given");
+  });
+});
+
 describe("the Next: block", () => {
   test("follows a build that wrote files, not one that changed nothing", async () => {
     const spec = await writeSpec(await workDir(), { clients: ["alice"] });
