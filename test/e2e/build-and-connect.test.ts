@@ -149,9 +149,14 @@ describe("commands.sh, run as a user would", () => {
     expect(r.subOut.split("\n")).toContain("hello from alice");
   });
 
-  test("the whole commands.sh exits 0 and prints the message", async () => {
+  test("the whole commands.sh exits 0, prints the message, and names the wss listener it could not try", async () => {
+    // Without the MQTTX CLI (not on the npm registry, not installed here): the wss block is skipped, and said so.
+    expect((await runShellLine("command -v mqttx")).code).not.toBe(0);
     const r = await run("sh", [spec.layout.clientCommands("alice")], { timeoutMs: 20_000 });
-    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({
+      code: 0,
+      stderr: `skipped wss on localhost port ${spec.wsPort}: install MQTTX CLI 1.10 or later, or use the MQTT.js script from \`mqtt-pki snippets alice --format mqttjs\`\n`,
+    });
     expect(r.stdout.split("\n")).toContain("hello from alice");
   });
 

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -104,6 +104,44 @@ describe("renderClientCommands", () => {
   test("a CN with a newline cannot break out of the header comment", () => {
     const text = renderClientCommands(spec, clientSpec({ cn: "evil\nrm -rf /" }));
     expect(text.split("\n").some((line) => line.startsWith("rm "))).toBe(false);
+  });
+});
+
+describe("commands.sh says what it cannot try", () => {
+  /** Runs a script in a real shell whose PATH has stub mosquitto clients and no mqttx. */
+  function runWithoutMqttx(script: string): { code: number; stderr: string } {
+    const dir = mkdtempSync(path.join(tmpdir(), "mqtt-pki-nomqttx-"));
+    try {
+      const bin = path.join(dir, "bin");
+      mkdirSync(bin);
+      for (const tool of ["mosquitto_sub", "mosquitto_pub"]) {
+        writeFileSync(path.join(bin, tool), "#!/bin/sh\nexit 0\n");
+        chmodSync(path.join(bin, tool), 0o755);
+      }
+      writeFileSync(path.join(bin, "sleep"), "#!/bin/sh\nexit 0\n");
+      chmodSync(path.join(bin, "sleep"), 0o755);
+      writeFileSync(path.join(dir, "commands.sh"), script);
+      const r = spawnSync("sh", [path.join(dir, "commands.sh")], { env: { PATH: `${bin}:/usr/bin:/bin` } });
+      return { code: r.status ?? -1, stderr: r.stderr.toString() };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("without mqttx, the wss listener is named as skipped, and the script still succeeds", () => {
+    const r = runWithoutMqttx(renderClientCommands(fullSpec(), clientSpec()));
+    expect(r).toEqual({
+      code: 0,
+      stderr:
+        "skipped wss on localhost port 8884: install MQTTX CLI 1.10 or later, or use the MQTT.js script from `mqtt-pki snippets sensor-001 --format mqttjs`\n",
+    });
+  });
+
+  test("when nothing could be tried (websockets only, no mqttx), it says so and fails", () => {
+    const spec = fullSpec({ servers: [serverSpec({ listeners: [listener({ port: 8884, protocol: "websockets" })] })] });
+    const r = runWithoutMqttx(renderClientCommands(spec, clientSpec()));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^skipped wss on localhost port 8884: .*\nnothing could be tried: .*MQTTX CLI/);
   });
 });
 
