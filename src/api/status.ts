@@ -24,6 +24,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusReport>
   const { plan } = await import("../build/engine.js");
   const cache = TreeCache.open(treeLayout(spec.out));
   cache.trustIndex();
-  const { tree, result } = await plan(buildContext({ spec, warnings: [], intents: {}, now, cache, readOnly: true }));
+  const { tree, result } = await plan(
+    buildContext({ spec, warnings: [], intents: { describeOnly: true }, now, cache, readOnly: true }),
+  );
   return statusReport({ spec, tree, plan: result.plan, now });
 }

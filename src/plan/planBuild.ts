@@ -50,6 +50,11 @@ export interface BuildIntents {
   prune?: boolean;
   /** Start a CA rotation (new CA, trust bundle) or finish one (drop the old CA). */
   caRotation?: "start" | "finish";
+  /**
+   * Only describe the tree (status): a CA pair that no build may touch (a lost key, a swapped
+   * certificate) is kept with the problem as its reason, instead of stopping everything.
+   */
+  describeOnly?: boolean;
 }
 
 export interface BuildPlan {
@@ -76,7 +81,7 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
   const wasRotating = tree.previousCa.certPem !== undefined;
   checkCaRotationIntent(intents.caRotation, wasRotating, tree);
   const rotating = intents.caRotation === "start" || (wasRotating && intents.caRotation !== "finish");
-  const ca = planCa(spec, tree.ca, notes, intents.caRotation);
+  const ca = describedCa(() => planCa(spec, tree.ca, notes, intents.caRotation), intents.describeOnly);
 
   // The CAs whose certificates stay acceptable after this build.
   const current = ca.action === "keep" ? tree.ca.facts : undefined;
@@ -145,6 +150,25 @@ function checkCaRotationIntent(intent: BuildIntents["caRotation"], wasRotating: 
   }
   if (intent === "start" && !tree.ca.facts)
     throw new TreeError("there is no CA to rotate yet", { hint: "run `mqtt-pki build` first" });
+}
+
+/** The CA's plan; for a description only, a CA pair problem becomes the reason of a kept CA. */
+function describedCa(plan: () => EntityPlan, describeOnly: boolean | undefined): EntityPlan {
+  try {
+    return plan();
+  } catch (error) {
+    if (!describeOnly || !(error instanceof TreeError)) throw error;
+    const reason = `${error.message}: ${error.hint ?? "restore the pair from your backup"}`;
+    return {
+      role: "ca",
+      name: "ca",
+      issuer: "current",
+      archive: false,
+      action: "keep",
+      newKey: false,
+      reasons: [reason],
+    };
+  }
 }
 
 function planCa(spec: Spec, stored: StoredPair, notes: string[], intent: BuildIntents["caRotation"]): EntityPlan {

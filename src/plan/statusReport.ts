@@ -66,7 +66,10 @@ export function statusReport(input: StatusInput): StatusReport {
     return { ...base, state: "ok" };
   };
 
-  const rows: StatusRow[] = [row("ca", "ca", tree.ca.facts)];
+  // A CA pair no build may touch (a lost key): the table still comes, with the problem on the CA's row.
+  const caProblem = plan.ca.action === "keep" ? plan.ca.reasons[0] : undefined;
+  const caRow = row("ca", "ca", tree.ca.facts);
+  const rows: StatusRow[] = [caProblem ? { ...caRow, state: "missing", detail: caProblem } : caRow];
   if (tree.previousCa.facts)
     rows.push({
       ...row("ca", "ca (previous)", tree.previousCa.facts),

@@ -2,7 +2,7 @@
  * The CLI as a user meets it, through main(argv, output) with a capturing Output:
  * exit codes, error positions and hints, and that failed or dry runs write nothing.
  */
-import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { main } from "../../src/index.js";
 import { makeWorkDir, removeWorkDir, requireMosquitto, run } from "./helpers/index.js";
@@ -140,6 +140,22 @@ describe("doctor --server without --client", () => {
     );
     const named = await cli("doctor", "--server", "broker", "--client", "bob", "-f", spec.specFile);
     expect(named.out).not.toContain("no --client given");
+  });
+});
+
+describe("status with the CA key gone", () => {
+  test("shows the table, names the problem on the CA's row and fails --check; build still refuses", async () => {
+    const spec = await writeSpec(await workDir(), { clients: ["alice"] });
+    expect((await cli("build", "-f", spec.specFile)).code).toBe(0);
+    await rename(spec.layout.caKey, `${spec.layout.caKey}.away`);
+    const status = await cli("status", "--check", "-f", spec.specFile);
+    expect(status.code).toBe(1);
+    const caRow = status.out.split("\n").find((line) => line.startsWith("ca "))!;
+    expect(caRow).toMatch(
+      /missing \(the CA certificate exists but its key ca\/ca\.key is missing: restore ca\/ca\.key/,
+    );
+    expect(status.out).toMatch(/^alice\s+client\s+alice\s.*\sok$/m);
+    expect((await cli("build", "-f", spec.specFile)).code).toBe(2);
   });
 });
 
