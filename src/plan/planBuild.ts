@@ -1,4 +1,5 @@
 import { TreeError } from "../errors.js";
+import { describedOr } from "./describedOr.js";
 import { certMatchesKey } from "../crypto/facts.js";
 import { isEncryptedPem } from "../crypto/keys.js";
 import { parseCsr } from "../crypto/csr.js";
@@ -81,7 +82,11 @@ export function planBuild(spec: Spec, tree: TreeState, now: Date, intents: Build
   const wasRotating = tree.previousCa.certPem !== undefined;
   checkCaRotationIntent(intents.caRotation, wasRotating, tree);
   const rotating = intents.caRotation === "start" || (wasRotating && intents.caRotation !== "finish");
-  const ca = describedCa(() => planCa(spec, tree.ca, notes, intents.caRotation), intents.describeOnly);
+  const ca = describedOr(
+    () => planCa(spec, tree.ca, notes, intents.caRotation),
+    intents.describeOnly,
+    (reason): EntityPlan => ({ ...CA_BASE, action: "keep", newKey: false, reasons: [reason] }),
+  );
 
   // The CAs whose certificates stay acceptable after this build.
   const current = ca.action === "keep" ? tree.ca.facts : undefined;
@@ -152,27 +157,10 @@ function checkCaRotationIntent(intent: BuildIntents["caRotation"], wasRotating: 
     throw new TreeError("there is no CA to rotate yet", { hint: "run `mqtt-pki build` first" });
 }
 
-/** The CA's plan; for a description only, a CA pair problem becomes the reason of a kept CA. */
-function describedCa(plan: () => EntityPlan, describeOnly: boolean | undefined): EntityPlan {
-  try {
-    return plan();
-  } catch (error) {
-    if (!describeOnly || !(error instanceof TreeError)) throw error;
-    const reason = `${error.message}: ${error.hint ?? "restore the pair from your backup"}`;
-    return {
-      role: "ca",
-      name: "ca",
-      issuer: "current",
-      archive: false,
-      action: "keep",
-      newKey: false,
-      reasons: [reason],
-    };
-  }
-}
+const CA_BASE = { role: "ca" as const, name: "ca", issuer: "current" as const, archive: false };
 
 function planCa(spec: Spec, stored: StoredPair, notes: string[], intent: BuildIntents["caRotation"]): EntityPlan {
-  const base = { role: "ca" as const, name: "ca", issuer: "current" as const, archive: false };
+  const base = CA_BASE;
   if (stored.keyPem === undefined && stored.certPem === undefined)
     return { ...base, action: "create", newKey: true, reasons: ["no CA yet"] };
   if (stored.keyPem === undefined) {

@@ -27,6 +27,8 @@ const record = (name: string, notAfter: string, status: IssuedRecord["status"] =
   status,
 });
 
+const caKept: EntityPlan = { ...keep("ca"), role: "ca" };
+
 /** A tree whose clients the cache vouched for: nothing of them read, their rows from the ledger. */
 function untouchedTree(records: IssuedRecord[]): TreeState {
   return {
@@ -45,7 +47,7 @@ function untouchedTree(records: IssuedRecord[]): TreeState {
 test("untouched clients are reported from their ledger records: ISO date as recorded, days left, expiring inside renewBeforeDays", () => {
   const spec = fullSpec({ servers: [], clients: [clientSpec({ name: "far" }), clientSpec({ name: "soon" })] });
   const tree = untouchedTree([record("far", "2031-01-01T00:00:00.000Z"), record("soon", "2030-01-11T12:00:00.000Z")]);
-  const plan = { servers: [], clients: [keep("far"), keep("soon")] } as unknown as BuildPlan;
+  const plan = { ca: caKept, servers: [], clients: [keep("far"), keep("soon")] } as unknown as BuildPlan;
   const rows = statusReport({ spec, tree, plan, now: NOW }).rows.filter((row) => row.role === "client");
   expect(rows).toEqual([
     {
@@ -72,7 +74,7 @@ test("untouched clients are reported from their ledger records: ISO date as reco
 test("a recorded date in another form is put in toISOString's form", () => {
   const spec = fullSpec({ servers: [], clients: [clientSpec({ name: "a" })] });
   const tree = untouchedTree([record("a", "2031-01-01T00:00:00Z")]);
-  const plan = { servers: [], clients: [keep("a")] } as unknown as BuildPlan;
+  const plan = { ca: caKept, servers: [], clients: [keep("a")] } as unknown as BuildPlan;
   const [row] = statusReport({ spec, tree, plan, now: NOW }).rows.filter((r) => r.role === "client");
   expect(row.notAfter).toBe("2031-01-01T00:00:00.000Z");
 });
