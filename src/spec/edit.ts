@@ -1,6 +1,8 @@
 import type { YAMLSeq } from "yaml";
 import { PkiError } from "../errors.js";
 import { parseSpec, type ParsedSpec } from "./parse.js";
+import { SAFE_NAME_HINT } from "./readSubject.js";
+import { isSafeName } from "./rules.js";
 import type { Spec } from "./types.js";
 import { yamlPackage } from "./yamlPackage.js";
 
@@ -21,6 +23,15 @@ function refuseClashes(before: Spec, file: string, clients: NewClient[]): void {
     ...before.clients.map((c) => [c.cn.toLowerCase(), `client \`${c.name}\``] as [string, string]),
   ]);
   for (const client of clients) {
+    // Said of the name as typed: the spec's positions would point into lines not yet written.
+    if (!isSafeName(client.name)) {
+      const lower = client.name.toLowerCase();
+      throw new PkiError(`\`${client.name}\` is not a file-safe name; nothing was changed`, {
+        hint: isSafeName(lower)
+          ? `try \`mqtt-pki issue ${lower}\` (names are lowercase letters, digits, '.', '_' and '-', at most 63 characters)`
+          : SAFE_NAME_HINT,
+      });
+    }
     if (names.has(client.name))
       throw new PkiError(`a client named \`${client.name}\` already exists in ${file}; nothing was changed`, {
         hint: `pick another name, or run \`mqtt-pki rotate ${client.name}\` to renew its certificate`,

@@ -35,6 +35,9 @@ export function readSubject(r: SpecReader, p: YamlPath, cnFallback?: string): Su
   return { cn: cn ?? "", o, ou, c, st, l };
 }
 
+export const SAFE_NAME_HINT =
+  "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)";
+
 /** A server's or client's `name`: it names a folder, so it must be file-safe. */
 export function readName(r: SpecReader, p: YamlPath): string | undefined {
   const name = r.string([...p, "name"]);
@@ -47,11 +50,7 @@ export function readName(r: SpecReader, p: YamlPath): string | undefined {
     return undefined;
   }
   if (!isSafeName(name)) {
-    r.fail(
-      [...p, "name"],
-      `\`${name}\` is not a file-safe name`,
-      "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 characters (e.g. `sensor-001`)",
-    );
+    r.fail([...p, "name"], `\`${name}\` is not a file-safe name`, SAFE_NAME_HINT);
     return undefined;
   }
   return name;

@@ -1,4 +1,5 @@
 import { addClientsToSpec } from "../../../src/spec/edit.js";
+import { PkiError, SpecError } from "../../../src/errors.js";
 
 const HEAD =
   "version: 1\nca:\n  cn: Edit CA  # the root\nservers:\n  - name: b\n    dns: [mqtt.test]\n    listeners: [{port: 8883}]\n";
@@ -65,5 +66,22 @@ describe("addClientsToSpec", () => {
       ["first", "first"],
       ...added.map((c) => [c.name, c.cn]),
     ]);
+  });
+});
+
+describe("addClientsToSpec with a name that cannot be a client's", () => {
+  const text = `${HEAD}clients:\n  - name: first\n`;
+
+  test("is refused as typed, with no position in lines that were never written, and the lowercase name to try", () => {
+    let error: PkiError | undefined;
+    try {
+      addClientsToSpec(text, "pki.yaml", [{ name: "Sensor-005" }]);
+    } catch (caught) {
+      error = caught as PkiError;
+    }
+    expect(error).toBeInstanceOf(PkiError);
+    expect(error).not.toBeInstanceOf(SpecError);
+    expect(error!.message).toBe("`Sensor-005` is not a file-safe name; nothing was changed");
+    expect(error!.hint).toMatch(/^try `mqtt-pki issue sensor-005`/);
   });
 });
