@@ -9,6 +9,7 @@ import { treePermissions } from "../tree/permissions.js";
 import { TREE_MARKER_TEXT, treeMarker } from "../tree/outFolder.js";
 import type { StoredPair, TreeState } from "../tree/read.js";
 import type { WritingContext } from "./context.js";
+import { existsSync } from "node:fs";
 import { inPlaceWith } from "../io/files.js";
 import { clientPasswords, writeAccessFiles, type GroupLookup } from "./accessArtifact.js";
 import { prepareCas } from "./caArtifact.js";
@@ -108,7 +109,14 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   const passwords = clientPasswords(spec, tree, denied);
   const writeClient = clientFolderWriter(spec, plan, tree, out, passwords);
   const onPair = (index: number, pair: LeafPair) => {
-    if (index >= spec.servers.length) writeClient(spec.clients[index - spec.servers.length], pair);
+    if (index < spec.servers.length) return;
+    const client = spec.clients[index - spec.servers.length];
+    writeClient(client, pair);
+    // An exported bundle beside the renewed certificate still holds the previous one.
+    if (!pair.unchanged && tree.exists && existsSync(layout.clientP12(client.name)))
+      notes.push(
+        `clients/${client.name}/client.p12 still holds the previous certificate: run \`mqtt-pki export ${client.name} --p12\` again before handing it out`,
+      );
   };
   const keepText = (index: number) => index < spec.servers.length;
   const pairs = await issuePairs({ leaves, cas: { current, previous }, out, book, now, onPair, onProgress, keepText });

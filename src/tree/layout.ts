@@ -41,6 +41,8 @@ export interface TreeLayout {
   passwdFile: string;
   aclFile: string;
   clientCommands(name: string): string;
+  /** Where `mqtt-pki export NAME --p12` writes by default (no build makes it; a renewal makes it stale). */
+  clientP12(name: string): string;
   /** Where older versions kept MQTT.js and paho-mqtt scripts per client (`snippets` prints them now): the next build removes them. */
   clientMqttJs(name: string): string;
   clientPaho(name: string): string;
@@ -87,6 +89,7 @@ export function treeLayout(root: string): TreeLayout {
     passwdFile: at("mosquitto", "passwd"),
     aclFile: at("mosquitto", "acl"),
     clientCommands: (name) => at("clients", name, "commands.sh"),
+    clientP12: (name) => at("clients", name, "client.p12"),
     clientMqttJs: (name) => at("clients", name, "connect.mjs"),
     clientPaho: (name) => at("clients", name, "connect.py"),
     mosquittoDir: at("mosquitto"),

@@ -209,3 +209,18 @@ describe("export --p12", () => {
     });
   });
 });
+
+describe("a renewal after an export", () => {
+  test("says that the exported client.p12 still holds the previous certificate, and only for that client", async () => {
+    const dir = await makeWorkDir("mqtt-pki-e2e-export-stale-");
+    dirs.push(dir);
+    const own = await writeSpec(dir, { clients: ["carol", "dave"] });
+    await buildTree(own);
+    await exportP12({ specFile: own.specFile, name: "carol" });
+    const stale =
+      "clients/carol/client.p12 still holds the previous certificate: run `mqtt-pki export carol --p12` again before handing it out";
+    expect((await rotate({ specFile: own.specFile, names: ["carol"] })).warnings).toContain(stale);
+    const other = await rotate({ specFile: own.specFile, names: ["dave"] });
+    expect(other.warnings.filter((w) => w.includes("client.p12"))).toEqual([]);
+  });
+});
