@@ -23,10 +23,23 @@ export function sha256HexOfParts(parts: Iterable<string | Buffer>): string {
   return hash.digest("hex");
 }
 
-/** SHA-256 fed piece by piece (a file read line by line), as lower-case hex at the end. */
+/**
+ * SHA-256 fed piece by piece (a file read line by line), as lower-case hex at the end. Pieces
+ * are hashed a block of about 64 KB at a time: one update per line of a fleet's 100,000-line
+ * file costs more than the hashing.
+ */
 export function sha256Pieces(): { update(piece: string): void; hex(): string } {
   const hash = createHash("sha256");
-  return { update: (piece) => void hash.update(piece), hex: () => hash.digest("hex") };
+  let block = "";
+  return {
+    update: (piece) => {
+      block += piece;
+      if (block.length < 65536) return;
+      hash.update(block);
+      block = "";
+    },
+    hex: () => hash.update(block).digest("hex"),
+  };
 }
 
 /** SHA-256 of a certificate's DER, as OpenSSL and Node print it (upper-case hex, colon-separated). */

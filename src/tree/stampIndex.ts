@@ -54,16 +54,7 @@ function* indexLines(index: StampIndex): Generator<string> {
 /** The digest of formatStampIndex's text, without making the text (a fleet's is tens of megabytes). */
 function indexDigest(index: StampIndex): string {
   const digest = sha256Pieces();
-  let block = "";
-  for (const line of indexLines(index)) {
-    block += `${line}\n`;
-    // Hashed a block at a time: one update per line costs more than the hashing.
-    if (block.length > 65536) {
-      digest.update(block);
-      block = "";
-    }
-  }
-  digest.update(block);
+  for (const line of indexLines(index)) digest.update(`${line}\n`);
   return digest.hex();
 }
 

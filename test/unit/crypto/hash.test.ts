@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { fingerprintOf, sha1, sha256Hex, sha256HexOfParts } from "../../../src/crypto/hash.js";
+import { fingerprintOf, sha1, sha256Hex, sha256HexOfParts, sha256Pieces } from "../../../src/crypto/hash.js";
 
 describe("hashes written to disk stay what they were", () => {
   test("sha256Hex is plain lower-case hex SHA-256 of strings and bytes", () => {
@@ -21,4 +21,12 @@ describe("hashes written to disk stay what they were", () => {
   test("sha1 gives the raw 20 bytes", () => {
     expect(sha1(Buffer.from("abc")).toString("hex")).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
   });
+});
+
+test("sha256Pieces over many pieces, across its 64 KB blocks, is the digest of their concatenation", () => {
+  const pieces = Array.from({ length: 3000 }, (_, i) => `client dev-${i} ${"x".repeat(i % 97)}\n`);
+  const digest = sha256Pieces();
+  for (const piece of pieces) digest.update(piece);
+  expect(pieces.join("").length).toBeGreaterThan(2 * 65536);
+  expect(digest.hex()).toBe(sha256Hex(pieces.join("")));
 });
