@@ -23,7 +23,7 @@ export interface SnippetsOptions {
  */
 export async function caRotationUnderWay(spec: Spec): Promise<boolean> {
   const layout = treeLayout(spec.out);
-  return (await readPair(layout.previousCaCert, layout.previousCaKey)).certPem !== undefined;
+  return readPair(layout.previousCaCert, layout.previousCaKey).certPem !== undefined;
 }
 
 /** Connection snippets for one client of the spec: mosquitto, MQTTX CLI, MQTT.js and paho-mqtt. */

@@ -132,7 +132,7 @@ export async function materializeTree(run: MaterializeRun): Promise<TreeContent>
   for (const revocation of plan.revocations) {
     if (revocation.removeFolder) {
       // The whole folder moves, the device's and the user's files alike: prune deletes nothing.
-      const stored = tree.clients.get(revocation.name) ?? (await readStray(layout, revocation.name));
+      const stored = tree.clients.get(revocation.name) ?? readStray(layout, revocation.name);
       const folder = out.archiveFolder(
         `clients/${revocation.name}`,
         stored.facts?.serial ?? `no-certificate-${now.toISOString().replace(/[:.]/g, "-")}`,
